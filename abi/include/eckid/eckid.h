@@ -1,0 +1,224 @@
+/*
+ * eckid.h: the public C ABI of the eckid plugin (libeckid.so).
+ *
+ * The plugin gives a school administration system (LAS/SIS) the ECK iDs of its pupils: it
+ * hashes a pupil's personal number (PGN) locally into an HPgn and asks the national
+ * Nummervoorziening for the stampseudonym and the ECK iD (see the project's
+ * shared/spec/nummervoorziening.md).
+ *
+ * Conventions (modelled on libcurl, libgit2, SQLite and Linux-PAM):
+ * - C11, usable from C, C++, PHP FFI, Python ctypes and Java JNA. Only eckid_* symbols.
+ * - Every string in or out is UTF-8 and NUL-terminated.
+ * - Every function returns an eckid_status (or a value that cannot fail). No function
+ *   throws, aborts or prints: a NULL or invalid argument is an ECKID_E_INVALID_ARGUMENT.
+ * - On failure, eckid_last_error() holds a message for the calling thread that names what
+ *   was wrong and what to do. It never contains a PGN.
+ * - Memory the plugin allocates for the caller is released with eckid_free().
+ * - Structs passed in start with a version field, set with the matching _INIT macro or
+ *   *_init() function; structs only ever grow at the end.
+ * - Status codes are fixed: a value is never renumbered or reused.
+ * - Thread safety: every function may be called from any thread. Calls on one handle
+ *   from several threads at once are safe, except eckid_close(), which must be the last
+ *   call on a handle.
+ */
+#ifndef ECKID_ECKID_H
+#define ECKID_ECKID_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define ECKID_API __declspec(dllimport)
+#elif defined(__GNUC__)
+#define ECKID_API __attribute__((visibility("default")))
+#else
+#define ECKID_API
+#endif
+
+/** Version of this ABI. Bumped only when an existing declaration changes incompatibly
+ *  (never so far); additions keep it. Compare with eckid_abi_version() at load time. */
+#define ECKID_ABI_VERSION 1
+
+/** Status codes. Fixed values: never renumbered, never reused. */
+typedef enum eckid_status {
+  ECKID_OK = 0,
+  /** A NULL pointer, an empty string or a value out of range was passed. */
+  ECKID_E_INVALID_ARGUMENT = 1,
+  /** A struct's version field is not one this library knows (too new, or not set). */
+  ECKID_E_VERSION = 2,
+  /** Memory could not be allocated. */
+  ECKID_E_NOMEM = 3,
+  /** The configuration file is missing, unreadable or wrong (file, key and reason in the
+   *  last error). */
+  ECKID_E_CONFIG = 4,
+  /** The PGN is not a valid BSN, onderwijsnummer or staff number. */
+  ECKID_E_INVALID_PGN = 5,
+  /** The caller's output buffer is too small. */
+  ECKID_E_BUFFER_TOO_SMALL = 6,
+  /** No [[school]] with this key in the configuration. */
+  ECKID_E_UNKNOWN_SCHOOL = 7,
+  /** The school is not enabled, or its start date is in the future: nothing was sent. */
+  ECKID_E_NOT_ENABLED = 8,
+  /** A cryptographic operation failed (OpenSSL error in the last error). */
+  ECKID_E_CRYPTO = 9,
+  /** The handle is NULL, already closed, or not one this library opened. */
+  ECKID_E_INVALID_HANDLE = 10,
+  /** An unexpected internal failure; the last error says what. Please report it. */
+  ECKID_E_INTERNAL = 11
+  /* 12..19 reserved; service statuses start at 20. */
+} eckid_status;
+
+/** Log levels, from most to least verbose. */
+typedef enum eckid_log_level {
+  /** Includes HPgn, stampseudonym and ECK iD values: only for a host that asks for it. */
+  ECKID_LOG_DEBUG = 0,
+  ECKID_LOG_INFO = 1,
+  ECKID_LOG_WARN = 2,
+  ECKID_LOG_ERROR = 3,
+  /** No log messages at all. */
+  ECKID_LOG_OFF = 4
+} eckid_log_level;
+
+/**
+ * Log callback. Called with one line of text (UTF-8, NUL-terminated, no trailing newline,
+ * valid only during the call) and the payload given in eckid_open_options. May be called
+ * from any thread that calls into the plugin (and, later, from plugin threads); it must
+ * not call back into the plugin. A log line never contains a PGN.
+ */
+typedef void (*eckid_log_fn)(eckid_log_level level, const char *message, void *payload);
+
+/** Opaque plugin handle: one opened configuration (one or more schools). */
+typedef struct eckid_plugin eckid_plugin;
+
+/** Options for eckid_open(). Initialise with ECKID_OPEN_OPTIONS_INIT or
+ *  eckid_open_options_init(); fields are only ever added at the end. */
+typedef struct eckid_open_options {
+  /** Must be ECKID_OPEN_OPTIONS_VERSION (first field, never moves). */
+  unsigned int version;
+  /** Log callback, or NULL for no log output at all (the default: the plugin never
+   *  writes to stdout or stderr by itself). */
+  eckid_log_fn log;
+  /** Passed unchanged as the last argument of every log call. */
+  void *log_payload;
+  /** Least severe level passed to the callback. Default ECKID_LOG_INFO. HPgn and ECK iD
+   *  values appear only at ECKID_LOG_DEBUG. */
+  eckid_log_level log_level;
+} eckid_open_options;
+
+#define ECKID_OPEN_OPTIONS_VERSION 1
+#define ECKID_OPEN_OPTIONS_INIT \
+  { ECKID_OPEN_OPTIONS_VERSION, NULL, NULL, ECKID_LOG_INFO }
+
+/** Kind of personal number (PGN). */
+typedef enum eckid_pgn_kind {
+  /** A pupil: a BSN or an onderwijsnummer (9 digits). */
+  ECKID_PGN_PUPIL = 0,
+  /** A staff member: the staff PGN form, any non-empty text of printable ASCII. */
+  ECKID_PGN_STAFF = 1
+} eckid_pgn_kind;
+
+/** What a valid PGN turned out to be. */
+typedef enum eckid_pgn_type {
+  ECKID_PGN_TYPE_BSN = 0,
+  ECKID_PGN_TYPE_ONDERWIJSNUMMER = 1,
+  ECKID_PGN_TYPE_STAFF = 2
+} eckid_pgn_type;
+
+/** Bytes an HPgn needs in a caller buffer: 64 lowercase hex characters plus the NUL. */
+#define ECKID_HPGN_BUFFER_SIZE 65
+
+/* ---- Library ---------------------------------------------------------------------- */
+
+/** The ABI version of the loaded library (ECKID_ABI_VERSION it was built with).
+ *  Thread-safe; cannot fail. */
+ECKID_API unsigned int eckid_abi_version(void);
+
+/** The library version as "MAJOR.MINOR.PATCH" (static string, never NULL, never freed).
+ *  Thread-safe; cannot fail. */
+ECKID_API const char *eckid_version(void);
+
+/** A fixed English description of a status (static string, never NULL, never freed);
+ *  "unknown status" for a value this library does not know. Thread-safe. */
+ECKID_API const char *eckid_strerror(int status);
+
+/**
+ * The message of the last failed call on the calling thread, or "no error" when the last
+ * call succeeded. Never NULL. Valid until the next eckid_* call on this thread; owned by
+ * the library (do not free). Names what was wrong and what to do; never contains a PGN.
+ */
+ECKID_API const char *eckid_last_error(void);
+
+/** Releases memory the plugin allocated for the caller. NULL is ignored. Thread-safe. */
+ECKID_API void eckid_free(void *ptr);
+
+/* ---- Handle ----------------------------------------------------------------------- */
+
+/**
+ * Fills *options with the defaults for the given struct version (pass
+ * ECKID_OPEN_OPTIONS_VERSION). Errors: ECKID_E_INVALID_ARGUMENT (NULL), ECKID_E_VERSION
+ * (a version this library does not know).
+ */
+ECKID_API eckid_status eckid_open_options_init(eckid_open_options *options, unsigned int version);
+
+/**
+ * Opens the plugin with a per-school configuration file (TOML, UTF-8; format in the
+ * project README and packaging/eckid.sample.toml).
+ *
+ * out:         receives the handle on success, NULL on failure. Close it with eckid_close().
+ * config_path: path of the configuration file, NUL-terminated.
+ * options:     NULL for the defaults, or a struct set up with ECKID_OPEN_OPTIONS_INIT.
+ *
+ * Warnings about the configuration (such as an unknown key) go to the log callback.
+ * Errors: ECKID_E_INVALID_ARGUMENT, ECKID_E_VERSION, ECKID_E_CONFIG (file, key and what is
+ * expected in the last error), ECKID_E_NOMEM, ECKID_E_INTERNAL.
+ */
+ECKID_API eckid_status eckid_open(eckid_plugin **out, const char *config_path,
+                                  const eckid_open_options *options);
+
+/**
+ * Closes a handle and releases everything it holds. NULL is accepted (ECKID_OK). Must be the
+ * last call on the handle; a second close of the same handle returns
+ * ECKID_E_INVALID_HANDLE and does nothing.
+ */
+ECKID_API eckid_status eckid_close(eckid_plugin *plugin);
+
+/* ---- PGN and HPgn ----------------------------------------------------------------- */
+
+/**
+ * Validates a PGN without a handle (spec "The three tiers", 1).
+ * Pupil: 9 digits d1..d9 with S = 9*d1 + 8*d2 + ... + 2*d8 - d9; a BSN when S mod 11 = 0
+ * (the 11-check; not all zeros), an onderwijsnummer when it starts with "10" and
+ * S mod 11 = 5. Leading zeros count; spaces, letters or another length are errors. Staff: non-empty
+ * printable ASCII, at most 256 bytes.
+ *
+ * type: optional (may be NULL), receives what the PGN is on success.
+ * Errors: ECKID_E_INVALID_ARGUMENT (NULL pgn, unknown kind), ECKID_E_INVALID_PGN (the
+ * last error says why, without the PGN). Thread-safe.
+ */
+ECKID_API eckid_status eckid_pgn_validate(const char *pgn, eckid_pgn_kind kind,
+                                          eckid_pgn_type *type);
+
+/**
+ * Computes the HPgn of a PGN: lowercase hex of scrypt(P = UTF-8 of the lowercased PGN,
+ * S = the configured environment salt, N = 131072, r = 8, p = 4, dkLen = 32)
+ * (spec "The three tiers", 1). The PGN is validated first (as eckid_pgn_validate); the
+ * plugin clears its own copies of the PGN after use.
+ *
+ * out:      caller buffer of out_size bytes; receives 64 lowercase hex characters and a
+ *           NUL (ECKID_HPGN_BUFFER_SIZE bytes).
+ * Cost: about 128 MiB of memory per lane and up to a second or more of CPU.
+ * Errors: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_INVALID_PGN,
+ * ECKID_E_BUFFER_TOO_SMALL (nothing written), ECKID_E_NOMEM, ECKID_E_CRYPTO.
+ * Thread-safe: several threads may hash at once on one handle.
+ */
+ECKID_API eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, eckid_pgn_kind kind,
+                                  char *out, size_t out_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ECKID_ECKID_H */

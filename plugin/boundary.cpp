@@ -1,0 +1,228 @@
+// The C boundary: every exported eckid_* function, and nothing else. Each one is noexcept,
+// checks its arguments, and turns every C++ failure into a status plus the thread's last
+// error. Nothing throws across, nothing aborts.
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+#include <unordered_set>
+
+#include "core/plugin.hpp"
+#include "eckid/eckid.h"
+#include "pgn/pgn.hpp"
+#include "util/error.hpp"
+
+#define ECKID_EXPORT extern "C" __attribute__((visibility("default")))
+
+struct eckid_plugin {
+  explicit eckid_plugin(const char *path, eckid::Logger logger) : core(path, logger) {}
+  eckid::Plugin core;
+};
+
+namespace {
+
+constexpr const char *kNoError = "no error";
+thread_local std::string t_message;
+thread_local const char *t_last_error = kNoError;
+
+void set_last_error(const char *fallback, const char *message) noexcept {
+  try {
+    t_message = message;
+    t_last_error = t_message.c_str();
+  } catch (...) {
+    t_last_error = fallback;
+  }
+}
+
+// Handles this library opened and has not closed: lets close and every call tell a live
+// handle from a stale one instead of touching freed memory.
+class Registry {
+ public:
+  void add(eckid_plugin *p) {
+    std::lock_guard lock(mutex_);
+    live_.insert(p);
+  }
+  bool remove(eckid_plugin *p) {
+    std::lock_guard lock(mutex_);
+    return live_.erase(p) == 1;
+  }
+  bool contains(eckid_plugin *p) {
+    std::lock_guard lock(mutex_);
+    return live_.contains(p);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_set<eckid_plugin *> live_;
+};
+
+Registry &registry() {
+  static Registry r;  // never destroyed before the last call: a function-local static
+  return r;
+}
+
+// Runs body, mapping every exception to a status and the thread's last error.
+template <class Body>
+eckid_status guarded(Body &&body) noexcept {
+  try {
+    t_last_error = kNoError;
+    body();
+    return ECKID_OK;
+  } catch (const eckid::Error &e) {
+    set_last_error(eckid_strerror(e.status()), e.what());
+    return e.status();
+  } catch (const std::bad_alloc &) {
+    t_last_error = "out of memory; free memory on the host (an HPgn needs about 128 MiB)";
+    return ECKID_E_NOMEM;
+  } catch (const std::exception &e) {
+    set_last_error("internal error", (std::string("internal error: ") + e.what()).c_str());
+    return ECKID_E_INTERNAL;
+  } catch (...) {
+    t_last_error = "internal error: unknown exception";
+    return ECKID_E_INTERNAL;
+  }
+}
+
+[[noreturn]] void bad_argument(const std::string &what) {
+  throw eckid::Error(ECKID_E_INVALID_ARGUMENT, what);
+}
+
+void require(const void *p, const char *name) {
+  if (p == nullptr) bad_argument(std::string(name) + " is NULL");
+}
+
+eckid::Plugin &live(eckid_plugin *plugin) {
+  if (plugin == nullptr || !registry().contains(plugin)) {
+    throw eckid::Error(ECKID_E_INVALID_HANDLE,
+                       "the plugin handle is NULL or already closed; open one with eckid_open()");
+  }
+  return plugin->core;
+}
+
+}  // namespace
+
+ECKID_EXPORT unsigned int eckid_abi_version(void) {
+  return ECKID_ABI_VERSION;
+}
+
+ECKID_EXPORT const char *eckid_version(void) {
+  return ECKID_VERSION_STRING;
+}
+
+ECKID_EXPORT const char *eckid_strerror(int status) {
+  switch (status) {
+    case ECKID_OK:
+      return "success";
+    case ECKID_E_INVALID_ARGUMENT:
+      return "invalid argument";
+    case ECKID_E_VERSION:
+      return "unsupported struct version";
+    case ECKID_E_NOMEM:
+      return "out of memory";
+    case ECKID_E_CONFIG:
+      return "configuration error";
+    case ECKID_E_INVALID_PGN:
+      return "invalid PGN";
+    case ECKID_E_BUFFER_TOO_SMALL:
+      return "buffer too small";
+    case ECKID_E_UNKNOWN_SCHOOL:
+      return "unknown school";
+    case ECKID_E_NOT_ENABLED:
+      return "school not enabled";
+    case ECKID_E_CRYPTO:
+      return "cryptographic failure";
+    case ECKID_E_INVALID_HANDLE:
+      return "invalid or closed plugin handle";
+    case ECKID_E_INTERNAL:
+      return "internal error";
+    default:
+      return "unknown status";
+  }
+}
+
+ECKID_EXPORT const char *eckid_last_error(void) {
+  return t_last_error;
+}
+
+ECKID_EXPORT void eckid_free(void *ptr) {
+  std::free(ptr);
+}
+
+ECKID_EXPORT eckid_status eckid_open_options_init(eckid_open_options *options,
+                                                  unsigned int version) {
+  return guarded([&] {
+    require(options, "options");
+    if (version != ECKID_OPEN_OPTIONS_VERSION) {
+      throw eckid::Error(ECKID_E_VERSION, "eckid_open_options version " + std::to_string(version) +
+                                              " is not supported; this library knows version " +
+                                              std::to_string(ECKID_OPEN_OPTIONS_VERSION));
+    }
+    *options = eckid_open_options ECKID_OPEN_OPTIONS_INIT;
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path,
+                                     const eckid_open_options *options) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(config_path, "config_path");
+    if (*config_path == '\0') bad_argument("config_path is empty");
+    eckid_open_options opts ECKID_OPEN_OPTIONS_INIT;
+    if (options != nullptr) {
+      if (options->version != ECKID_OPEN_OPTIONS_VERSION) {
+        throw eckid::Error(ECKID_E_VERSION, "eckid_open_options.version is " +
+                                                std::to_string(options->version) +
+                                                "; set it with ECKID_OPEN_OPTIONS_INIT (version " +
+                                                std::to_string(ECKID_OPEN_OPTIONS_VERSION) + ")");
+      }
+      opts = *options;
+    }
+    if (opts.log_level < ECKID_LOG_DEBUG || opts.log_level > ECKID_LOG_OFF) {
+      bad_argument("eckid_open_options.log_level is not an eckid_log_level");
+    }
+    auto *p =
+        new eckid_plugin(config_path, eckid::Logger(opts.log, opts.log_payload, opts.log_level));
+    registry().add(p);
+    *out = p;
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_close(eckid_plugin *plugin) {
+  return guarded([&] {
+    if (plugin == nullptr) return;
+    if (!registry().remove(plugin)) {
+      throw eckid::Error(ECKID_E_INVALID_HANDLE,
+                         "eckid_close: the handle is already closed or was not opened by "
+                         "eckid_open()");
+    }
+    delete plugin;
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_pgn_validate(const char *pgn, eckid_pgn_kind kind,
+                                             eckid_pgn_type *type) {
+  return guarded([&] {
+    require(pgn, "pgn");
+    const eckid_pgn_type t = eckid::validate_pgn(pgn, kind);
+    if (type != nullptr) *type = t;
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, eckid_pgn_kind kind,
+                                     char *out, size_t out_size) {
+  return guarded([&] {
+    const eckid::Plugin &core = live(plugin);
+    require(pgn, "pgn");
+    require(out, "out");
+    if (out_size < ECKID_HPGN_BUFFER_SIZE) {
+      throw eckid::Error(ECKID_E_BUFFER_TOO_SMALL,
+                         "eckid_hpgn needs an output buffer of ECKID_HPGN_BUFFER_SIZE (" +
+                             std::to_string(ECKID_HPGN_BUFFER_SIZE) + ") bytes");
+    }
+    const std::string hpgn = core.hasher().hpgn(pgn, kind);
+    std::memcpy(out, hpgn.c_str(), hpgn.size() + 1);
+    if (core.logger().sensitive_allowed()) core.logger().debug("computed HPgn " + hpgn);
+  });
+}

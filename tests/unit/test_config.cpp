@@ -1,0 +1,157 @@
+// Every configuration mistake is reported with the file, the key and what is expected.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "test_support.hpp"
+#include "util/error.hpp"
+
+using eckid_test::minimal_config;
+
+namespace {
+const std::filesystem::path kFile = "/etc/eckid/school.toml";
+
+// The ECKID_E_CONFIG message for text, or "" when it parses.
+std::string error_of(const std::string &text) {
+  std::vector<std::string> warnings;
+  try {
+    eckid::parse_config(text, kFile, warnings);
+    return "";
+  } catch (const eckid::Error &e) {
+    CHECK(e.status() == ECKID_E_CONFIG);
+    return e.what();
+  }
+}
+
+std::string replace(std::string text, const std::string &from, const std::string &to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+}  // namespace
+
+TEST_CASE("a minimal configuration parses with defaults", "[config]") {
+  std::vector<std::string> warnings;
+  const auto c = eckid::parse_config(minimal_config(), kFile, warnings);
+  CHECK(warnings.empty());
+  CHECK(c.service.environment == eckid::Environment::sandbox);
+  CHECK(c.service.endpoint == "https://service-s.ketenid.nl/eck/ws/201703");
+  CHECK(c.service.salt.size() == 16);
+  CHECK(c.service.client.certificate == "/etc/eckid/client.p12");  // relative to the file
+  CHECK(c.service.ca_bundle == "/etc/eckid/ca.pem");
+  REQUIRE(c.schools.size() == 1);
+  CHECK(c.schools[0].oin == "0000000700099ZZ12345");
+  CHECK(c.schools[0].enabled);
+  CHECK(c.find_school("99ZZ") == &c.schools[0]);
+  CHECK(c.find_school("nope") == nullptr);
+}
+
+TEST_CASE("unknown keys are warnings with file and line", "[config]") {
+  std::vector<std::string> warnings;
+  eckid::parse_config(minimal_config("colour = \"blue\""), kFile, warnings);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::StartsWith("/etc/eckid/school.toml:6:"));
+  CHECK_THAT(warnings[0], Catch::Contains("[service] colour: unknown key"));
+}
+
+TEST_CASE("a school without 'enabled' is disabled with a warning", "[config]") {
+  std::vector<std::string> warnings;
+  const auto c =
+      eckid::parse_config(replace(minimal_config(), "enabled = true\n", ""), kFile, warnings);
+  CHECK_FALSE(c.schools[0].enabled);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("stays disabled"));
+}
+
+TEST_CASE("start date decides whether a school is active", "[config]") {
+  std::vector<std::string> warnings;
+  const auto c =
+      eckid::parse_config(minimal_config("", "start_date = 2026-08-01\n"), kFile, warnings);
+  const auto &s = c.schools[0];
+  CHECK(s.active_on({2026, 8, 1}));
+  CHECK_FALSE(s.active_on({2026, 7, 31}));
+  CHECK_THAT(error_of(minimal_config("", "start_date = \"2026-08-01\"\n")),
+             Catch::Contains("start_date: expected a date without quotes"));
+}
+
+TEST_CASE("missing salt refuses to open", "[config]") {
+  const std::string e =
+      error_of(replace(minimal_config(), "salt = \"rktYml0MIp9TC9u6Ny6uqw==\"\n", ""));
+  CHECK_THAT(e, Catch::StartsWith("/etc/eckid/school.toml:"));
+  CHECK_THAT(e, Catch::Contains("[service] salt: missing"));
+}
+
+TEST_CASE("salt that is not base64", "[config]") {
+  const std::string e =
+      error_of(replace(minimal_config(), "rktYml0MIp9TC9u6Ny6uqw==", "not base64!"));
+  CHECK_THAT(e, Catch::Contains("[service] salt: the salt is not base64"));
+  CHECK(e.find("not base64!") == std::string::npos);  // the secret is not echoed
+}
+
+TEST_CASE("salt from a file, relative to the configuration", "[config]") {
+  eckid_test::TempDir dir;
+  dir.write("salt", "rktYml0MIp9TC9u6Ny6uqw==\n");
+  const std::string text =
+      replace(minimal_config(), "salt = \"rktYml0MIp9TC9u6Ny6uqw==\"", "salt_file = \"salt\"");
+  std::vector<std::string> warnings;
+  const auto c = eckid::parse_config(text, dir.path() / "c.toml", warnings);
+  CHECK(c.service.salt.size() == 16);
+  CHECK_THAT(error_of(replace(text, "\"salt\"", "\"/nonexistent/salt\"")),
+             Catch::Contains("salt_file: cannot read /nonexistent/salt"));
+  CHECK_THAT(error_of(minimal_config("salt_file = \"x\"")),
+             Catch::Contains("either salt or salt_file"));
+}
+
+TEST_CASE("OIN must have 20 characters", "[config]") {
+  const std::string e = error_of(replace(minimal_config(), "0000000700099ZZ12345", "00000007000"));
+  CHECK_THAT(e, Catch::Contains("[[school]] '99ZZ' oin: '00000007000' has 11 characters"));
+}
+
+TEST_CASE("sector and chain ids are purl.edustandaard.nl begrippenkader URIs", "[config]") {
+  const std::string sector = eckid_test::test_sector();
+  const std::string https = replace(sector, "http://", "https://");
+  CHECK_THAT(error_of(replace(minimal_config(), sector, https)),
+             Catch::Contains("sector: '" + https + "' is not of the form") &&
+                 Catch::Contains("use http://, not https://"));
+  CHECK_THAT(error_of(replace(minimal_config(), sector, "PO")),
+             Catch::Contains("sector: 'PO' is not of the form"));
+  const std::string chain = eckid_test::test_chain();
+  CHECK_THAT(error_of(replace(minimal_config(), chain, chain + "x")), Catch::Contains("chains: '"));
+  CHECK_THAT(error_of(replace(minimal_config(), "[\"" + chain + "\"]", "[]")),
+             Catch::Contains("chains: expected a non-empty list"));
+}
+
+TEST_CASE("two schools with the same key", "[config]") {
+  std::string school = minimal_config().substr(minimal_config().find("[[school]]"));
+  CHECK_THAT(error_of(minimal_config() + school),
+             Catch::Contains("two schools have the key '99ZZ'"));
+}
+
+TEST_CASE("service table problems", "[config]") {
+  CHECK_THAT(error_of("[[school]]\nkey = \"x\"\n"), Catch::Contains("[service]: missing table"));
+  CHECK_THAT(error_of(replace(minimal_config(), "\"sandbox\"", "\"test\"")),
+             Catch::Contains("environment: 'test' is not one of"));
+  CHECK_THAT(error_of(minimal_config("endpoint = \"http://127.0.0.1/eck\"")),
+             Catch::Contains("endpoint: expected an https:// URL"));
+  CHECK_THAT(error_of(replace(minimal_config(), "ca_bundle = \"ca.pem\"\n", "")),
+             Catch::Contains("ca_bundle: missing"));
+  CHECK_THAT(error_of(replace(minimal_config(), "client_certificate = \"client.p12\"\n", "")),
+             Catch::Contains("client_certificate: missing"));
+  CHECK_THAT(error_of(minimal_config("request_timeout_ms = 5")),
+             Catch::Contains("request_timeout_ms: expected a whole number of milliseconds"));
+  CHECK_THAT(error_of(minimal_config("key_password_file = \"a\"\nkey_password_env = \"B\"")),
+             Catch::Contains("either key_password_file or key_password_env"));
+  CHECK_THAT(error_of("[service\n"), Catch::Contains(":1: not valid TOML"));
+}
+
+TEST_CASE("no schools", "[config]") {
+  const std::string text = minimal_config().substr(0, minimal_config().find("[[school]]"));
+  CHECK_THAT(error_of(text), Catch::Contains("at least one [[school]]"));
+}
+
+TEST_CASE("an unreadable file names the path", "[config]") {
+  std::vector<std::string> warnings;
+  CHECK_THROWS_WITH(eckid::load_config("/nonexistent/eckid.toml", warnings),
+                    Catch::Contains("/nonexistent/eckid.toml: cannot read"));
+}

@@ -1,0 +1,76 @@
+// PGN validation tables (spec "The three tiers", 1). Expected classifications are worked
+// out by hand from the 11-check, not taken from the code.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "pgn/pgn.hpp"
+#include "util/error.hpp"
+
+using eckid::validate_pgn;
+
+namespace {
+// The message of the Error thrown for pgn, or "" when it validates.
+std::string reason(const std::string &pgn, eckid_pgn_kind kind = ECKID_PGN_PUPIL) {
+  try {
+    validate_pgn(pgn, kind);
+    return "";
+  } catch (const eckid::Error &e) {
+    CHECK(e.status() == ECKID_E_INVALID_PGN);
+    return e.what();
+  }
+}
+}  // namespace
+
+TEST_CASE("valid BSNs pass the 11-check, leading zeros included", "[pgn]") {
+  // 063138219: 0*9+6*8+3*7+1*6+3*5+8*4+2*3+1*2-9 = 121 = 11*11
+  CHECK(validate_pgn("063138219", ECKID_PGN_PUPIL) == ECKID_PGN_TYPE_BSN);
+  // 123456782: 9+16+21+24+25+24+21+16-2 = 154 = 14*11
+  CHECK(validate_pgn("123456782", ECKID_PGN_PUPIL) == ECKID_PGN_TYPE_BSN);
+  // 111222333: 9+8+7+12+10+8+9+6-3 = 66 = 6*11
+  CHECK(validate_pgn("111222333", ECKID_PGN_PUPIL) == ECKID_PGN_TYPE_BSN);
+}
+
+TEST_CASE("onderwijsnummers: prefix 10 and check remainder 5", "[pgn]") {
+  // 101222331: 9+0+7+12+10+8+9+6-1 = 60, 60 mod 11 = 5
+  CHECK(validate_pgn("101222331", ECKID_PGN_PUPIL) == ECKID_PGN_TYPE_ONDERWIJSNUMMER);
+  // 123456788: 156-8 = 148, 148 mod 11 = 5, but no "10" prefix: neither kind
+  CHECK_THAT(reason("123456788"), Catch::Contains("not an onderwijsnummer"));
+  // 100000009: 9-9 = 0: prefix 10 with remainder 0 is a BSN
+  CHECK(validate_pgn("100000009", ECKID_PGN_PUPIL) == ECKID_PGN_TYPE_BSN);
+}
+
+TEST_CASE("wrong check digit, wrong length, spaces and letters are refused", "[pgn]") {
+  CHECK_THAT(reason("123456781"), Catch::Contains("11-check"));
+  CHECK_THAT(reason("12345678"), Catch::Contains("exactly 9 digits"));
+  CHECK_THAT(reason("63138219"), Catch::Contains("has 8 characters"));  // leading zero lost
+  CHECK_THAT(reason("1234567820"), Catch::Contains("has 10 characters"));
+  CHECK_THAT(reason("12345 782"), Catch::Contains("character 6 is not a digit"));
+  CHECK_THAT(reason("12345678a"), Catch::Contains("not a digit"));
+  CHECK_THAT(reason(""), Catch::Contains("has 0 characters"));
+  CHECK_THAT(reason("000000000"), Catch::Contains("11-check"));
+}
+
+TEST_CASE("error messages never contain the PGN", "[pgn][privacy]") {
+  for (const std::string pgn : {"123456781", "12345678", "12345 782", "063138218", "1012223310"}) {
+    const std::string r = reason(pgn);
+    REQUIRE_FALSE(r.empty());
+    CHECK(r.find(pgn) == std::string::npos);
+  }
+}
+
+TEST_CASE("staff PGNs: non-empty printable ASCII", "[pgn]") {
+  CHECK(validate_pgn("Staff-0042@school", ECKID_PGN_STAFF) == ECKID_PGN_TYPE_STAFF);
+  CHECK_THAT(reason("", ECKID_PGN_STAFF), Catch::Contains("must not be empty"));
+  CHECK_THAT(reason("with space", ECKID_PGN_STAFF), Catch::Contains("character 5"));
+  CHECK_THAT(reason("caf\xc3\xa9", ECKID_PGN_STAFF), Catch::Contains("not ASCII"));
+  CHECK_THAT(reason(std::string(257, 'a'), ECKID_PGN_STAFF), Catch::Contains("at most 256"));
+}
+
+TEST_CASE("an unknown kind is an argument error", "[pgn]") {
+  try {
+    validate_pgn("123456782", static_cast<eckid_pgn_kind>(7));
+    FAIL("no error");
+  } catch (const eckid::Error &e) {
+    CHECK(e.status() == ECKID_E_INVALID_ARGUMENT);
+  }
+}
