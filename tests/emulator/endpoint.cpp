@@ -1,0 +1,102 @@
+#include "endpoint.hpp"
+
+#include <string>
+
+#include "fault.hpp"
+#include "operations.hpp"
+#include "soap.hpp"
+
+namespace eckid::emulator {
+namespace {
+
+http::response<http::string_body> xml_reply(http::status status, unsigned version,
+                                            std::string body) {
+  http::response<http::string_body> response{status, version};
+  response.set(http::field::server, "nv-emulator");
+  response.set(http::field::content_type, "text/xml; charset=utf-8");
+  response.body() = std::move(body);
+  return response;
+}
+
+// Injected HTTP-level faults, decided by one roll: dropped, HTTP 500 or HTTP 503.
+std::optional<std::string> injected(Context &context) {
+  const auto &faults = context.options.faults;
+  if (faults.drop_share + faults.http500_share + faults.http503_share <= 0.0) {
+    return std::nullopt;
+  }
+  const double roll = context.random.uniform();
+  if (roll < faults.drop_share) {
+    return "dropped";
+  }
+  if (roll < faults.drop_share + faults.http500_share) {
+    return "http500";
+  }
+  if (roll < faults.drop_share + faults.http500_share + faults.http503_share) {
+    return "http503";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+http::response<http::string_body> plain_reply(http::status status, unsigned version,
+                                              std::string text) {
+  http::response<http::string_body> response{status, version};
+  response.set(http::field::server, "nv-emulator");
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.body() = std::move(text) + "\n";
+  return response;
+}
+
+Reply answer(Context &context, const http::request<http::string_body> &request) {
+  Reply reply;
+  const auto version = request.version();
+  const std::string_view target = request.target();
+  if (target.substr(0, target.find('?')) != kEndpointPath) {
+    context.log.write("", "", "http404");
+    reply.response = plain_reply(http::status::not_found, version, "not found");
+  } else if (request.method() != http::verb::post) {
+    context.log.write("", "", "http405");
+    reply.response = plain_reply(http::status::method_not_allowed, version, "use POST");
+    reply.response.set(http::field::allow, "POST");
+  } else {
+    RequestInfo info;
+    std::string outcome = "ok";
+    const auto response_id = context.random.uuid();
+    pugi::xml_document doc;
+    try {
+      const auto element = parse_request(doc, request.body(), request["SOAPAction"], info);
+      if (const auto fault = injected(context)) {
+        outcome = *fault;
+      } else {
+        reply.response = xml_reply(http::status::ok, version,
+                                   handle_operation(context.service, info, element, response_id));
+      }
+    } catch (const Fault &fault) {
+      outcome = "fault:" + fault.reason;
+      reply.response =
+          xml_reply(http::status::internal_server_error, version,
+                    build_fault(info, response_id, fault.code, fault.what(), fault.actor));
+    } catch (const std::exception &) {
+      outcome = "fault:InternalError";
+      reply.response = xml_reply(http::status::internal_server_error, version,
+                                 build_fault(info, response_id, kServer, "internal error", ""));
+    }
+    if (outcome == "dropped") {
+      reply.drop = true;
+    } else if (outcome == "http500") {
+      reply.response =
+          plain_reply(http::status::internal_server_error, version, "injected server error");
+    } else if (outcome == "http503") {
+      reply.response =
+          plain_reply(http::status::service_unavailable, version, "injected: service unavailable");
+      reply.response.set(http::field::retry_after, "1");
+    }
+    context.log.write(info.operation, info.oin, outcome);
+  }
+  reply.response.keep_alive(request.keep_alive());
+  reply.response.prepare_payload();
+  return reply;
+}
+
+}  // namespace eckid::emulator

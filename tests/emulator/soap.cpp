@@ -1,0 +1,238 @@
+#include "soap.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+#include "fault.hpp"
+
+namespace eckid::emulator {
+namespace {
+
+constexpr std::string_view kFaultAction = "http://www.w3.org/2005/08/addressing/soap/fault";
+
+std::string_view local_name(pugi::xml_node node) {
+  const std::string_view name = node.name();
+  const auto colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// The namespace URI of an element, resolved through the xmlns declarations in scope.
+std::string_view namespace_of(pugi::xml_node node) {
+  const std::string_view name = node.name();
+  const auto colon = name.find(':');
+  const std::string attribute =
+      colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(name.substr(0, colon));
+  for (auto scope = node; scope.type() == pugi::node_element; scope = scope.parent()) {
+    if (const auto declaration = scope.attribute(attribute.c_str())) {
+      return declaration.value();
+    }
+  }
+  return {};
+}
+
+bool is(pugi::xml_node node, std::string_view ns, std::string_view name) {
+  return node.type() == pugi::node_element && local_name(node) == name && namespace_of(node) == ns;
+}
+
+pugi::xml_node child(pugi::xml_node parent, std::string_view ns, std::string_view name) {
+  for (const auto node : parent.children()) {
+    if (is(node, ns, name)) {
+      return node;
+    }
+  }
+  return {};
+}
+
+std::string_view unquote(std::string_view value) {
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    return value.substr(1, value.size() - 2);
+  }
+  return value;
+}
+
+bool is_oin(std::string_view text) {
+  return text.size() == 20 && std::all_of(text.begin(), text.end(),
+                                          [](unsigned char c) { return std::isalnum(c) != 0; });
+}
+
+void check_addressing(pugi::xml_node header, std::string_view soap_action, RequestInfo &info) {
+  const auto from = child(header, kWsaNs, "From");
+  if (!from) {
+    throw client_fault("MissingFrom", "WS-Addressing header From is required");
+  }
+  const std::string_view address = child(from, kWsaNs, "Address").child_value();
+  if (!address.starts_with(kAnonymousPrefix) || !is_oin(address.substr(kAnonymousPrefix.size()))) {
+    throw client_fault("InvalidOin", "From/Address must be " + std::string(kAnonymousPrefix) +
+                                         "<OIN of 20 characters>");
+  }
+  info.oin = address.substr(kAnonymousPrefix.size());
+
+  const std::string expected = std::string(kEckNs) + "/" + info.operation;
+  const auto action = child(header, kWsaNs, "Action");
+  if (!action) {
+    throw client_fault("MissingAction", "WS-Addressing header Action is required");
+  }
+  if (action.child_value() != expected) {
+    throw client_fault("ActionMismatch",
+                       "WS-Addressing Action does not match the body: expected " + expected);
+  }
+  if (unquote(soap_action) != expected) {
+    throw client_fault("SoapActionMismatch",
+                       "SOAPAction header does not match the body: expected " + expected);
+  }
+  if (info.message_id.empty()) {
+    throw client_fault("MissingMessageID", "WS-Addressing header MessageID is required");
+  }
+  if (std::string_view(child(header, kWsaNs, "To").child_value()).empty()) {
+    throw client_fault("MissingTo", "WS-Addressing header To is required");
+  }
+}
+
+std::string to_string(const pugi::xml_document &doc) {
+  std::ostringstream out;
+  doc.save(out, "", pugi::format_raw, pugi::encoding_utf8);
+  return out.str();
+}
+
+// An envelope with the WS-Addressing reply headers; returns the Body element.
+pugi::xml_node start_envelope(pugi::xml_document &doc, const RequestInfo &info,
+                              std::string_view message_id, std::string_view action) {
+  auto declaration = doc.append_child(pugi::node_declaration);
+  declaration.append_attribute("version") = "1.0";
+  declaration.append_attribute("encoding") = "UTF-8";
+  auto envelope = doc.append_child("soapenv:Envelope");
+  envelope.append_attribute("xmlns:soapenv") = std::string(kEnvelopeNs).c_str();
+  envelope.append_attribute("xmlns:wsa") = std::string(kWsaNs).c_str();
+  envelope.append_attribute("xmlns:eck") = std::string(kEckNs).c_str();
+  auto header = envelope.append_child("soapenv:Header");
+  header.append_child("wsa:Action").text() = std::string(action).c_str();
+  header.append_child("wsa:MessageID").text() = ("urn:uuid:" + std::string(message_id)).c_str();
+  if (!info.message_id.empty()) {
+    header.append_child("wsa:RelatesTo").text() = info.message_id.c_str();
+  }
+  header.append_child("wsa:To").text() = "http://www.w3.org/2005/08/addressing/anonymous";
+  return envelope.append_child("soapenv:Body");
+}
+
+}  // namespace
+
+pugi::xml_node parse_request(pugi::xml_document &doc, std::string_view body,
+                             std::string_view soap_action, RequestInfo &info) {
+  const auto parsed =
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_doctype);
+  if (!parsed) {
+    throw client_fault("MalformedXml",
+                       std::string("request is not well-formed XML: ") + parsed.description());
+  }
+  for (const auto node : doc.children()) {
+    if (node.type() == pugi::node_doctype) {
+      throw client_fault("DoctypeRejected", "DOCTYPE declarations are not accepted");
+    }
+  }
+  const auto envelope = doc.document_element();
+  if (local_name(envelope) != "Envelope") {
+    throw client_fault("MalformedEnvelope", "the document element must be a SOAP Envelope");
+  }
+  if (namespace_of(envelope) != kEnvelopeNs) {
+    throw Fault("soapenv:VersionMismatch", "VersionMismatch",
+                "only SOAP 1.1 envelopes (" + std::string(kEnvelopeNs) + ") are accepted");
+  }
+  const auto header = child(envelope, kEnvelopeNs, "Header");
+  info.message_id = child(header, kWsaNs, "MessageID").child_value();
+  const auto soap_body = child(envelope, kEnvelopeNs, "Body");
+  const auto request =
+      soap_body.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
+  if (!request || request.next_sibling()) {
+    throw client_fault("MalformedBody", "the SOAP Body must hold exactly one request element");
+  }
+  const std::string_view name = local_name(request);
+  if (namespace_of(request) != kEckNs || !name.ends_with("Request")) {
+    throw client_fault("UnknownOperation", "the body must hold an <operation>Request element in " +
+                                               std::string(kEckNs));
+  }
+  info.operation = name.substr(0, name.size() - std::string_view("Request").size());
+  check_addressing(header, soap_action, info);
+  return request;
+}
+
+void check_sequence(pugi::xml_node parent, const std::vector<Field> &sequence) {
+  std::size_t position = 0;
+  bool seen = false;
+  for (const auto node : parent.children()) {
+    if (node.type() != pugi::node_element) {
+      continue;
+    }
+    const auto match =
+        std::find_if(sequence.begin() + static_cast<std::ptrdiff_t>(position), sequence.end(),
+                     [&](const Field &field) { return is(node, kEckNs, field.name); });
+    if (match == sequence.end()) {
+      throw client_fault("UnexpectedElement", "unexpected or misplaced element <" +
+                                                  std::string(node.name()) + "> in <" +
+                                                  std::string(local_name(parent)) + ">");
+    }
+    const auto index = static_cast<std::size_t>(match - sequence.begin());
+    if (seen && index == position && !match->repeated) {
+      throw client_fault("UnexpectedElement",
+                         "element <" + std::string(match->name) + "> may occur only once");
+    }
+    position = index;
+    seen = true;
+  }
+}
+
+std::string required_text(pugi::xml_node parent, std::string_view name) {
+  const auto node = child(parent, kEckNs, name);
+  if (!node) {
+    throw client_fault("MissingElement", "required element <" + std::string(name) +
+                                             "> is missing in <" + std::string(local_name(parent)) +
+                                             ">");
+  }
+  return node.child_value();
+}
+
+std::optional<std::string> optional_text(pugi::xml_node parent, std::string_view name) {
+  const auto node = child(parent, kEckNs, name);
+  return node ? std::optional<std::string>(node.child_value()) : std::nullopt;
+}
+
+std::vector<pugi::xml_node> eck_children(pugi::xml_node parent, std::string_view name) {
+  std::vector<pugi::xml_node> result;
+  for (const auto node : parent.children()) {
+    if (is(node, kEckNs, name)) {
+      result.push_back(node);
+    }
+  }
+  return result;
+}
+
+pugi::xml_node add_eck(pugi::xml_node parent, std::string_view name, std::string_view text) {
+  auto node = parent.append_child(("eck:" + std::string(name)).c_str());
+  if (!text.empty()) {
+    node.text() = std::string(text).c_str();
+  }
+  return node;
+}
+
+std::string build_response(const RequestInfo &info, std::string_view message_id,
+                           const std::function<void(pugi::xml_node body)> &fill) {
+  pugi::xml_document doc;
+  const std::string action = std::string(kEckNs) + "/" + info.operation + "Response";
+  fill(start_envelope(doc, info, message_id, action));
+  return to_string(doc);
+}
+
+std::string build_fault(const RequestInfo &info, std::string_view message_id,
+                        const std::string &code, const std::string &message,
+                        const std::string &actor) {
+  pugi::xml_document doc;
+  auto fault = start_envelope(doc, info, message_id, kFaultAction).append_child("soapenv:Fault");
+  fault.append_child("faultcode").text() = code.c_str();
+  fault.append_child("faultstring").text() = message.c_str();
+  if (!actor.empty()) {
+    fault.append_child("faultactor").text() = actor.c_str();
+  }
+  return to_string(doc);
+}
+
+}  // namespace eckid::emulator
