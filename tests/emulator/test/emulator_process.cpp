@@ -1,5 +1,6 @@
 #include "emulator_process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -81,7 +82,7 @@ Emulator::Emulator(const std::vector<std::string> &extra_args) {
   argv.push_back(nullptr);
 
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) {
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {  // no leaks into later children
     throw std::runtime_error("pipe failed");
   }
   posix_spawn_file_actions_t actions;

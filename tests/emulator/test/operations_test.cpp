@@ -1,8 +1,11 @@
 // The single-request operations of the WSDL, answered correctly.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "emulator_process.hpp"
 #include "soap_client.hpp"
@@ -27,6 +30,17 @@ Response replace(Client &client, const std::string &hpgn_old, const std::string 
       add(request, "effectiveDate", effective_date);
     }
   });
+}
+
+// The UTC xsd:dateTime this long from now, in whole seconds rounded up.
+std::string xsd_in(std::chrono::seconds delay) {
+  const auto when = std::chrono::system_clock::to_time_t(
+      std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now() + delay));
+  std::tm utc{};
+  gmtime_r(&when, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
 }
 
 }  // namespace
@@ -168,6 +182,14 @@ TEST_CASE("replaceStampseudonym with an effective date") {
   CHECK(stampseudonym_of(client, make_hpgn(7)) == stampseudonym_of(client, make_hpgn(6)));
 
   CHECK(replace(client, make_hpgn(8), make_hpgn(10), "tomorrow").is_fault());
+
+  SECTION("the replacement takes effect at the date") {
+    const auto own = stampseudonym_of(client, make_hpgn(12));
+    REQUIRE(replace(client, make_hpgn(11), make_hpgn(12), xsd_in(std::chrono::seconds(1))).ok());
+    CHECK(stampseudonym_of(client, make_hpgn(12)) == own);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    CHECK(stampseudonym_of(client, make_hpgn(12)) == stampseudonym_of(client, make_hpgn(11)));
+  }
 }
 
 TEST_CASE("fixtures are replayed before derivation; config and secret are honoured") {

@@ -45,6 +45,14 @@ TEST_CASE("mutual TLS: a client certificate of the test CA is required") {
     Client client(emulator.url(), {pki + "/client.p12", "", "P12", password});
     CHECK(client.call("ping").ok());
   }
+  SECTION("TLS 1.2 with and without a client certificate") {
+    Client client(emulator.url());
+    client.limit_to_tls12();
+    CHECK(client.call("ping").ok());
+    Client anonymous(emulator.url(), Identity{});
+    anonymous.limit_to_tls12();
+    CHECK(anonymous.call("ping").curl != CURLE_OK);
+  }
   SECTION("no client certificate") {
     const auto response = Client(emulator.url(), Identity{}).call("ping");
     CHECK(response.curl != CURLE_OK);

@@ -151,6 +151,11 @@ Response Client::send(const std::string &body, const std::string &soap_action,
       curl_easy_setopt(curl_, CURLOPT_KEYPASSWD, identity_.password.c_str());
     }
   }
+  if (tls12_only_) {
+    curl_easy_setopt(curl_, CURLOPT_SSLVERSION,
+                     static_cast<long>(CURL_SSLVERSION_TLSv1_2) |
+                         static_cast<long>(CURL_SSLVERSION_MAX_TLSv1_2));
+  }
   curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 15000L);
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);

@@ -87,6 +87,9 @@ class Client {
   Response send(const std::string &body, const std::string &soap_action,
                 const std::string &method = "POST");
 
+  // Limits the TLS version to 1.2 from now on.
+  void limit_to_tls12() { tls12_only_ = true; }
+
   // The message id of the last call.
   const std::string &last_message_id() const { return message_id_; }
 
@@ -96,6 +99,7 @@ class Client {
   CURL *curl_;
   std::string message_id_;
   unsigned counter_ = 0;
+  bool tls12_only_ = false;
 };
 
 // Convenience wrappers.
