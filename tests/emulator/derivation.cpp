@@ -27,6 +27,19 @@ std::string hmac_sha512_hex(std::string_view secret, std::string_view message) {
   return hex;
 }
 
+// True for exactly `length` lowercase hexadecimal characters.
+bool is_lower_hex(std::string_view text, std::size_t length) {
+  if (text.size() != length) {
+    return false;
+  }
+  for (const char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string derive_stampseudonym(std::string_view secret, std::string_view hpgn) {
@@ -39,18 +52,6 @@ std::string derive_eckid(std::string_view secret, std::string_view stampseudonym
   const std::string message =
       "eckid|" + std::string(stampseudonym) + "|" + std::string(chain) + "|" + std::string(sector);
   return std::string(kEckIdPrefix) + hmac_sha512_hex(secret, message);
-}
-
-bool is_lower_hex(std::string_view text, std::size_t length) {
-  if (text.size() != length) {
-    return false;
-  }
-  for (const char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool is_hpgn(std::string_view text) {

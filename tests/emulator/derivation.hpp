@@ -17,9 +17,6 @@ std::string derive_stampseudonym(std::string_view secret, std::string_view hpgn)
 std::string derive_eckid(std::string_view secret, std::string_view stampseudonym,
                          std::string_view chain, std::string_view sector);
 
-// True for exactly `length` lowercase hexadecimal characters.
-bool is_lower_hex(std::string_view text, std::size_t length);
-
 // True for an HPgn: 64 lowercase hexadecimal characters.
 bool is_hpgn(std::string_view text);
 

@@ -159,7 +159,6 @@ const std::map<std::string, Setter, std::less<>> &setters() {
       {"--cert", [](Options &o, const std::string &v) { o.cert_file = v; }},
       {"--key", [](Options &o, const std::string &v) { o.key_file = v; }},
       {"--secret", [](Options &o, const std::string &v) { o.secret = v; }},
-      {"--config", [](Options &, const std::string &) {}},  // read before all others
       {"--fixtures", [](Options &o, const std::string &v) { load_fixtures(v, o.fixtures); }},
       {"--log", [](Options &o, const std::string &v) { o.log_file = v; }},
       {"--seed",
@@ -207,15 +206,16 @@ Command parse_command_line(int argc, const char *const *argv, Options &options) 
     if (flag == "--help" || flag == "-h") {
       return Command::help;
     }
+    const bool config = flag == "--config";
     const auto setter = setters().find(flag);
-    if (setter == setters().end()) {
+    if (!config && setter == setters().end()) {
       throw std::runtime_error("unknown option: " + std::string(flag) + " (see --help)");
     }
     if (i + 1 >= argc) {
       throw std::runtime_error("option " + std::string(flag) + " needs a value");
     }
     const std::string value = argv[++i];
-    if (flag == "--config") {
+    if (config) {
       load_config(value, options);  // the file first, so that flags override it
     } else {
       assignments.emplace_back(&setter->second, value);
