@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "scrypt/scrypt.hpp"
 #include "util/encoding.hpp"
 #include "util/error.hpp"
 
@@ -264,11 +265,20 @@ HashConfig read_hash(const toml::table &t, const std::filesystem::path &file,
   TableReader r(t, "[hash]", file, warnings);
   HashConfig h;
   if (const auto engine = r.string("engine")) {
-    if (*engine != "openssl") r.fail(r.get("engine"), "engine", "expected \"openssl\"");
-    h.engine = HashConfig::Engine::openssl;
+    if (*engine == "fast") {
+      h.engine = HashConfig::Engine::fast;
+    } else if (*engine == "openssl") {
+      h.engine = HashConfig::Engine::openssl;
+    } else {
+      r.fail(r.get("engine"), "engine", "expected \"fast\" or \"openssl\"");
+    }
   }
+  // One scrypt lane (128*r*N bytes) at the HPgn's parameters must fit.
+  constexpr auto kMinBudget =
+      static_cast<std::int64_t>(scrypt::lane_bytes(scrypt::kHpgnParams) >> 20);
   h.memory_budget_mib =
-      static_cast<std::uint64_t>(r.integer("memory_budget_mib", 1, 1 << 20, "MiB")
+      static_cast<std::uint64_t>(r.integer("memory_budget_mib", kMinBudget, 1 << 20,
+                                           "MiB (128 MiB per scrypt lane, at least one lane)")
                                      .value_or(static_cast<std::int64_t>(h.memory_budget_mib)));
   r.warn_unknown();
   return h;

@@ -55,9 +55,11 @@ struct ServiceConfig {
 
 /// [hash]: how HPgns are computed.
 struct HashConfig {
-  enum class Engine { openssl };
-  Engine engine = Engine::openssl;
-  /// Memory the plugin may use for scrypt, in MiB (128 MiB per lane).
+  /// fast: our SIMD scrypt (plugin/scrypt); openssl: OpenSSL's, the reference.
+  enum class Engine { fast, openssl };
+  Engine engine = Engine::fast;
+  /// Memory the plugin may use for scrypt, in MiB: 128 MiB per lane at once, at least one
+  /// lane (checked when the file is read).
   std::uint64_t memory_budget_mib = 512;
 };
 

@@ -155,3 +155,21 @@ TEST_CASE("an unreadable file names the path", "[config]") {
   CHECK_THROWS_WITH(eckid::load_config("/nonexistent/eckid.toml", warnings),
                     Catch::Contains("/nonexistent/eckid.toml: cannot read"));
 }
+
+TEST_CASE("[hash] engine and memory budget", "[config][hash]") {
+  std::vector<std::string> warnings;
+  const auto defaults = eckid::parse_config(minimal_config(), kFile, warnings);
+  CHECK(defaults.hash.engine == eckid::HashConfig::Engine::fast);
+  CHECK(defaults.hash.memory_budget_mib == 512);
+  const auto reference = eckid::parse_config(
+      minimal_config("", "[hash]\nengine = \"openssl\"\nmemory_budget_mib = 128\n"), kFile,
+      warnings);
+  CHECK(reference.hash.engine == eckid::HashConfig::Engine::openssl);
+  CHECK(reference.hash.memory_budget_mib == 128);
+  CHECK(warnings.empty());
+  CHECK_THAT(error_of(minimal_config("", "[hash]\nengine = \"turbo\"\n")),
+             Catch::Contains("[hash] engine: expected \"fast\" or \"openssl\""));
+  // Below one scrypt lane (128*r*N bytes = 128 MiB) nothing can be hashed: refused at open.
+  CHECK_THAT(error_of(minimal_config("", "[hash]\nmemory_budget_mib = 127\n")),
+             Catch::Contains("[hash] memory_budget_mib: expected") && Catch::Contains("from 128"));
+}
