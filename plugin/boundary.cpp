@@ -7,9 +7,11 @@
 #include <new>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "core/plugin.hpp"
 #include "eckid/eckid.h"
+#include "nv/fault.hpp"
 #include "pgn/pgn.hpp"
 #include "util/error.hpp"
 
@@ -25,6 +27,8 @@ namespace {
 constexpr const char *kNoError = "no error";
 thread_local std::string t_message;
 thread_local const char *t_last_error = kNoError;
+thread_local eckid::nv::FaultDetail t_fault;
+thread_local bool t_has_fault = false;
 
 void set_last_error(const char *fallback, const char *message) noexcept {
   try {
@@ -67,8 +71,17 @@ template <class Body>
 eckid_status guarded(Body &&body) noexcept {
   try {
     t_last_error = kNoError;
+    t_has_fault = false;
     body();
     return ECKID_OK;
+  } catch (const eckid::nv::ServiceFault &e) {
+    set_last_error(eckid_strerror(e.status()), e.what());
+    try {
+      t_fault = e.detail();
+      t_has_fault = true;
+    } catch (...) {
+    }
+    return e.status();
   } catch (const eckid::Error &e) {
     set_last_error(eckid_strerror(e.status()), e.what());
     return e.status();
@@ -224,5 +237,94 @@ ECKID_EXPORT eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, ecki
     const std::string hpgn = core.hasher().hpgn(pgn, kind);
     std::memcpy(out, hpgn.c_str(), hpgn.size() + 1);
     if (core.logger().sensitive_allowed()) core.logger().debug("computed HPgn " + hpgn);
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_last_fault(const char **code, const char **string,
+                                           const char **actor) {
+  const bool has = t_has_fault;
+  if (code != nullptr) *code = has ? t_fault.code.c_str() : "";
+  if (string != nullptr) *string = has ? t_fault.string.c_str() : "";
+  if (actor != nullptr) *actor = has ? t_fault.actor.c_str() : "";
+  return has ? ECKID_OK : ECKID_E_INVALID_ARGUMENT;
+}
+
+namespace {
+
+// A copy of s in memory the caller releases with eckid_free().
+char *malloc_string(const std::string &s) {
+  char *p = static_cast<char *>(std::malloc(s.size() + 1));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+// Packs entries into one allocation: the header, the entry array, then the strings.
+eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries) {
+  std::size_t bytes = sizeof(eckid_catalog) + entries.size() * sizeof(eckid_catalog_entry);
+  for (const auto &e : entries) {
+    bytes += e.id.size() + e.name.size() + e.description.size() + e.last_edited.size() + 4;
+  }
+  auto *catalog = static_cast<eckid_catalog *>(std::malloc(bytes));
+  if (catalog == nullptr) throw std::bad_alloc();
+  catalog->count = entries.size();
+  catalog->entries = reinterpret_cast<eckid_catalog_entry *>(catalog + 1);
+  char *strings = reinterpret_cast<char *>(catalog->entries + entries.size());
+  auto put = [&strings](const std::string &s) {
+    const char *at = strings;
+    std::memcpy(strings, s.c_str(), s.size() + 1);
+    strings += s.size() + 1;
+    return at;
+  };
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    catalog->entries[i] = {put(entries[i].id), put(entries[i].name), put(entries[i].description),
+                           put(entries[i].last_edited)};
+  }
+  return catalog;
+}
+
+template <class Fetch>
+eckid_status retrieve_catalog(eckid_plugin *plugin, const char *school_key, eckid_catalog **out,
+                              Fetch fetch) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    const eckid::Plugin &core = live(plugin);
+    require(school_key, "school_key");
+    *out = pack_catalog(fetch(core.client(), core.school(school_key).oin));
+  });
+}
+
+}  // namespace
+
+ECKID_EXPORT eckid_status eckid_ping(eckid_plugin *plugin, const char *school_key,
+                                     char **application_version) {
+  return guarded([&] {
+    if (application_version != nullptr) *application_version = nullptr;
+    const eckid::Plugin &core = live(plugin);
+    require(school_key, "school_key");
+    const auto result = core.client().ping(core.school(school_key).oin);
+    if (!result.available) {
+      throw eckid::Error(ECKID_E_SERVICE_DOWN,
+                         "the Nummervoorziening at " + core.client().endpoint() +
+                             " reports itself unavailable (ping: available = false); try later");
+    }
+    if (application_version != nullptr) {
+      *application_version = malloc_string(result.application_version);
+    }
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_retrieve_chains(eckid_plugin *plugin, const char *school_key,
+                                                eckid_catalog **out) {
+  return retrieve_catalog(plugin, school_key, out, [](const auto &client, const auto &oin) {
+    return client.retrieve_chains(oin);
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const char *school_key,
+                                                 eckid_catalog **out) {
+  return retrieve_catalog(plugin, school_key, out, [](const auto &client, const auto &oin) {
+    return client.retrieve_sectors(oin);
   });
 }

@@ -1,26 +1,57 @@
 #include "core/plugin.hpp"
 
+#include <ctime>
 #include <string>
 #include <vector>
+
+#include "util/error.hpp"
 
 namespace eckid {
 
 namespace {
+
+constexpr std::int64_t kCertificateWarnDays = 60;
+
 Config load_logged(const std::filesystem::path &path, const Logger &logger) {
   std::vector<std::string> warnings;
   Config config = load_config(path, warnings);
   for (const auto &w : warnings) logger.warn(w);
   return config;
 }
+
+std::shared_ptr<const nv::Credentials> load_credentials(const ServiceConfig &service,
+                                                        const Logger &logger) {
+  auto credentials = std::make_shared<const nv::Credentials>(service.client);
+  const std::int64_t days_left =
+      (credentials->not_after() - static_cast<std::int64_t>(std::time(nullptr))) / 86400;
+  if (days_left < 0) {
+    logger.error("the client certificate " + service.client.certificate.string() +
+                 " has expired; the service will refuse every request: renew it");
+  } else if (days_left < kCertificateWarnDays) {
+    logger.warn("the client certificate " + service.client.certificate.string() + " expires in " +
+                std::to_string(days_left) + " days: renew it in time");
+  }
+  return credentials;
+}
+
 }  // namespace
 
 Plugin::Plugin(const std::filesystem::path &config_path, Logger logger)
     : logger_(logger),
       config_(load_logged(config_path, logger_)),
-      hasher_(config_.hash, config_.service.salt.span()) {
+      hasher_(config_.hash, config_.service.salt.span()),
+      client_(config_.service, load_credentials(config_.service, logger_), logger_) {
   logger_.info("eckid opened " + config_path.string() + ": " +
                std::to_string(config_.schools.size()) + " school(s), environment " +
-               std::string(to_string(config_.service.environment)));
+               std::string(to_string(config_.service.environment)) + ", endpoint " +
+               config_.service.endpoint);
+}
+
+const SchoolConfig &Plugin::school(std::string_view key) const {
+  if (const SchoolConfig *s = config_.find_school(key)) return *s;
+  throw Error(ECKID_E_UNKNOWN_SCHOOL, "no [[school]] with key '" + std::string(key) + "' in " +
+                                          config_.source.string() +
+                                          "; add it or check the host's school key");
 }
 
 }  // namespace eckid

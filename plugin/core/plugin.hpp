@@ -1,11 +1,14 @@
-// What one open handle holds: its configuration, logger and HPgn hasher. Everything hangs off
-// the handle; the core has no globals.
+// What one open handle holds: its configuration, logger, HPgn hasher and service client.
+// Everything hangs off the handle; the core has no globals.
 #pragma once
 
 #include <filesystem>
+#include <memory>
 
 #include "config/config.hpp"
 #include "log/logger.hpp"
+#include "nv/client.hpp"
+#include "nv/credentials.hpp"
 #include "pgn/hpgn.hpp"
 
 namespace eckid {
@@ -13,17 +16,23 @@ namespace eckid {
 /// One opened configuration. Thread-safe for concurrent calls after construction.
 class Plugin {
  public:
-  /// Loads and checks the configuration (warnings go to the logger). Throws eckid::Error.
+  /// Loads and checks the configuration (warnings go to the logger) and the client
+  /// certificate. Throws eckid::Error (ECKID_E_CONFIG, ECKID_E_CREDENTIALS, ...).
   Plugin(const std::filesystem::path &config_path, Logger logger);
 
   const Config &config() const noexcept { return config_; }
   const Logger &logger() const noexcept { return logger_; }
   const HpgnHasher &hasher() const noexcept { return hasher_; }
+  const nv::Client &client() const noexcept { return client_; }
+
+  /// The configured school with this key. Throws ECKID_E_UNKNOWN_SCHOOL naming the key.
+  const SchoolConfig &school(std::string_view key) const;
 
  private:
   Logger logger_;
   Config config_;
   HpgnHasher hasher_;
+  nv::Client client_;
 };
 
 }  // namespace eckid

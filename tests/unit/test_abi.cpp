@@ -60,6 +60,7 @@ TEST_CASE("wrong struct versions are refused", "[abi]") {
 
 TEST_CASE("open, use, double close", "[abi]") {
   eckid_test::TempDir dir;
+  dir.add_pki();
   const auto path = dir.write("school.toml", eckid_test::minimal_config("colour = 1"));
   Captured log;
   eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;

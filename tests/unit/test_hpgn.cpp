@@ -21,6 +21,7 @@ struct Opened {
   Log log;
   eckid_plugin *plugin = nullptr;
   explicit Opened(eckid_log_level level = ECKID_LOG_INFO) {
+    dir.add_pki();
     const auto path = dir.write("school.toml", eckid_test::minimal_config());
     eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
     o.log = collect;

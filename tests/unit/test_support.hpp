@@ -25,6 +25,13 @@ class TempDir {
   TempDir(const TempDir &) = delete;
   TempDir &operator=(const TempDir &) = delete;
   const std::filesystem::path &path() const { return path_; }
+  /// Copies files of the test PKI (made by packaging/make-test-pki.sh at build time).
+  void add_pki(std::initializer_list<const char *> names = {"client.p12", "client.p12.pass",
+                                                            "ca.pem"}) const {
+    for (const char *n : names) {
+      std::filesystem::copy_file(std::filesystem::path(ECKID_TEST_PKI_DIR) / n, path_ / n);
+    }
+  }
   std::filesystem::path write(const std::string &name, std::string_view text) const {
     const auto p = path_ / name;
     std::ofstream(p, std::ios::binary) << text;
@@ -56,8 +63,8 @@ inline std::string test_sector() {
 inline std::string minimal_config(std::string_view extra_service = "",
                                   std::string_view extra = "") {
   return "[service]\nenvironment = \"sandbox\"\nsalt = \"" + sandbox_salt() +
-         "\"\nclient_certificate = \"client.p12\"\nca_bundle = \"ca.pem\"\n" +
-         std::string(extra_service) +
+         "\"\nclient_certificate = \"client.p12\"\nkey_password_file = \"client.p12.pass\"\n" +
+         "ca_bundle = \"ca.pem\"\n" + std::string(extra_service) +
          "\n[[school]]\nkey = \"99ZZ\"\noin = \"0000000700099ZZ12345\"\n" + "sector = \"" +
          test_sector() + "\"\nchains = [\"" + test_chain() + "\"]\nenabled = true\n" +
          std::string(extra);

@@ -67,8 +67,34 @@ typedef enum eckid_status {
   /** The handle is NULL, already closed, or not one this library opened. */
   ECKID_E_INVALID_HANDLE = 10,
   /** An unexpected internal failure; the last error says what. Please report it. */
-  ECKID_E_INTERNAL = 11
-  /* 12..19 reserved; service statuses start at 20. */
+  ECKID_E_INTERNAL = 11,
+  /* 12..19 reserved. Statuses of the Nummervoorziening client: */
+  /** The service answered with a SOAP fault; eckid_last_fault() has its code, string and
+   *  actor, the last error a readable summary. */
+  ECKID_E_SOAP_FAULT = 20,
+  /** The service answered with an HTTP error status that is not a SOAP fault. */
+  ECKID_E_HTTP = 21,
+  /** No complete answer within the configured timeout (request_timeout_ms). */
+  ECKID_E_TIMEOUT = 22,
+  /** TLS failed: the server's certificate or host name did not verify against ca_bundle,
+   *  or the server refused the client certificate. */
+  ECKID_E_TLS = 23,
+  /** The service's host could not be resolved or reached, or it dropped the connection. */
+  ECKID_E_CONNECT = 24,
+  /** The service refused the client (ping answered with a fault): the certificate or the
+   *  school's OIN is not authorised. */
+  ECKID_E_NOT_AUTHORISED = 25,
+  /** The service reports itself unavailable (ping: available = false). */
+  ECKID_E_SERVICE_DOWN = 26,
+  /** The answer is not what the WSDL promises (malformed XML, a DOCTYPE, invalid UTF-8,
+   *  a missing element, an ECK iD or stampseudonym of the wrong shape). */
+  ECKID_E_BAD_RESPONSE = 27,
+  /** The answer is larger than the configured bound (max_response_bytes). */
+  ECKID_E_RESPONSE_TOO_LARGE = 28,
+  /** The client certificate or its key cannot be used: unreadable file, wrong key
+   *  password, key not matching the certificate. Reported by eckid_open(). */
+  ECKID_E_CREDENTIALS = 29
+  /* New statuses are added here, with the next free number. */
 } eckid_status;
 
 /** Log levels, from most to least verbose. */
@@ -216,6 +242,60 @@ ECKID_API eckid_status eckid_pgn_validate(const char *pgn, eckid_pgn_kind kind,
  */
 ECKID_API eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, eckid_pgn_kind kind,
                                   char *out, size_t out_size);
+
+/* ---- The Nummervoorziening ------------------------------------------------------- */
+
+/**
+ * The SOAP fault of the last call on the calling thread that ended in ECKID_E_SOAP_FAULT or
+ * ECKID_E_NOT_AUTHORISED (SOAP 1.1 faultcode, faultstring, faultactor). Each out pointer
+ * may be NULL; each receives a string owned by the library (never NULL, "" when absent),
+ * valid until the next eckid_* call on this thread. Returns ECKID_OK when the last call
+ * ended in a fault, else ECKID_E_INVALID_ARGUMENT with all outputs "".
+ */
+ECKID_API eckid_status eckid_last_fault(const char **code, const char **string, const char **actor);
+
+/**
+ * Checks that the service can be reached and accepts this client for a school: a `ping`
+ * with the school's OIN in wsa:From (WSDL operation ping). Meant for a "doctor" check.
+ *
+ * application_version: optional (may be NULL); receives the service's applicationVersion
+ *                      (release it with eckid_free()) when the call succeeds.
+ * A server clock more than 5 minutes off is logged as a warning.
+ * Errors: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_UNKNOWN_SCHOOL,
+ * ECKID_E_NOT_AUTHORISED (the service answered with a fault), ECKID_E_SERVICE_DOWN
+ * (available = false), ECKID_E_TIMEOUT, ECKID_E_TLS, ECKID_E_CONNECT, ECKID_E_HTTP,
+ * ECKID_E_BAD_RESPONSE, ECKID_E_RESPONSE_TOO_LARGE, ECKID_E_NOMEM. Thread-safe.
+ */
+ECKID_API eckid_status eckid_ping(eckid_plugin *plugin, const char *school_key,
+                                  char **application_version);
+
+/** One chain or sector as the service lists it (WSDL types Chain and Sector). */
+typedef struct eckid_catalog_entry {
+  const char *id;          /**< http://purl.edustandaard.nl/begrippenkader/<uuid> */
+  const char *name;        /**< display name */
+  const char *description; /**< description, may be "" */
+  const char *last_edited; /**< xsd:dateTime as the service sent it */
+} eckid_catalog_entry;
+
+/** A list of chains or sectors: one allocation, released with one eckid_free(). */
+typedef struct eckid_catalog {
+  size_t count;
+  eckid_catalog_entry *entries; /**< count entries; strings live in the same allocation */
+} eckid_catalog;
+
+/**
+ * The chains (retrieveChains) or sectors (retrieveSectors) the service knows, asked for a
+ * school (its OIN goes into wsa:From). Lets a host or an administrator check configured
+ * ids against the service.
+ *
+ * out: receives the list; release it with eckid_free(*out). NULL on failure.
+ * Errors: as eckid_ping(), with ECKID_E_SOAP_FAULT for a fault.
+ */
+ECKID_API eckid_status eckid_retrieve_chains(eckid_plugin *plugin, const char *school_key,
+                                             eckid_catalog **out);
+/** As eckid_retrieve_chains(), for the sectors (WSDL operation retrieveSectors). */
+ECKID_API eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const char *school_key,
+                                              eckid_catalog **out);
 
 #ifdef __cplusplus
 }
