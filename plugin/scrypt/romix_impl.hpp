@@ -14,6 +14,10 @@
 namespace eckid::scrypt::detail {
 namespace {
 
+// The Salsa20/8 state must stay in registers across loads, XORs and rounds: every helper is
+// inlined into the ROMix loops.
+#define ECKID_INLINE inline __attribute__((always_inline))
+
 /// A portable core: one lane, sixteen 32-bit words in the SIMD word order.
 struct ScalarCore {
   static constexpr unsigned kLanes = 1;
@@ -21,25 +25,28 @@ struct ScalarCore {
     std::uint32_t w[16];
   };
 
-  static State load(const std::uint32_t *const *p, std::size_t off) noexcept {
+  ECKID_INLINE static State load(const std::uint32_t *const *p, std::size_t off) noexcept {
     State s;
     std::memcpy(s.w, p[0] + off, sizeof s.w);
     return s;
   }
-  static void store(std::uint32_t *const *p, std::size_t off, const State &s) noexcept {
+  ECKID_INLINE static void store(std::uint32_t *const *p, std::size_t off,
+                                 const State &s) noexcept {
     std::memcpy(p[0] + off, s.w, sizeof s.w);
   }
-  static State xor2(const State &a, const State &b) noexcept {
+  ECKID_INLINE static State xor2(const State &a, const State &b) noexcept {
     State s;
     for (int i = 0; i < 16; ++i) s.w[i] = a.w[i] ^ b.w[i];
     return s;
   }
-  static std::uint32_t word0(const State &s, unsigned) noexcept { return s.w[0]; }
+  ECKID_INLINE static std::uint32_t word0(const State &s, unsigned) noexcept { return s.w[0]; }
 
-  static std::uint32_t rotl(std::uint32_t v, int n) noexcept { return (v << n) | (v >> (32 - n)); }
+  ECKID_INLINE static std::uint32_t rotl(std::uint32_t v, int n) noexcept {
+    return (v << n) | (v >> (32 - n));
+  }
 
   // Salsa20/8 core (RFC 7914 section 3) on the words in standard order.
-  static State salsa(const State &in) noexcept {
+  ECKID_INLINE static State salsa(const State &in) noexcept {
     std::uint32_t x[16];
     for (int i = 0; i < 16; ++i) x[(5 * i) % 16] = in.w[i];
     std::uint32_t t[16];
@@ -90,15 +97,15 @@ struct VecOf<4> {
 
 // The same word permutation within each lane's 128 bits.
 template <int A, int B, int C, int D>
-inline Vec1 permute(Vec1 v) noexcept {
+ECKID_INLINE Vec1 permute(Vec1 v) noexcept {
   return __builtin_shufflevector(v, v, A, B, C, D);
 }
 template <int A, int B, int C, int D>
-inline Vec2 permute(Vec2 v) noexcept {
+ECKID_INLINE Vec2 permute(Vec2 v) noexcept {
   return __builtin_shufflevector(v, v, A, B, C, D, A + 4, B + 4, C + 4, D + 4);
 }
 template <int A, int B, int C, int D>
-inline Vec4 permute(Vec4 v) noexcept {
+ECKID_INLINE Vec4 permute(Vec4 v) noexcept {
   return __builtin_shufflevector(v, v, A, B, C, D, A + 4, B + 4, C + 4, D + 4, A + 8, B + 8, C + 8,
                                  D + 8, A + 12, B + 12, C + 12, D + 12);
 }
@@ -106,7 +113,8 @@ inline Vec4 permute(Vec4 v) noexcept {
 // Row `off` (4 words) of W lanes, lane w in 128-bit part w. Templates, so that a wide type
 // only appears in a translation unit built for it.
 template <unsigned W>
-inline typename VecOf<W>::type gather(const std::uint32_t *const *p, std::size_t off) noexcept {
+ECKID_INLINE typename VecOf<W>::type gather(const std::uint32_t *const *p,
+                                            std::size_t off) noexcept {
   if constexpr (W == 1) {
     Vec1 v;
     std::memcpy(&v, p[0] + off, sizeof v);
@@ -121,7 +129,7 @@ inline typename VecOf<W>::type gather(const std::uint32_t *const *p, std::size_t
 }
 
 template <class V>
-inline void scatter(std::uint32_t *const *p, std::size_t off, V v) noexcept {
+ECKID_INLINE void scatter(std::uint32_t *const *p, std::size_t off, V v) noexcept {
   if constexpr (sizeof(V) == 16) {
     std::memcpy(p[0] + off, &v, sizeof v);
   } else if constexpr (sizeof(V) == 32) {
@@ -134,7 +142,7 @@ inline void scatter(std::uint32_t *const *p, std::size_t off, V v) noexcept {
 }
 
 template <int N, class V>
-inline V rotl(V v) noexcept {
+ECKID_INLINE V rotl(V v) noexcept {
   return (v << N) | (v >> (32 - N));
 }
 
@@ -149,31 +157,33 @@ struct SimdCore {
     V x[K][4];
   };
 
-  static State load(const std::uint32_t *const *p, std::size_t off) noexcept {
+  ECKID_INLINE static State load(const std::uint32_t *const *p, std::size_t off) noexcept {
     State s;
     for (unsigned k = 0; k < K; ++k) {
       for (unsigned row = 0; row < 4; ++row) s.x[k][row] = gather<W>(p + k * W, off + 4 * row);
     }
     return s;
   }
-  static void store(std::uint32_t *const *p, std::size_t off, const State &s) noexcept {
+  ECKID_INLINE static void store(std::uint32_t *const *p, std::size_t off,
+                                 const State &s) noexcept {
     for (unsigned k = 0; k < K; ++k) {
       for (unsigned row = 0; row < 4; ++row) scatter(p + k * W, off + 4 * row, s.x[k][row]);
     }
   }
-  static State xor2(const State &a, const State &b) noexcept {
+  ECKID_INLINE static State xor2(const State &a, const State &b) noexcept {
     State s;
     for (unsigned k = 0; k < K; ++k) {
       for (unsigned row = 0; row < 4; ++row) s.x[k][row] = a.x[k][row] ^ b.x[k][row];
     }
     return s;
   }
-  static std::uint32_t word0(const State &s, unsigned lane) noexcept {
+  ECKID_INLINE static std::uint32_t word0(const State &s, unsigned lane) noexcept {
     return s.x[lane / W][0][(lane % W) * 4];
   }
 
-  static State salsa(const State &in) noexcept {
+  ECKID_INLINE static State salsa(const State &in) noexcept {
     State s = in;
+#pragma GCC unroll 4
     for (int i = 0; i < 8; i += 2) {
       // Columns, with the chains side by side so their instructions interleave.
       for (unsigned k = 0; k < K; ++k) s.x[k][1] ^= rotl<7>(s.x[k][0] + s.x[k][3]);
@@ -230,17 +240,23 @@ void romix_group(std::uint32_t *const *x, std::uint32_t *const *v, std::uint32_t
     Y = swap;
   }
 
-  // j = Integerify(X) mod N; X = BlockMix(X xor V[j]). The whole 1 KiB block of V[j] of every
-  // lane is prefetched as soon as j is known, so its cache misses overlap.
+  // j = Integerify(X) mod N; X = BlockMix(X xor V[j]). V[j] is read from memory at random:
+  // its first sub-blocks are prefetched as soon as j is known, the rest kAhead sub-blocks
+  // before use, so the misses overlap the Salsa20/8 rounds without filling the miss queue.
+  constexpr std::size_t kAhead = 4;
   const std::uint64_t mask = N - 1;
   const std::uint32_t *src[L];
   for (std::uint64_t i = 0; i < N; ++i) {
     for (unsigned l = 0; l < L; ++l) {
       src[l] = v[l] + (Core::word0(X[blocks - 1], l) & mask) * words;
-      for (std::size_t off = 0; off < words; off += 16) __builtin_prefetch(src[l] + off);
+      __builtin_prefetch(src[l] + 16 * (blocks - 1));
+      for (std::size_t b = 0; b < kAhead && b < blocks; ++b) __builtin_prefetch(src[l] + 16 * b);
     }
     State t = Core::xor2(X[blocks - 1], Core::load(src, 16 * (blocks - 1)));
     for (std::size_t b = 0; b < blocks; ++b) {
+      if (b + kAhead < blocks - 1) {
+        for (unsigned l = 0; l < L; ++l) __builtin_prefetch(src[l] + 16 * (b + kAhead));
+      }
       t = Core::salsa(Core::xor2(Core::xor2(t, X[b]), Core::load(src, 16 * b)));
       Y[(b & 1) * r + b / 2] = t;
     }
@@ -273,6 +289,8 @@ void romix_lanes(const RomixJob &job) noexcept {
     }
   }
 }
+
+#undef ECKID_INLINE
 
 }  // namespace
 }  // namespace eckid::scrypt::detail

@@ -1,0 +1,249 @@
+// scrypt at the HPgn's parameters (N=2^17, r=8, p=4), side by side in one run: OpenSSL
+// (EVP_PBE_scrypt, i.e. EVP_KDF "SCRYPT"), libsodium's crypto_pwhash_scryptsalsa208sha256_ll
+// and each of our paths this CPU has. For each: single-hash latency on 1 and on 2 threads
+// (OpenSSL and libsodium run p sequentially, so only 1), throughput in hashes/s with one hash
+// per core on all cores, and the peak resident memory while it ran. Ends with a table of
+// ratios against OpenSSL. Google Benchmark flags apply (--benchmark_filter=avx512 ...).
+#include <benchmark/benchmark.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scrypt/scrypt.hpp"
+
+namespace {
+
+namespace scrypt = eckid::scrypt;
+using Clock = std::chrono::steady_clock;
+constexpr scrypt::Params kParams = scrypt::kHpgnParams;
+const unsigned kCores = std::max(1u, std::thread::hardware_concurrency());
+
+// Resident memory of this process, sampled every 2 ms; the peak since the last reset().
+class RssSampler {
+ public:
+  RssSampler() : thread_([this] { run(); }) {}
+  ~RssSampler() {
+    stop_ = true;
+    thread_.join();
+  }
+  void reset() { peak_ = current(); }
+  double peak_mib() const { return static_cast<double>(peak_.load()) / (1 << 20); }
+
+ private:
+  static std::size_t current() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t size = 0, resident = 0;
+    statm >> size >> resident;
+    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  }
+  void run() {
+    while (!stop_) {
+      const std::size_t now = current();
+      std::size_t seen = peak_.load();
+      while (now > seen && !peak_.compare_exchange_weak(seen, now)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  std::atomic<std::size_t> peak_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+RssSampler *g_rss = nullptr;
+
+struct Row {
+  double latency1 = 0, latency2 = 0, throughput = 0, rss1 = 0, rss2 = 0, rss_all = 0;
+};
+std::map<std::string, Row> g_rows;  // by implementation
+std::vector<std::string> g_order;
+
+Row &row(const std::string &name) {
+  if (!g_rows.contains(name)) g_order.push_back(name);
+  return g_rows[name];
+}
+
+// One hash by one implementation. `threads`: threads it may use (ours only).
+using Hash = std::function<void(unsigned threads)>;
+// Makes a Hash with its own memory (one per concurrent worker).
+using Maker = std::function<Hash()>;
+
+const std::vector<std::uint8_t> kPassword{'0', '6', '3', '1', '3', '8', '2', '1', '9'};
+const std::vector<std::uint8_t> kSalt(16, 0xA5);
+
+Maker openssl() {
+  return [] {
+    return [](unsigned) {
+      std::uint8_t out[32];
+      scrypt::derive_openssl(kPassword, kSalt, kParams, out);
+      benchmark::DoNotOptimize(out);
+    };
+  };
+}
+
+Maker sodium() {
+  return [] {
+    return [](unsigned) {
+      std::uint8_t out[32];
+      if (crypto_pwhash_scryptsalsa208sha256_ll(kPassword.data(), kPassword.size(), kSalt.data(),
+                                                kSalt.size(), kParams.N, kParams.r, kParams.p, out,
+                                                sizeof out) != 0) {
+        std::fprintf(stderr, "libsodium scrypt failed\n");
+        std::abort();
+      }
+      benchmark::DoNotOptimize(out);
+    };
+  };
+}
+
+Maker ours(scrypt::Path path) {
+  return [path] {
+    // Shared, so the std::function stays copyable; one workspace per worker.
+    auto ws = std::make_shared<scrypt::Workspace>(kParams.N, kParams.r, kParams.p);
+    return [path, ws](unsigned threads) {
+      std::uint8_t out[32];
+      scrypt::derive(path, kPassword, kSalt, kParams, out, *ws, threads);
+      benchmark::DoNotOptimize(out);
+    };
+  };
+}
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Latency: one hash at a time on `threads` threads. Our workspaces are warmed first (their
+// memory is reused in service); the others allocate on every call, as they do in service.
+void latency(benchmark::State &state, const std::string &name, const Maker &make,
+             unsigned threads) {
+  g_rss->reset();
+  Hash hash = make();
+  hash(threads);
+  double total = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    hash(threads);
+    const double s = seconds_since(t0);
+    state.SetIterationTime(s);
+    total += s;
+  }
+  const double mean = total / static_cast<double>(state.iterations());
+  (threads == 1 ? row(name).latency1 : row(name).latency2) = mean;
+  (threads == 1 ? row(name).rss1 : row(name).rss2) = g_rss->peak_mib();
+  state.counters["peak_rss_MiB"] = g_rss->peak_mib();
+}
+
+// Throughput: one worker per core, each hashing `per_worker` times with its own memory.
+void throughput(benchmark::State &state, const std::string &name, const Maker &make,
+                int per_worker) {
+  g_rss->reset();
+  std::vector<Hash> hashes;
+  for (unsigned w = 0; w < kCores; ++w) {
+    hashes.push_back(make());
+    hashes.back()(1);  // warm up: map and fault in the memory once
+  }
+  double rate = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    std::vector<std::thread> workers;
+    for (auto &h : hashes) {
+      workers.emplace_back([&h, per_worker] {
+        for (int i = 0; i < per_worker; ++i) h(1);
+      });
+    }
+    for (auto &w : workers) w.join();
+    const double s = seconds_since(t0);
+    state.SetIterationTime(s);
+    rate = kCores * per_worker / s;
+  }
+  row(name).throughput = rate;
+  row(name).rss_all = g_rss->peak_mib();
+  state.counters["hashes_per_s"] = rate;
+  state.counters["peak_rss_MiB"] = g_rss->peak_mib();
+}
+
+void add(const std::string &name, const Maker &make, bool parallel_lanes, int reps) {
+  benchmark::RegisterBenchmark((name + "/latency/1_thread").c_str(),
+                               [=](benchmark::State &s) { latency(s, name, make, 1); })
+      ->Iterations(reps)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  if (parallel_lanes && kCores > 1) {
+    benchmark::RegisterBenchmark((name + "/latency/2_threads").c_str(),
+                                 [=](benchmark::State &s) { latency(s, name, make, 2); })
+        ->Iterations(reps)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::RegisterBenchmark((name + "/throughput/" + std::to_string(kCores) + "_cores").c_str(),
+                               [=](benchmark::State &s) { throughput(s, name, make, reps); })
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+}
+
+void print_table() {
+  const auto base = g_rows.find("openssl");
+  const bool have_base = base != g_rows.end() && base->second.latency1 > 0;
+  auto ratio = [](double x, double ref) {
+    return x > 0 && ref > 0 ? std::to_string(x / ref).substr(0, 4) + "x" : std::string("-");
+  };
+  auto num = [](double x, const char *fmt) {
+    if (x <= 0) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, fmt, x);
+    return std::string(buf);
+  };
+  std::printf(
+      "\nscrypt N=%llu r=%u p=%u, %u cores. Ratios against OpenSSL: latency as a fraction "
+      "of OpenSSL's 1-thread time (lower is better), throughput as a multiple (higher is "
+      "better).\n\n",
+      static_cast<unsigned long long>(kParams.N), kParams.r, kParams.p, kCores);
+  std::printf(
+      "| implementation | latency 1 thread | latency 2 threads | throughput, %u cores | "
+      "peak RSS (1 thread / 2 threads / all cores) | latency 1t vs OpenSSL | latency 2t "
+      "vs OpenSSL 1t | throughput vs OpenSSL |\n",
+      kCores);
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  for (const auto &name : g_order) {
+    const Row &r = g_rows[name];
+    const Row ref = have_base ? base->second : Row{};
+    std::printf("| %s | %s | %s | %s | %s / %s / %s MiB | %s | %s | %s |\n", name.c_str(),
+                num(r.latency1, "%.3f s").c_str(), num(r.latency2, "%.3f s").c_str(),
+                num(r.throughput, "%.2f /s").c_str(), num(r.rss1, "%.0f").c_str(),
+                num(r.rss2, "%.0f").c_str(), num(r.rss_all, "%.0f").c_str(),
+                ratio(r.latency1, ref.latency1).c_str(), ratio(r.latency2, ref.latency1).c_str(),
+                ratio(r.throughput, ref.throughput).c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (sodium_init() < 0) return 1;
+  RssSampler rss;
+  g_rss = &rss;
+  add("openssl", openssl(), false, 2);
+  add("libsodium", sodium(), false, 2);
+  for (const auto path :
+       {scrypt::Path::scalar, scrypt::Path::sse2, scrypt::Path::avx2, scrypt::Path::avx512}) {
+    if (scrypt::path_supported(path))
+      add(std::string(scrypt::to_string(path)), ours(path), true, 3);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  print_table();
+  return 0;
+}
