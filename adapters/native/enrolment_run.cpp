@@ -1,0 +1,191 @@
+#include "enrolment_run.hpp"
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+#include <utility>
+
+namespace eckid_host {
+namespace {
+
+constexpr std::pair<int, const char *> kStatusNames[] = {
+    {ECKID_OK, "ok"},
+    {ECKID_E_INVALID_ARGUMENT, "invalid_argument"},
+    {ECKID_E_VERSION, "version"},
+    {ECKID_E_NOMEM, "nomem"},
+    {ECKID_E_CONFIG, "config"},
+    {ECKID_E_INVALID_PGN, "invalid_pgn"},
+    {ECKID_E_BUFFER_TOO_SMALL, "buffer_too_small"},
+    {ECKID_E_UNKNOWN_SCHOOL, "unknown_school"},
+    {ECKID_E_NOT_ENABLED, "not_enabled"},
+    {ECKID_E_CRYPTO, "crypto"},
+    {ECKID_E_INVALID_HANDLE, "invalid_handle"},
+    {ECKID_E_INTERNAL, "internal"},
+    {ECKID_E_SOAP_FAULT, "soap_fault"},
+    {ECKID_E_HTTP, "http"},
+    {ECKID_E_TIMEOUT, "timeout"},
+    {ECKID_E_TLS, "tls"},
+    {ECKID_E_CONNECT, "connect"},
+    {ECKID_E_NOT_AUTHORISED, "not_authorised"},
+    {ECKID_E_SERVICE_DOWN, "service_down"},
+    {ECKID_E_BAD_RESPONSE, "bad_response"},
+    {ECKID_E_RESPONSE_TOO_LARGE, "response_too_large"},
+    {ECKID_E_CREDENTIALS, "credentials"},
+    {ECKID_E_PUPIL_CONFLICT, "pupil_conflict"},
+    {ECKID_E_NOT_FOUND, "not_found"},
+    {ECKID_E_STATE, "state"},
+};
+
+// Statuses that reject the event's data: the plugin did its job, the row was wrong.
+bool is_data_rejection(int status) {
+  return status == ECKID_E_INVALID_PGN || status == ECKID_E_UNKNOWN_SCHOOL ||
+         status == ECKID_E_NOT_ENABLED || status == ECKID_E_PUPIL_CONFLICT;
+}
+
+// True when `after` starts with an ECK iD recorded in `before` for the same chain.
+bool kept(const std::vector<ChainEckid> &before, const std::vector<ChainEckid> &after) {
+  return !after.empty() && std::find(before.begin(), before.end(), after.front()) != before.end();
+}
+
+}  // namespace
+
+std::string status_name(int status) {
+  for (const auto &[value, name] : kStatusNames) {
+    if (value == status) return name;
+  }
+  return "status " + std::to_string(status);
+}
+
+std::string short_eckid(const std::string &eckid) {
+  const auto slash = eckid.rfind('/');
+  if (slash == std::string::npos) return eckid;
+  return eckid.substr(0, std::min(eckid.size(), slash + 7)) + "\u2026";
+}
+
+EnrolmentRun::Outcome EnrolmentRun::take(eckid_status status, eckid_result *result) const {
+  Outcome o;
+  o.status = status;
+  if (status != ECKID_OK) o.message = api_.last_error();
+  if (result != nullptr) {
+    for (std::size_t i = 0; i < result->count; ++i) {
+      o.eckids.push_back({result->eckids[i].chain, result->eckids[i].eckid});
+    }
+    api_.free(result);
+  }
+  return o;
+}
+
+EnrolmentRun::Outcome EnrolmentRun::call(const EnrolmentEvent &e) const {
+  const char *date = e.date.empty() ? nullptr : e.date.c_str();
+  eckid_result *result = nullptr;
+  switch (e.kind) {
+    case EventKind::created: {
+      eckid_pupil_created_event ev = ECKID_PUPIL_CREATED_EVENT_INIT;
+      ev.school_key = e.school.c_str();
+      ev.pupil_key = e.pupil_key.c_str();
+      ev.pgn = e.pgn.c_str();
+      ev.enrolment_date = date;
+      return take(api_.pupil_created(plugin_, &ev, &result), result);
+    }
+    case EventKind::transferred: {
+      eckid_pupil_transferred_event ev = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
+      ev.pupil_key = e.pupil_key.c_str();
+      ev.from_school_key = e.school.c_str();
+      ev.to_school_key = e.target_school.c_str();
+      ev.pgn = e.pgn.c_str();
+      ev.date = date;
+      return take(api_.pupil_transferred(plugin_, &ev, &result), result);
+    }
+    case EventKind::pgn_changed: {
+      eckid_pgn_changed_event ev = ECKID_PGN_CHANGED_EVENT_INIT;
+      ev.school_key = e.school.c_str();
+      ev.pupil_key = e.pupil_key.c_str();
+      ev.old_pgn = e.old_pgn.c_str();
+      ev.new_pgn = e.pgn.c_str();
+      ev.effective_date = date;
+      return take(api_.pgn_changed(plugin_, &ev, &result), result);
+    }
+  }
+  return {};
+}
+
+std::vector<ChainEckid> EnrolmentRun::recorded(const PupilTable::Key &key) {
+  if (const auto *eckids = table_.find(key)) return *eckids;
+  eckid_result *result = nullptr;
+  Outcome o =
+      take(api_.pupil_lookup(plugin_, key.first.c_str(), key.second.c_str(), &result), result);
+  if (o.status == ECKID_OK) table_.set(key, o.eckids);
+  return o.eckids;
+}
+
+void EnrolmentRun::fire(const EventRow &row) {
+  std::ostringstream line;
+  line << "line " << std::setw(4) << row.line << "  ";
+  if (!row.error.empty()) {
+    ++bad_rows_;
+    out_ << line.str() << "bad row: " << row.error << '\n';
+    return;
+  }
+  ++events_;
+  const EnrolmentEvent &e = row.event;
+  PupilTable::Key target{e.school, e.pupil_key};
+  std::string schools = e.school;
+  std::vector<ChainEckid> before;
+  if (e.kind == EventKind::transferred) {
+    before = recorded(target);
+    target.first = e.target_school;
+    schools += " -> " + e.target_school;
+  } else if (e.kind == EventKind::pgn_changed) {
+    before = recorded(target);
+  }
+  const Outcome o = call(e);
+  line << std::left << std::setw(12) << to_string(e.kind) << std::setw(13) << schools << ' '
+       << std::setw(10) << e.pupil_key << ' ' << std::setw(15) << status_name(o.status);
+  if (o.status == ECKID_OK) {
+    ++ok_;
+    table_.set(target, o.eckids);
+    line << (o.eckids.empty() ? std::string("-") : short_eckid(o.eckids.front().eckid));
+    if (o.eckids.size() > 1) line << " (+" << o.eckids.size() - 1 << " chains)";
+    if (e.kind != EventKind::created) {
+      const bool same = kept(before, o.eckids);
+      ++(same ? kept_ : renewed_);
+      line << "  " << (same ? "kept" : "new");
+    }
+  } else {
+    ++failed_by_status_[status_name(o.status)];
+    if (!is_data_rejection(o.status)) ++unexpected_;
+    line << '-';
+    err_ << "line " << row.line << ": " << status_name(o.status) << ": " << o.message << '\n';
+  }
+  out_ << line.str() << '\n';
+}
+
+void EnrolmentRun::refresh_table() {
+  std::vector<PupilTable::Key> keys;
+  for (const auto &[key, eckids] : table_.records()) keys.push_back(key);
+  for (const auto &key : keys) {
+    eckid_result *result = nullptr;
+    Outcome o =
+        take(api_.pupil_lookup(plugin_, key.first.c_str(), key.second.c_str(), &result), result);
+    if (o.status == ECKID_OK) table_.set(key, std::move(o.eckids));
+  }
+}
+
+void EnrolmentRun::print_totals() const {
+  out_ << "events: " << events_ << ", ok " << ok_ << ", failed " << events_ - ok_;
+  if (!failed_by_status_.empty()) {
+    const char *sep = " (";
+    for (const auto &[name, count] : failed_by_status_) {
+      out_ << sep << name << ' ' << count;
+      sep = ", ";
+    }
+    out_ << ')';
+  }
+  out_ << "; bad rows " << bad_rows_ << '\n';
+  out_ << "transfers and PGN changes: " << kept_ << " kept the ECK iD, " << renewed_
+       << " got a new one\n";
+  out_ << "pupil table: " << table_.records().size() << " pupils at schools, " << table_.rows()
+       << " rows, " << table_.distinct_eckids() << " distinct ECK iDs\n";
+}
+
+}  // namespace eckid_host

@@ -1,0 +1,42 @@
+// The enrolment event file: CSV with the header
+// event,school,pupil_key,pgn,old_pgn,target_school,date (README "The enrolment file").
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace eckid_host {
+
+/// The three enrolment events.
+enum class EventKind { created, transferred, pgn_changed };
+
+/// Name of an event as written in the file ("created", ...).
+const char *to_string(EventKind kind);
+
+/// One event. For transferred, `school` is the from-school and `target_school` the
+/// to-school; for pgn_changed, `old_pgn` is the old PGN and `pgn` the new one.
+struct EnrolmentEvent {
+  EventKind kind = EventKind::created;
+  std::string school;
+  std::string pupil_key;
+  std::string pgn;
+  std::string old_pgn;
+  std::string target_school;
+  std::string date;  // "YYYY-MM-DD" or empty
+};
+
+/// One data row: its line number and either an event or why the row was not read. The
+/// reason never quotes the row (it may hold a PGN).
+struct EventRow {
+  std::size_t line = 0;
+  std::string error;  // empty: `event` is valid
+  EnrolmentEvent event;
+};
+
+/// Reads an enrolment file. Blank lines and lines starting with '#' are skipped; fields are
+/// trimmed. Throws std::runtime_error when the file cannot be read or the header is wrong.
+std::vector<EventRow> read_event_file(const std::filesystem::path &path);
+
+}  // namespace eckid_host
