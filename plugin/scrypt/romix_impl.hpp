@@ -257,7 +257,8 @@ void romix_group(std::uint32_t *const *x, std::uint32_t *const *v, std::uint32_t
       if (b + kAhead < blocks - 1) {
         for (unsigned l = 0; l < L; ++l) __builtin_prefetch(src[l] + 16 * (b + kAhead));
       }
-      t = Core::salsa(Core::xor2(Core::xor2(t, X[b]), Core::load(src, 16 * b)));
+      // X[b] ^ V[j][b] first: only one XOR on the chain from one Salsa20/8 to the next.
+      t = Core::salsa(Core::xor2(t, Core::xor2(X[b], Core::load(src, 16 * b))));
       Y[(b & 1) * r + b / 2] = t;
     }
     State *const swap = X;
