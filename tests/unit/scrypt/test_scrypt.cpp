@@ -78,10 +78,10 @@ TEST_CASE("every path equals OpenSSL on random inputs at small N", "[scrypt][ran
   };
   const auto paths = fast_paths();
   for (int n = 0; n < 200; ++n) {
-    // N*r*p at most 2^15 (4 MiB per lane at most) keeps the 200 inputs quick.
+    // N*r*p at most 2^14 (2 MiB per lane at most) keeps the 200 inputs quick.
     const std::uint64_t N = std::uint64_t{1} << pick(10, 14);
-    const auto r = static_cast<std::uint32_t>(pick(1, std::min<std::uint64_t>(8, 32768 / N)));
-    const auto p = static_cast<std::uint32_t>(pick(1, std::min<std::uint64_t>(4, 32768 / N / r)));
+    const auto r = static_cast<std::uint32_t>(pick(1, std::min<std::uint64_t>(8, 16384 / N)));
+    const auto p = static_cast<std::uint32_t>(pick(1, std::min<std::uint64_t>(4, 16384 / N / r)));
     const scrypt::Params params{N, r, p};
     // Lengths include 0 (an empty password or salt) and dkLen across several SHA-256 blocks.
     std::vector<std::uint8_t> password(n % 17 == 0 ? 0 : pick(0, 80));
