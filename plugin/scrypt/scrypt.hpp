@@ -56,6 +56,8 @@ Path selected_path();
 /// Throws eckid::Error(ECKID_E_CONFIG) when the CPU lacks the path. Thread-safe.
 void override_path(std::optional<Path> path);
 
+struct Input;
+
 /// Scratch memory for `lanes` scrypt lanes with one (N, r): 128*r*N bytes of V per lane, from
 /// one 2 MiB-aligned mapping with transparent huge pages requested (MADV_HUGEPAGE), plus the
 /// lanes' blocks. Allocated once and reused by every derive(); cleared and unmapped on
@@ -81,8 +83,7 @@ class Workspace {
   std::size_t bytes() const noexcept { return map_bytes_; }
 
  private:
-  friend void derive(Path, std::span<const std::uint8_t>, std::span<const std::uint8_t>,
-                     const Params &, std::span<std::uint8_t>, Workspace &, unsigned);
+  friend void derive_many(Path, std::span<const Input>, const Params &, Workspace &, unsigned);
   void release() noexcept;
 
   std::uint64_t N_ = 0;
@@ -107,5 +108,19 @@ class Workspace {
 void derive(Path path, std::span<const std::uint8_t> password, std::span<const std::uint8_t> salt,
             const Params &params, std::span<std::uint8_t> out, Workspace &workspace,
             unsigned threads);
+
+/// One scrypt computation of derive_many(): the spans are the caller's.
+struct Input {
+  std::span<const std::uint8_t> password;
+  std::span<const std::uint8_t> salt;
+  std::span<std::uint8_t> out;
+};
+
+/// derive() for several inputs with the same parameters at once: their lanes (inputs.size()*p
+/// in all) run together, so with a workspace of 2*p lanes two hashes share the SIMD chains of
+/// one thread (the avx512 kernel carries 8 lanes at about the cost of 4: more hashes per second
+/// per core, at 128*r*N bytes per lane). Same contract and errors as derive().
+void derive_many(Path path, std::span<const Input> inputs, const Params &params,
+                 Workspace &workspace, unsigned threads);
 
 }  // namespace eckid::scrypt

@@ -224,8 +224,14 @@ void Workspace::release() noexcept {
 void derive(Path path, std::span<const std::uint8_t> password, std::span<const std::uint8_t> salt,
             const Params &params, std::span<std::uint8_t> out, Workspace &workspace,
             unsigned threads) {
+  const Input one{password, salt, out};
+  derive_many(path, std::span(&one, 1), params, workspace, threads);
+}
+
+void derive_many(Path path, std::span<const Input> inputs, const Params &params,
+                 Workspace &workspace, unsigned threads) {
   if (path == Path::openssl) {
-    derive_openssl(password, salt, params, out);
+    for (const auto &in : inputs) derive_openssl(in.password, in.salt, params, in.out);
     return;
   }
   if (!path_supported(path)) {
@@ -237,15 +243,22 @@ void derive(Path path, std::span<const std::uint8_t> password, std::span<const s
     bad_params("the workspace was made for other N and r");
   }
   if (params.p == 0) bad_params("p must be at least 1");
-  if (out.empty()) bad_params("the output must be at least one byte");
+  for (const auto &in : inputs) {
+    if (in.out.empty()) bad_params("the output must be at least one byte");
+  }
+  // Every input's p lanes, one after another: lane l of input i is lane i*p + l.
   const std::size_t lane_block = 128 * std::size_t{params.r};
-  std::size_t b_bytes = 0;
-  if (__builtin_mul_overflow(lane_block, std::size_t{params.p}, &b_bytes) || b_bytes > INT_MAX) {
+  std::size_t hash_bytes = 0, b_bytes = 0;
+  if (__builtin_mul_overflow(lane_block, std::size_t{params.p}, &hash_bytes) ||
+      hash_bytes > INT_MAX || __builtin_mul_overflow(hash_bytes, inputs.size(), &b_bytes)) {
     bad_params("128*r*p must be below 2^31");
   }
+  const std::size_t total = inputs.size() * params.p;
 
   SecureBytes b(b_bytes);
-  pbkdf2(password, salt, b.span());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    pbkdf2(inputs[i].password, inputs[i].salt, b.span().subspan(i * hash_bytes, hash_bytes));
+  }
 
   const Kernel kernel = kernel_for(path);
   const std::size_t words = 32 * std::size_t{params.r};
@@ -254,8 +267,9 @@ void derive(Path path, std::span<const std::uint8_t> password, std::span<const s
     xs[l] = workspace.x_ + l * words;
     vs[l] = workspace.v_ + l * words * params.N;
   }
-  for (std::uint32_t first = 0; first < params.p; first += workspace.lanes_) {
-    const unsigned count = std::min<std::uint32_t>(workspace.lanes_, params.p - first);
+  for (std::size_t first = 0; first < total; first += workspace.lanes_) {
+    const auto count =
+        static_cast<unsigned>(std::min<std::size_t>(workspace.lanes_, total - first));
     workspace.v_dirty_bytes_ = std::max(workspace.v_dirty_bytes_, count * lane_block * params.N);
     for (unsigned l = 0; l < count; ++l) {
       to_simd_order(b.data() + (first + l) * lane_block, xs[l], 2 * params.r);
@@ -285,7 +299,9 @@ void derive(Path path, std::span<const std::uint8_t> password, std::span<const s
     }
   }
   secure_clear(workspace.x_, workspace.small_bytes_);
-  pbkdf2(password, b.span(), out);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    pbkdf2(inputs[i].password, b.span().subspan(i * hash_bytes, hash_bytes), inputs[i].out);
+  }
 }
 
 }  // namespace eckid::scrypt

@@ -116,6 +116,60 @@ TEST_CASE("every path equals OpenSSL on a random input at the real parameters",
   }
 }
 
+TEST_CASE("several inputs at once equal OpenSSL on every path", "[scrypt][random][many]") {
+  std::mt19937_64 rng(1127);
+  auto pick = [&rng](std::uint64_t lo, std::uint64_t hi) {
+    return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng);
+  };
+  for (int n = 0; n < 20; ++n) {
+    const scrypt::Params params{std::uint64_t{1} << pick(10, 11),
+                                static_cast<std::uint32_t>(pick(1, 4)),
+                                static_cast<std::uint32_t>(pick(1, 4))};
+    const std::size_t count = pick(1, 3);
+    std::vector<std::vector<std::uint8_t>> passwords(count), salts(count), outs(count);
+    std::vector<scrypt::Input> inputs;
+    std::vector<std::string> want;
+    for (std::size_t i = 0; i < count; ++i) {
+      passwords[i].resize(pick(0, 20));
+      salts[i].resize(pick(0, 20));
+      for (auto &b : passwords[i]) b = static_cast<std::uint8_t>(pick(0, 255));
+      for (auto &b : salts[i]) b = static_cast<std::uint8_t>(pick(0, 255));
+      outs[i].resize(pick(1, 64));
+      want.push_back(hex_openssl(passwords[i], salts[i], params, outs[i].size()));
+      inputs.push_back({passwords[i], salts[i], outs[i]});
+    }
+    scrypt::Workspace ws(params.N, params.r, static_cast<unsigned>(pick(1, count * params.p)));
+    for (const auto path : fast_paths()) {
+      const auto threads = static_cast<unsigned>(pick(1, 2));
+      scrypt::derive_many(path, inputs, params, ws, threads);
+      for (std::size_t i = 0; i < count; ++i) {
+        INFO("batch " << n << ", input " << i << " of " << count << ", path "
+                      << scrypt::to_string(path) << ", lanes " << ws.lanes() << ", threads "
+                      << threads);
+        CHECK(eckid::hex_lower(outs[i]) == want[i]);
+      }
+    }
+  }
+}
+
+TEST_CASE("the vectors at once, two hashes per chain", "[scrypt][vectors][many]") {
+  const auto vectors = eckid_scrypt_test::hpgn_vectors();
+  const auto salt = sandbox_salt();
+  std::vector<std::vector<std::uint8_t>> passwords,
+      outs(vectors.size(), std::vector<std::uint8_t>(32));
+  std::vector<scrypt::Input> inputs;
+  for (std::size_t i = 0; i < vectors.size(); ++i) {
+    passwords.push_back(bytes_of(vectors[i].pgn));
+  }
+  for (std::size_t i = 0; i < vectors.size(); ++i) inputs.push_back({passwords[i], salt, outs[i]});
+  const auto &params = scrypt::kHpgnParams;
+  scrypt::Workspace ws(params.N, params.r, 2 * params.p);
+  // One thread: the widest kernel gets all eight lanes of the first two inputs.
+  scrypt::derive_many(fast_paths().back(), inputs, params, ws, 1);
+  for (std::size_t i = 0; i < vectors.size(); ++i)
+    CHECK(eckid::hex_lower(outs[i]) == vectors[i].hpgn);
+}
+
 TEST_CASE("the locale does not change a result", "[scrypt][locale]") {
   const scrypt::Params params{1024, 8, 4};
   const auto password = bytes_of("ABCdef0123"), salt = bytes_of("Salt");
