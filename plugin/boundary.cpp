@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -291,7 +292,7 @@ eckid_status retrieve_catalog(eckid_plugin *plugin, const char *school_key, ecki
     *out = nullptr;
     const eckid::Plugin &core = live(plugin);
     require(school_key, "school_key");
-    *out = pack_catalog(fetch(core.client(), core.school(school_key).oin));
+    *out = pack_catalog(fetch(core.client(), core.config().school(school_key).oin));
   });
 }
 
@@ -303,7 +304,7 @@ ECKID_EXPORT eckid_status eckid_ping(eckid_plugin *plugin, const char *school_ke
     if (application_version != nullptr) *application_version = nullptr;
     const eckid::Plugin &core = live(plugin);
     require(school_key, "school_key");
-    const auto result = core.client().ping(core.school(school_key).oin);
+    const auto result = core.client().ping(core.config().school(school_key).oin);
     if (!result.available) {
       throw eckid::Error(ECKID_E_SERVICE_DOWN,
                          "the Nummervoorziening at " + core.client().endpoint() +
@@ -326,5 +327,107 @@ ECKID_EXPORT eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const cha
                                                  eckid_catalog **out) {
   return retrieve_catalog(plugin, school_key, out, [](const auto &client, const auto &oin) {
     return client.retrieve_sectors(oin);
+  });
+}
+
+namespace {
+
+// Packs a record into one allocation: the header, the entry array, then the strings.
+eckid_result *pack_result(const eckid::PupilRecord &r) {
+  std::size_t bytes = sizeof(eckid_result) + r.eckids.size() * sizeof(eckid_chain_eckid) +
+                      r.school_key.size() + r.pupil_key.size() + r.sector.size() + 3;
+  for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
+  auto *result = static_cast<eckid_result *>(std::malloc(bytes));
+  if (result == nullptr) throw std::bad_alloc();
+  result->count = r.eckids.size();
+  result->eckids = reinterpret_cast<eckid_chain_eckid *>(result + 1);
+  char *strings = reinterpret_cast<char *>(result->eckids + r.eckids.size());
+  auto put = [&strings](const std::string &s) {
+    const char *at = strings;
+    std::memcpy(strings, s.c_str(), s.size() + 1);
+    strings += s.size() + 1;
+    return at;
+  };
+  result->school_key = put(r.school_key);
+  result->pupil_key = put(r.pupil_key);
+  result->sector = put(r.sector);
+  for (std::size_t i = 0; i < r.eckids.size(); ++i) {
+    result->eckids[i] = {put(r.eckids[i].first), put(r.eckids[i].second)};
+  }
+  return result;
+}
+
+// A required, non-empty string field of an event.
+std::string_view field(const char *value, const char *name) {
+  require(value, name);
+  if (*value == '\0') bad_argument(std::string(name) + " is empty");
+  return value;
+}
+
+template <class Event>
+void check_version(const Event *event, unsigned int expected, const char *name) {
+  require(event, "event");
+  if (event->version != expected) {
+    throw eckid::Error(ECKID_E_VERSION, std::string(name) + ".version is " +
+                                            std::to_string(event->version) + "; set it with " +
+                                            name + "_INIT (version " + std::to_string(expected) +
+                                            ")");
+  }
+}
+
+// Runs one event: checks the handle and out, applies it, hands the record to the caller.
+template <class Apply>
+eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Apply apply) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    eckid::Plugin &core = live(plugin);
+    *out = pack_result(apply(core.engine()));
+  });
+}
+
+}  // namespace
+
+ECKID_EXPORT eckid_status eckid_pupil_created(eckid_plugin *plugin,
+                                              const eckid_pupil_created_event *event,
+                                              eckid_result **out) {
+  return run_event(plugin, out, [&](eckid::Engine &engine) {
+    check_version(event, ECKID_PUPIL_CREATED_EVENT_VERSION, "eckid_pupil_created_event");
+    return engine.created({field(event->school_key, "school_key"),
+                           field(event->pupil_key, "pupil_key"), field(event->pgn, "pgn"),
+                           event->kind});
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
+                                                  const eckid_pupil_transferred_event *event,
+                                                  eckid_result **out) {
+  return run_event(plugin, out, [&](eckid::Engine &engine) {
+    check_version(event, ECKID_PUPIL_TRANSFERRED_EVENT_VERSION, "eckid_pupil_transferred_event");
+    return engine.transferred(
+        {field(event->pupil_key, "pupil_key"), field(event->from_school_key, "from_school_key"),
+         field(event->to_school_key, "to_school_key"), field(event->pgn, "pgn"), event->kind});
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_pgn_changed(eckid_plugin *plugin,
+                                            const eckid_pgn_changed_event *event,
+                                            eckid_result **out) {
+  return run_event(plugin, out, [&](eckid::Engine &engine) {
+    check_version(event, ECKID_PGN_CHANGED_EVENT_VERSION, "eckid_pgn_changed_event");
+    std::optional<std::string_view> date;
+    if (event->effective_date != nullptr && *event->effective_date != '\0') {
+      date = event->effective_date;
+    }
+    return engine.pgn_changed(
+        {field(event->school_key, "school_key"), field(event->pupil_key, "pupil_key"),
+         field(event->old_pgn, "old_pgn"), field(event->new_pgn, "new_pgn"), event->kind, date});
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
+                                             const char *pupil_key, eckid_result **out) {
+  return run_event(plugin, out, [&](eckid::Engine &engine) {
+    return engine.lookup(field(school_key, "school_key"), field(pupil_key, "pupil_key"));
   });
 }

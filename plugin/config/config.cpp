@@ -41,6 +41,13 @@ const SchoolConfig *Config::find_school(std::string_view key) const noexcept {
   return nullptr;
 }
 
+const SchoolConfig &Config::school(std::string_view key) const {
+  if (const SchoolConfig *s = find_school(key)) return *s;
+  throw Error(ECKID_E_UNKNOWN_SCHOOL, "no [[school]] with key '" + std::string(key) + "' in " +
+                                          source.string() +
+                                          "; add it or check the host's school key");
+}
+
 namespace {
 
 // Published service hosts (spec "Environments").
@@ -284,6 +291,17 @@ HashConfig read_hash(const toml::table &t, const std::filesystem::path &file,
   return h;
 }
 
+StateConfig read_state(const toml::table &t, const std::filesystem::path &file,
+                       std::vector<std::string> &warnings) {
+  TableReader r(t, "[state]", file, warnings);
+  StateConfig s;
+  s.directory = r.path("directory").value_or(file.parent_path() / "state");
+  s.busy_timeout_ms =
+      r.integer("busy_timeout_ms", 0, 600'000, "milliseconds").value_or(s.busy_timeout_ms);
+  r.warn_unknown();
+  return s;
+}
+
 SchoolConfig read_school(const toml::table &t, std::size_t index, const std::filesystem::path &file,
                          std::vector<std::string> &warnings) {
   TableReader r(t, "[[school]] #" + std::to_string(index + 1), file, warnings);
@@ -349,6 +367,11 @@ Config parse_config(std::string_view text, const std::filesystem::path &source,
     if (!hash->is_table()) top.fail(hash, "[hash]", "expected a table");
     c.hash = read_hash(*hash->as_table(), source, warnings);
   }
+
+  const toml::node *state = top.get("state");
+  if (state != nullptr && !state->is_table()) top.fail(state, "[state]", "expected a table");
+  static const toml::table kEmpty;
+  c.state = read_state(state ? *state->as_table() : kEmpty, source, warnings);
 
   const toml::node *schools = top.get("school");
   if (schools == nullptr || !schools->is_array_of_tables() || schools->as_array()->empty()) {

@@ -63,6 +63,15 @@ struct HashConfig {
   std::uint64_t memory_budget_mib = 512;
 };
 
+/// [state]: where the plugin keeps what it remembers (an SQLite database).
+struct StateConfig {
+  /// Folder of the state database, created owner-only when missing. Default: "state" beside
+  /// the configuration file.
+  std::filesystem::path directory;
+  /// How long a call waits for a database another thread or process holds, in ms.
+  long busy_timeout_ms = 5'000;
+};
+
 /// One [[school]]: a school as the host knows it.
 struct SchoolConfig {
   std::string key;  // the host's school identifier
@@ -83,10 +92,13 @@ struct Config {
   std::filesystem::path source;
   ServiceConfig service;
   HashConfig hash;
+  StateConfig state;
   std::vector<SchoolConfig> schools;
 
   /// The school with this key, or nullptr.
   const SchoolConfig *find_school(std::string_view key) const noexcept;
+  /// The school with this key. Throws eckid::Error(ECKID_E_UNKNOWN_SCHOOL) naming the key.
+  const SchoolConfig &school(std::string_view key) const;
 };
 
 /// Parses and checks TOML text. `source` names the file in messages; relative paths in the

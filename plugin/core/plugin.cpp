@@ -40,18 +40,13 @@ Plugin::Plugin(const std::filesystem::path &config_path, Logger logger)
     : logger_(logger),
       config_(load_logged(config_path, logger_)),
       hasher_(config_.hash, config_.service.salt.span()),
-      client_(config_.service, load_credentials(config_.service, logger_), logger_) {
+      client_(config_.service, load_credentials(config_.service, logger_), logger_),
+      store_(open_sqlite_store(config_.state, logger_)),
+      engine_(std::make_unique<Engine>(config_, hasher_, client_, *store_, logger_)) {
   logger_.info("eckid opened " + config_path.string() + ": " +
                std::to_string(config_.schools.size()) + " school(s), environment " +
                std::string(to_string(config_.service.environment)) + ", endpoint " +
                config_.service.endpoint);
-}
-
-const SchoolConfig &Plugin::school(std::string_view key) const {
-  if (const SchoolConfig *s = config_.find_school(key)) return *s;
-  throw Error(ECKID_E_UNKNOWN_SCHOOL, "no [[school]] with key '" + std::string(key) + "' in " +
-                                          config_.source.string() +
-                                          "; add it or check the host's school key");
 }
 
 }  // namespace eckid

@@ -1,4 +1,5 @@
-// What one open handle holds: its configuration, logger, HPgn hasher and service client.
+// What one open handle holds: configuration, logger, HPgn hasher, service client, state
+// store and the event engine.
 // Everything hangs off the handle; the core has no globals.
 #pragma once
 
@@ -6,10 +7,12 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "engine/engine.hpp"
 #include "log/logger.hpp"
 #include "nv/client.hpp"
 #include "nv/credentials.hpp"
 #include "pgn/hpgn.hpp"
+#include "store/store.hpp"
 
 namespace eckid {
 
@@ -24,15 +27,15 @@ class Plugin {
   const Logger &logger() const noexcept { return logger_; }
   const HpgnHasher &hasher() const noexcept { return hasher_; }
   const nv::Client &client() const noexcept { return client_; }
-
-  /// The configured school with this key. Throws ECKID_E_UNKNOWN_SCHOOL naming the key.
-  const SchoolConfig &school(std::string_view key) const;
+  Engine &engine() noexcept { return *engine_; }
 
  private:
   Logger logger_;
   Config config_;
   HpgnHasher hasher_;
   nv::Client client_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Engine> engine_;
 };
 
 }  // namespace eckid

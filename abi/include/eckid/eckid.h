@@ -93,7 +93,16 @@ typedef enum eckid_status {
   ECKID_E_RESPONSE_TOO_LARGE = 28,
   /** The client certificate or its key cannot be used: unreadable file, wrong key
    *  password, key not matching the certificate. Reported by eckid_open(). */
-  ECKID_E_CREDENTIALS = 29
+  ECKID_E_CREDENTIALS = 29,
+  /* Statuses of the enrolment events: */
+  /** The pupil's record disagrees with the event: the recorded HPgn is not the PGN's (a
+   *  changed PGN must be reported with eckid_pgn_changed()), or there is no record where the
+   *  event needs one. Nothing was sent or changed. */
+  ECKID_E_PUPIL_CONFLICT = 30,
+  /** No ECK iD is recorded for this pupil at this school (eckid_pupil_lookup()). */
+  ECKID_E_NOT_FOUND = 31,
+  /** The local state database (state directory) cannot be opened, read or written. */
+  ECKID_E_STATE = 32
   /* New statuses are added here, with the next free number. */
 } eckid_status;
 
@@ -296,6 +305,113 @@ ECKID_API eckid_status eckid_retrieve_chains(eckid_plugin *plugin, const char *s
 /** As eckid_retrieve_chains(), for the sectors (WSDL operation retrieveSectors). */
 ECKID_API eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const char *school_key,
                                               eckid_catalog **out);
+
+/* ---- Enrolment events ------------------------------------------------------------- */
+
+/** One ECK iD of a pupil: for one chain of the school's sector. */
+typedef struct eckid_chain_eckid {
+  const char *chain; /**< chain id, http://purl.edustandaard.nl/begrippenkader/<uuid> */
+  const char *eckid; /**< the whole ECK iD URI, https://ketenid.nl/<segment>/<128 hex> */
+} eckid_chain_eckid;
+
+/** A pupil's ECK iDs at one school: one allocation, released with one eckid_free(). */
+typedef struct eckid_result {
+  const char *school_key;
+  const char *pupil_key;
+  const char *sector;        /**< the school's sector id */
+  size_t count;              /**< number of chains (one in the common case) */
+  eckid_chain_eckid *eckids; /**< count entries, in the order of the school's chains */
+} eckid_result;
+
+/** Pupil created: a new enrolment (design "What each event means"). */
+typedef struct eckid_pupil_created_event {
+  unsigned int version;       /**< ECKID_PUPIL_CREATED_EVENT_VERSION */
+  const char *school_key;     /**< the [[school]] key */
+  const char *pupil_key;      /**< the host's pupil id, stable across schools */
+  const char *pgn;            /**< BSN or onderwijsnummer (or staff PGN with kind) */
+  eckid_pgn_kind kind;        /**< ECKID_PGN_PUPIL (default) or ECKID_PGN_STAFF */
+  const char *enrolment_date; /**< "YYYY-MM-DD", or NULL; informational */
+} eckid_pupil_created_event;
+#define ECKID_PUPIL_CREATED_EVENT_VERSION 1
+#define ECKID_PUPIL_CREATED_EVENT_INIT \
+  { ECKID_PUPIL_CREATED_EVENT_VERSION, NULL, NULL, NULL, ECKID_PGN_PUPIL, NULL }
+
+/** Pupil transferred from one school to another. */
+typedef struct eckid_pupil_transferred_event {
+  unsigned int version; /**< ECKID_PUPIL_TRANSFERRED_EVENT_VERSION */
+  const char *pupil_key;
+  const char *from_school_key;
+  const char *to_school_key;
+  const char *pgn;
+  eckid_pgn_kind kind;
+  const char *date; /**< "YYYY-MM-DD", or NULL; informational */
+} eckid_pupil_transferred_event;
+#define ECKID_PUPIL_TRANSFERRED_EVENT_VERSION 1
+#define ECKID_PUPIL_TRANSFERRED_EVENT_INIT \
+  { ECKID_PUPIL_TRANSFERRED_EVENT_VERSION, NULL, NULL, NULL, NULL, ECKID_PGN_PUPIL, NULL }
+
+/** The pupil's PGN changed (onderwijsnummer -> BSN, or a corrected BSN). */
+typedef struct eckid_pgn_changed_event {
+  unsigned int version; /**< ECKID_PGN_CHANGED_EVENT_VERSION */
+  const char *school_key;
+  const char *pupil_key;
+  const char *old_pgn;
+  const char *new_pgn;
+  eckid_pgn_kind kind;
+  /** NULL (now), "YYYY-MM-DD" (midnight UTC) or an xsd:dateTime: replaceStampseudonym's
+   *  effectiveDate. */
+  const char *effective_date;
+} eckid_pgn_changed_event;
+#define ECKID_PGN_CHANGED_EVENT_VERSION 1
+#define ECKID_PGN_CHANGED_EVENT_INIT \
+  { ECKID_PGN_CHANGED_EVENT_VERSION, NULL, NULL, NULL, NULL, ECKID_PGN_PUPIL, NULL }
+
+/**
+ * Pupil created at a school: validates the PGN, computes the HPgn, asks the service for the
+ * stampseudonym and the ECK iD for each chain of the school's sector, records
+ * (school, pupil) -> HPgn, sector, ECK iDs in the state database, and returns them. Fired
+ * twice for the same pupil and PGN, it returns the recorded ECK iDs without a service call.
+ *
+ * out: receives the result; release it with eckid_free(*out). NULL on failure.
+ * Errors: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_VERSION,
+ * ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_ENABLED (school disabled or before its start_date:
+ * nothing sent), ECKID_E_INVALID_PGN (nothing sent), ECKID_E_PUPIL_CONFLICT (recorded
+ * with another PGN), ECKID_E_STATE, and every service status of eckid_ping().
+ * Thread-safe: events for one pupil are applied one at a time, in call order.
+ */
+ECKID_API eckid_status eckid_pupil_created(eckid_plugin *plugin,
+                                           const eckid_pupil_created_event *event,
+                                           eckid_result **out);
+
+/**
+ * Pupil transferred. Same sector: the pupil keeps the ECK iD recorded at the from-school
+ * (no new identity, no service call when every chain of the to-school is known). Other
+ * sector: a new ECK iD for the to-school's sector; the from-school's record stays. Without
+ * a record at the from-school, this is a pupil created at the to-school. The PGN is
+ * checked against the recorded HPgn (ECKID_E_PUPIL_CONFLICT when it differs).
+ * out and errors as eckid_pupil_created(); the result is the to-school's record.
+ */
+ECKID_API eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
+                                               const eckid_pupil_transferred_event *event,
+                                               eckid_result **out);
+
+/**
+ * PGN changed: replaceStampseudonym(old HPgn, new HPgn[, effectiveDate]) (WSDL order:
+ * hpgnOld first), then the ECK iDs again; the pupil keeps the same ECK iD (spec
+ * "Operations"). The record's HPgn becomes the new one. A record at the school must have
+ * been made with old_pgn (ECKID_E_PUPIL_CONFLICT otherwise); one already made with new_pgn
+ * is returned unchanged. out and errors as eckid_pupil_created().
+ */
+ECKID_API eckid_status eckid_pgn_changed(eckid_plugin *plugin, const eckid_pgn_changed_event *event,
+                                         eckid_result **out);
+
+/**
+ * The recorded ECK iDs of a pupil at a school, from the state database only (no service
+ * call, no PGN needed). Errors: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT,
+ * ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_FOUND, ECKID_E_STATE, ECKID_E_NOMEM. Thread-safe.
+ */
+ECKID_API eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
+                                          const char *pupil_key, eckid_result **out);
 
 #ifdef __cplusplus
 }

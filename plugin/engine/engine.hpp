@@ -1,0 +1,72 @@
+// The enrolment events (design "What each event means"): pupil created, transferred, PGN
+// changed, and lookup. Turns them into HPgns, service calls and recorded ECK iDs.
+#pragma once
+
+#include <array>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.hpp"
+#include "eckid/eckid.h"
+#include "log/logger.hpp"
+#include "nv/client.hpp"
+#include "pgn/hpgn.hpp"
+#include "store/store.hpp"
+
+namespace eckid {
+
+/// Pupil created at a school.
+struct CreatedEvent {
+  std::string_view school_key, pupil_key, pgn;
+  eckid_pgn_kind kind = ECKID_PGN_PUPIL;
+};
+
+/// Pupil moved from one school to another.
+struct TransferredEvent {
+  std::string_view pupil_key, from_school_key, to_school_key, pgn;
+  eckid_pgn_kind kind = ECKID_PGN_PUPIL;
+};
+
+/// The pupil's PGN changed. effective_date: "YYYY-MM-DD" or an xsd:dateTime, or none (now).
+struct PgnChangedEvent {
+  std::string_view school_key, pupil_key, old_pgn, new_pgn;
+  eckid_pgn_kind kind = ECKID_PGN_PUPIL;
+  std::optional<std::string_view> effective_date;
+};
+
+/// Applies events. Thread-safe: events for one pupil key are applied one at a time (in the
+/// order their callers take the pupil's lock); other pupils proceed in parallel. Every
+/// method throws eckid::Error with the statuses documented in eckid.h.
+class Engine {
+ public:
+  Engine(const Config &config, const HpgnHasher &hasher, const nv::Client &client, Store &store,
+         const Logger &logger)
+      : config_(config), hasher_(hasher), client_(client), store_(store), logger_(logger) {}
+
+  PupilRecord created(const CreatedEvent &event);
+  PupilRecord transferred(const TransferredEvent &event);
+  PupilRecord pgn_changed(const PgnChangedEvent &event);
+  /// The recorded ECK iDs; ECKID_E_NOT_FOUND when there are none. No service call.
+  PupilRecord lookup(std::string_view school_key, std::string_view pupil_key);
+
+ private:
+  const SchoolConfig &active_school(std::string_view key) const;
+  std::mutex &pupil_lock(std::string_view pupil_key);
+  /// ECK iDs for every chain of the school, reusing `known` ones; asks for the stampseudonym
+  /// (once) only when a chain is missing.
+  PupilRecord complete(const SchoolConfig &school, std::string_view pupil_key,
+                       const std::string &hpgn, const PupilRecord *known,
+                       std::optional<std::string> stampseudonym = std::nullopt);
+  void log_result(std::string_view what, const PupilRecord &record) const;
+
+  const Config &config_;
+  const HpgnHasher &hasher_;
+  const nv::Client &client_;
+  Store &store_;
+  const Logger &logger_;
+  std::array<std::mutex, 64> locks_;
+};
+
+}  // namespace eckid
