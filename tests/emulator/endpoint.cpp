@@ -37,6 +37,45 @@ std::optional<std::string> injected(Context &context) {
   return std::nullopt;
 }
 
+// Refuses an OIN outside --allowed-oins, as the real service refuses an unknown school.
+void check_oin(const Options &options, const RequestInfo &info) {
+  if (options.allowed_oins && !options.allowed_oins->contains(info.oin)) {
+    throw client_fault("OinNotAllowed",
+                       "not authorised: OIN " + info.oin + " is not allowed to use this service");
+  }
+}
+
+// Spoils a successful answer as --answer-mode asks.
+std::string spoiled(AnswerMode mode, std::string body) {
+  const auto after_declaration = body.starts_with("<?xml") ? body.find("?>") + 2 : 0;
+  switch (mode) {
+    case AnswerMode::normal:
+      break;
+    case AnswerMode::doctype:
+      body.insert(after_declaration, "<!DOCTYPE Envelope [<!ENTITY e \"entity\">]>");
+      break;
+    case AnswerMode::bad_utf8:
+      body.insert(after_declaration, "<!-- \xC3\x28 \xFF -->");
+      break;
+    case AnswerMode::huge:
+      body.insert(after_declaration, "<!--" + std::string(kHugeAnswerBytes, ' ') + "-->");
+      break;
+    case AnswerMode::bad_eckid:
+      for (auto at = body.find("https://ketenid.nl/"); at != std::string::npos;
+           at = body.find("https://ketenid.nl/", at + 1)) {
+        const auto end = body.find('<', at);
+        if (end != std::string::npos && end > at) {
+          body.erase(end - 1, 1);
+        }
+      }
+      break;
+    case AnswerMode::malformed:
+      body.resize(body.size() / 2);
+      break;
+  }
+  return body;
+}
+
 }  // namespace
 
 http::response<http::string_body> plain_reply(http::status status, unsigned version,
@@ -66,11 +105,14 @@ Reply answer(Context &context, const http::request<http::string_body> &request) 
     pugi::xml_document doc;
     try {
       const auto element = parse_request(doc, request.body(), request["SOAPAction"], info);
+      check_oin(context.options, info);
       if (const auto fault = injected(context)) {
         outcome = *fault;
       } else {
-        reply.response = xml_reply(http::status::ok, version,
-                                   handle_operation(context.service, info, element, response_id));
+        reply.response =
+            xml_reply(http::status::ok, version,
+                      spoiled(context.options.answer_mode,
+                              handle_operation(context.service, info, element, response_id)));
       }
     } catch (const Fault &fault) {
       outcome = "fault:" + fault.reason;

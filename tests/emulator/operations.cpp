@@ -62,10 +62,10 @@ void add_entries(pugi::xml_node response, std::string_view name,
   }
 }
 
-void ping(Service &, const RequestInfo &, pugi::xml_node request, pugi::xml_node body) {
+void ping(Service &service, const RequestInfo &, pugi::xml_node request, pugi::xml_node body) {
   check_sequence(request, {});
   auto response = add_eck(body, "pingResponse");
-  add_eck(response, "available", "true");
+  add_eck(response, "available", service.available() ? "true" : "false");
   add_eck(response, "applicationVersion", kApplicationVersion);
   add_eck(response, "systemTime", format_xsd_datetime(Clock::now()));
 }

@@ -103,10 +103,50 @@ void read_faults(const toml::table &faults, FaultOptions &out) {
   share("blocked_share", out.blocked_share);
 }
 
+std::set<std::string> parse_oin_list(std::string_view text) {
+  std::set<std::string> oins;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = text.substr(0, comma);
+    if (!item.empty()) {
+      oins.emplace(item);
+    }
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return oins;
+}
+
+AnswerMode parse_answer_mode(std::string_view text) {
+  static const std::map<std::string_view, AnswerMode> modes = {
+      {"normal", AnswerMode::normal},       {"doctype", AnswerMode::doctype},
+      {"bad-utf8", AnswerMode::bad_utf8},   {"huge", AnswerMode::huge},
+      {"bad-eckid", AnswerMode::bad_eckid}, {"malformed", AnswerMode::malformed}};
+  const auto mode = modes.find(text);
+  if (mode == modes.end()) {
+    throw std::runtime_error("unknown answer mode: " + std::string(text) +
+                             " (normal, doctype, bad-utf8, huge, bad-eckid, malformed)");
+  }
+  return mode->second;
+}
+
 void load_config(const std::string &file, Options &options) {
   const auto config = parse_toml(file);
   if (const auto secret = config["secret"].value<std::string>()) {
     options.secret = *secret;
+  }
+  if (const auto *oins = config["allowed_oins"].as_array()) {
+    options.allowed_oins.emplace();
+    for (const auto &oin : *oins) {
+      const auto text = oin.value<std::string>();
+      if (!text) {
+        throw std::runtime_error("config: allowed_oins must be an array of strings");
+      }
+      options.allowed_oins->insert(*text);
+    }
+  }
+  options.unavailable = config["unavailable"].value_or(options.unavailable);
+  if (const auto mode = config["answer_mode"].value<std::string>()) {
+    options.answer_mode = parse_answer_mode(*mode);
   }
   read_entries(config, "chains", options.chains);
   read_entries(config, "sectors", options.sectors);
@@ -186,6 +226,10 @@ const std::map<std::string, Setter, std::less<>> &setters() {
        [](Options &o, const std::string &v) {
          o.faults.not_finished_polls = parse_number<unsigned>("--not-finished-polls", v);
        }},
+      {"--allowed-oins",
+       [](Options &o, const std::string &v) { o.allowed_oins = parse_oin_list(v); }},
+      {"--answer-mode",
+       [](Options &o, const std::string &v) { o.answer_mode = parse_answer_mode(v); }},
       {"--daily-limit",
        [](Options &o, const std::string &v) {
          o.faults.daily_limit = parse_number<unsigned>("--daily-limit", v);
@@ -201,10 +245,15 @@ Command parse_command_line(int argc, const char *const *argv, Options &options) 
   options.chains = default_chains();
   options.sectors = default_sectors();
   std::vector<std::pair<const Setter *, std::string>> assignments;
+  bool unavailable = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       return Command::help;
+    }
+    if (flag == "--unavailable") {  // the one flag without a value
+      unavailable = true;
+      continue;
     }
     const bool config = flag == "--config";
     const auto setter = setters().find(flag);
@@ -224,6 +273,7 @@ Command parse_command_line(int argc, const char *const *argv, Options &options) 
   for (const auto &[setter, value] : assignments) {
     (*setter)(options, value);
   }
+  options.unavailable = options.unavailable || unavailable;
   if (options.ca_file.empty() || options.cert_file.empty() || options.key_file.empty()) {
     throw std::runtime_error("--ca, --cert and --key are required (see --help)");
   }
@@ -241,7 +291,8 @@ https://127.0.0.1:PORT/eck/ws/201703. Prints one line with the URL when it liste
   --cert FILE              server certificate chain (PEM)
   --key FILE               server private key (PEM)
   --secret TEXT            secret of the HMAC derivation (default: a built-in constant)
-  --config FILE            TOML: secret, [[chains]], [[sectors]], [faults] (flags win)
+  --config FILE            TOML: secret, allowed_oins, unavailable, answer_mode,
+                           [[chains]], [[sectors]], [faults] (flags win)
   --fixtures FILE          TOML: [[stampseudonym]] and [[eckid]] answers to replay
   --log FILE               request log, one line per request
   --seed N                 seed of the fault injection and batch identifiers (default 1)
@@ -256,6 +307,10 @@ fault injection (all off by default):
   --not-finished-polls K   the first K retrieveBatch polls of each batch fault NotFinished
   --daily-limit M          after M batch submissions per OIN and UTC day: DailyLimitReached
                            (0: always)
+  --allowed-oins A,B       only these OINs in wsa:From; others get a fault (default: all)
+  --unavailable            ping answers available = false
+  --answer-mode MODE       spoil successful answers: normal (default), doctype, bad-utf8,
+                           huge, bad-eckid, malformed
   --help                   this text
 )";
 }

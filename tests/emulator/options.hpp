@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -38,6 +39,18 @@ struct Fixtures {
   std::map<std::tuple<std::string, std::string, std::string>, std::string> eckids;
 };
 
+// How successful answers are spoiled on purpose, so clients' refusals can be tested.
+enum class AnswerMode {
+  normal,
+  doctype,    // a DOCTYPE with an internal entity after the XML declaration
+  bad_utf8,   // a comment holding bytes that are not UTF-8
+  huge,       // padded with a comment to more than kHugeAnswerBytes
+  bad_eckid,  // every https://ketenid.nl/... value loses its last character
+  malformed,  // cut off in the middle (not well-formed XML)
+};
+
+inline constexpr std::size_t kHugeAnswerBytes = 1024u * 1024u;
+
 struct Options {
   std::uint16_t port = 0;  // 0: pick a free port
   std::string ca_file;
@@ -52,6 +65,9 @@ struct Options {
   std::vector<Entry> sectors;
   FaultOptions faults;
   Fixtures fixtures;
+  std::optional<std::set<std::string>> allowed_oins;  // unset: every OIN is accepted
+  bool unavailable = false;                           // ping answers available = false
+  AnswerMode answer_mode = AnswerMode::normal;
 };
 
 // What the command line asks for.

@@ -22,6 +22,7 @@ Service::Service(const Options &options, Random &random)
       secret_(options.secret),
       fixtures_(options.fixtures),
       faults_(options.faults),
+      available_(!options.unavailable),
       random_(random) {
   for (const auto &[hpgn, stampseudonym] : fixtures_.stampseudonyms) {
     fixture_stampseudonyms_.insert(stampseudonym);

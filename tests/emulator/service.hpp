@@ -27,6 +27,8 @@ class Service {
 
   const std::vector<Entry> &chains() const { return chains_; }
   const std::vector<Entry> &sectors() const { return sectors_; }
+  // What ping reports (false with --unavailable).
+  bool available() const { return available_; }
 
   // The stampseudonym of a valid HPgn at this moment, following replacements.
   std::string stampseudonym(const std::string &hpgn) const;
@@ -75,6 +77,7 @@ class Service {
   Fixtures fixtures_;
   std::set<std::string> fixture_stampseudonyms_;
   FaultOptions faults_;
+  bool available_;
   Random &random_;
 
   mutable std::mutex mutex_;

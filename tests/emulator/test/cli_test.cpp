@@ -22,5 +22,6 @@ TEST_CASE("nv-emulator command line") {
   CHECK(exit_code("--ca a --cert b --key c --bogus 1") == 1);
   CHECK(exit_code("--ca a --cert b --key c --http503-share 1.5") == 1);
   CHECK(exit_code("--ca a --cert b --key c --port 70000") == 1);
+  CHECK(exit_code("--ca a --cert b --key c --answer-mode sideways") == 1);
   CHECK(exit_code("--ca /nonexistent --cert /nonexistent --key /nonexistent") == 1);
 }

@@ -46,20 +46,13 @@ std::string read_first_line(int fd) {
 }  // namespace
 
 const std::string &pki_dir() {
-  static const std::string dir = [] {
-    std::string path = std::string(EMULATOR_TEST_DIR) + "/pki";
-    const std::string command = "sh '" + std::string(MAKE_TEST_PKI) + "' '" + path + "' >/dev/null";
-    if (std::system(command.c_str()) != 0) {
-      throw std::runtime_error("make-test-pki.sh failed");
-    }
-    return path;
-  }();
+  static const std::string dir = ECKID_TEST_PKI_DIR;
   return dir;
 }
 
 Emulator::Emulator(const std::vector<std::string> &extra_args) {
   static std::atomic<int> counter{0};
-  log_path_ = std::string(EMULATOR_TEST_DIR) + "/emulator-" + std::to_string(getpid()) + "-" +
+  log_path_ = std::string(NV_HARNESS_LOG_DIR) + "/emulator-" + std::to_string(getpid()) + "-" +
               std::to_string(counter++) + ".log";
   std::remove(log_path_.c_str());
   const auto &pki = pki_dir();

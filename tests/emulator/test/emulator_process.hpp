@@ -9,7 +9,7 @@
 
 namespace eckid::emulator_test {
 
-// The test PKI directory, created with packaging/make-test-pki.sh on first use.
+// The test PKI directory: the build-time PKI (target test_pki, packaging/make-test-pki.sh).
 const std::string &pki_dir();
 
 // A running nv-emulator on a free port, with a request log of its own.

@@ -1,0 +1,299 @@
+// Request envelopes of the Nummervoorziening client (eckid::nv::Request) against the WSDL,
+// read at test time: body element name and namespace, child names and their xsd:sequence
+// order, WS-Addressing headers with the binding's soapAction, and XML escaping.
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <pugixml.hpp>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nv/soap.hpp"
+
+namespace {
+
+constexpr const char *kEck = "http://ketenid.nl/eck/schemas/v1_0";
+constexpr const char *kSoapEnv = "http://schemas.xmlsoap.org/soap/envelope/";
+constexpr const char *kWsa = "http://www.w3.org/2005/08/addressing";
+constexpr const char *kXsd = "http://www.w3.org/2001/XMLSchema";
+constexpr const char *kWsdl = "http://schemas.xmlsoap.org/wsdl/";
+constexpr const char *kWsdlSoap = "http://schemas.xmlsoap.org/wsdl/soap/";
+constexpr const char *kTo = "https://127.0.0.1:8443/eck/ws/201703";
+constexpr const char *kOin = "00000001234567890000";
+const std::string kHpgnA(64, 'a');
+const std::string kHpgnB(64, 'b');
+const std::string kStamp = "https://ketenid.nl/sppilot/" + std::string(128, 'c');
+const std::string kChain =
+    "http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795";
+const std::string kSector =
+    "http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725";
+
+std::string_view local(pugi::xml_node n) {
+  const std::string_view name = n.name();
+  const auto colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+std::string_view prefix_of(std::string_view qname) {
+  const auto colon = qname.find(':');
+  return colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
+}
+
+// The namespace URI bound to `prefix` at `n` (empty prefix: the default namespace).
+std::string ns_of_prefix(pugi::xml_node n, std::string_view prefix) {
+  const std::string attr = prefix.empty() ? "xmlns" : "xmlns:" + std::string(prefix);
+  for (; n; n = n.parent()) {
+    if (const auto a = n.attribute(attr.c_str())) return a.value();
+  }
+  return {};
+}
+
+std::string ns(pugi::xml_node n) {
+  return ns_of_prefix(n, prefix_of(n.name()));
+}
+
+std::vector<pugi::xml_node> elements(pugi::xml_node parent) {
+  std::vector<pugi::xml_node> out;
+  for (auto c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) out.push_back(c);
+  }
+  return out;
+}
+
+// First child element with this namespace and local name.
+pugi::xml_node find(pugi::xml_node parent, const char *uri, std::string_view name) {
+  for (const auto c : elements(parent)) {
+    if (local(c) == name && ns(c) == uri) return c;
+  }
+  return {};
+}
+
+// Every descendant element with this namespace, local name and name attribute.
+pugi::xml_node find_named(pugi::xml_node root, const char *uri, std::string_view name,
+                          std::string_view name_attr) {
+  pugi::xml_node hit;
+  root.find_node([&](pugi::xml_node n) {
+    if (n.type() == pugi::node_element && local(n) == name && ns(n) == uri &&
+        name_attr == n.attribute("name").value()) {
+      hit = n;
+      return true;
+    }
+    return false;
+  });
+  return hit;
+}
+
+struct WsdlField {
+  std::string name;
+  bool optional = false;
+};
+
+// What the WSDL says about one operation's request.
+struct WsdlRequest {
+  std::string element;  // global element of the input message
+  std::string soap_action;
+  std::vector<WsdlField> sequence;
+};
+
+const pugi::xml_document &wsdl() {
+  static pugi::xml_document doc;
+  static const bool loaded = [] {
+    const auto r = doc.load_file((std::string(ECKID_SHARED_DIR) + "/nv/eckid.wsdl").c_str());
+    return static_cast<bool>(r);
+  }();
+  REQUIRE(loaded);
+  return doc;
+}
+
+WsdlRequest wsdl_request(const std::string &operation) {
+  const auto root = wsdl().document_element();
+  WsdlRequest out;
+  // portType operation -> input message -> part element.
+  const auto port_op = find_named(root.child("wsdl:portType"), kWsdl, "operation", operation);
+  REQUIRE(port_op);
+  const std::string message = port_op.child("wsdl:input").attribute("message").value();
+  const auto msg = find_named(root, kWsdl, "message", message.substr(message.find(':') + 1));
+  REQUIRE(msg);
+  const auto part = elements(msg).at(0);
+  const std::string element_qname = part.attribute("element").value();
+  REQUIRE(ns_of_prefix(part, prefix_of(element_qname)) == kEck);
+  out.element = element_qname.substr(element_qname.find(':') + 1);
+  // The schema's element -> complexType -> xsd:sequence.
+  const auto schema = find(root.child("wsdl:types"), kXsd, "schema");
+  REQUIRE(std::string(schema.attribute("targetNamespace").value()) == kEck);
+  REQUIRE(std::string(schema.attribute("elementFormDefault").value()) == "qualified");
+  const auto element = find_named(schema, kXsd, "element", out.element);
+  REQUIRE(element);
+  const std::string type = element.attribute("type").value();
+  const auto complex = find_named(schema, kXsd, "complexType", type.substr(type.find(':') + 1));
+  REQUIRE(complex);
+  const auto sequence = find(complex, kXsd, "sequence");
+  REQUIRE(sequence);
+  for (const auto e : elements(sequence)) {
+    REQUIRE(local(e) == "element");
+    out.sequence.push_back(
+        {e.attribute("name").value(), std::string(e.attribute("minOccurs").as_string("1")) == "0"});
+  }
+  // The binding's soapAction.
+  const auto bind_op = find_named(root.child("wsdl:binding"), kWsdl, "operation", operation);
+  REQUIRE(bind_op);
+  out.soap_action = find(bind_op, kWsdlSoap, "operation").attribute("soapAction").value();
+  return out;
+}
+
+// Checks an envelope element by element against the WSDL; returns the body's request element.
+pugi::xml_node check_envelope(const pugi::xml_document &doc, const std::string &operation) {
+  const WsdlRequest w = wsdl_request(operation);
+  const auto envelope = doc.document_element();
+  CHECK(local(envelope) == "Envelope");
+  CHECK(ns(envelope) == kSoapEnv);
+  const auto parts = elements(envelope);
+  REQUIRE(parts.size() == 2);
+  CHECK(local(parts[0]) == "Header");
+  CHECK(local(parts[1]) == "Body");
+
+  const auto header = parts[0];
+  CHECK(find(header, kWsa, "Action").child_value() == w.soap_action);
+  CHECK(w.soap_action == std::string(kEck) + "/" + operation);
+  CHECK(eckid::nv::soap_action(operation) == w.soap_action);
+  static const std::regex uuid(
+      "urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  CHECK(std::regex_match(find(header, kWsa, "MessageID").child_value(), uuid));
+  CHECK(std::string(find(header, kWsa, "To").child_value()) == kTo);
+  const auto from = find(header, kWsa, "From");
+  REQUIRE(from);
+  CHECK(std::string(find(from, kWsa, "Address").child_value()) ==
+        std::string("http://www.w3.org/2005/08/addressing/anonymous?oin=") + kOin);
+  CHECK_FALSE(find(header, kWsa, "ReplyTo"));
+
+  const auto body = elements(parts[1]);
+  REQUIRE(body.size() == 1);
+  CHECK(local(body[0]) == w.element);
+  CHECK(ns(body[0]) == kEck);
+  // Children: qualified, each a field of the sequence, in the sequence's order, and every
+  // required field present.
+  std::size_t next = 0;
+  for (const auto c : elements(body[0])) {
+    CHECK(ns(c) == kEck);
+    while (next < w.sequence.size() && w.sequence[next].name != local(c)) {
+      CHECK(w.sequence[next].optional);  // a required field was skipped
+      ++next;
+    }
+    INFO("element " << local(c) << " of " << operation);
+    REQUIRE(next < w.sequence.size());  // unknown, repeated or out of order
+    ++next;
+  }
+  for (; next < w.sequence.size(); ++next) CHECK(w.sequence[next].optional);
+  return body[0];
+}
+
+// The request as Client builds it (plugin/nv/client.cpp), serialized and parsed again.
+struct Built {
+  std::string text;
+  std::string message_id;
+  pugi::xml_document doc;
+};
+
+void build(Built &out, const std::string &operation,
+           const std::vector<std::pair<const char *, std::string>> &fields) {
+  eckid::nv::Request request(operation, kTo, kOin);
+  for (const auto &[name, value] : fields) request.add(request.payload(), name, value);
+  out.text = request.serialize();
+  out.message_id = request.message_id();
+  REQUIRE(out.doc.load_string(out.text.c_str()));
+}
+
+// The golden envelope: exactly what goes over the wire, with the message id filled in.
+std::string golden(const std::string &operation, const std::string &message_id,
+                   const std::string &payload) {
+  const std::string element = operation + "Request";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope "
+         "xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+         "xmlns:wsa=\"http://www.w3.org/2005/08/addressing\" "
+         "xmlns:sid=\"http://ketenid.nl/eck/schemas/v1_0\"><soapenv:Header><wsa:Action>"
+         "http://ketenid.nl/eck/schemas/v1_0/" +
+         operation + "</wsa:Action><wsa:MessageID>" + message_id +
+         "</wsa:MessageID><wsa:To>https://127.0.0.1:8443/eck/ws/201703</wsa:To><wsa:From>"
+         "<wsa:Address>http://www.w3.org/2005/08/addressing/anonymous?oin=00000001234567890000"
+         "</wsa:Address></wsa:From></soapenv:Header><soapenv:Body>" +
+         (payload.empty() ? "<sid:" + element + "/>"
+                          : "<sid:" + element + ">" + payload + "</sid:" + element + ">") +
+         "</soapenv:Body></soapenv:Envelope>";
+}
+
+}  // namespace
+
+TEST_CASE("request envelopes match the WSDL element by element", "[nv][wsdl]") {
+  struct Case {
+    std::string operation;
+    std::vector<std::pair<const char *, std::string>> fields;
+    std::string golden_payload;
+  };
+  const std::vector<Case> cases = {
+      {"ping", {}, ""},
+      {"retrieveStampseudonym", {{"hpgn", kHpgnA}}, "<sid:hpgn>" + kHpgnA + "</sid:hpgn>"},
+      {"retrieveEckId",
+       {{"stampseudonym", kStamp}, {"chainId", kChain}, {"sectorId", kSector}},
+       "<sid:stampseudonym>" + kStamp + "</sid:stampseudonym><sid:chainId>" + kChain +
+           "</sid:chainId><sid:sectorId>" + kSector + "</sid:sectorId>"},
+      {"replaceStampseudonym",
+       {{"hpgnOld", kHpgnA}, {"hpgnNew", kHpgnB}},
+       "<sid:hpgnOld>" + kHpgnA + "</sid:hpgnOld><sid:hpgnNew>" + kHpgnB + "</sid:hpgnNew>"},
+      {"replaceStampseudonym",
+       {{"hpgnOld", kHpgnA}, {"hpgnNew", kHpgnB}, {"effectiveDate", "2030-01-01T00:00:00Z"}},
+       "<sid:hpgnOld>" + kHpgnA + "</sid:hpgnOld><sid:hpgnNew>" + kHpgnB +
+           "</sid:hpgnNew><sid:effectiveDate>2030-01-01T00:00:00Z</sid:effectiveDate>"},
+      {"retrieveChains", {}, ""},
+      {"retrieveSectors", {}, ""},
+  };
+  for (const auto &c : cases) {
+    DYNAMIC_SECTION(c.operation << " with " << c.fields.size() << " fields") {
+      Built built;
+      build(built, c.operation, c.fields);
+      const auto request = check_envelope(built.doc, c.operation);
+      const auto children = elements(request);
+      REQUIRE(children.size() == c.fields.size());
+      for (std::size_t i = 0; i < children.size(); ++i) {
+        CHECK(local(children[i]) == c.fields[i].first);
+        CHECK(children[i].child_value() == c.fields[i].second);
+      }
+      CHECK(built.text == golden(c.operation, built.message_id, c.golden_payload));
+    }
+  }
+}
+
+TEST_CASE("the WSDL puts hpgnOld before hpgnNew and effectiveDate last, optional", "[nv][wsdl]") {
+  const auto w = wsdl_request("replaceStampseudonym");
+  REQUIRE(w.sequence.size() == 3);
+  CHECK(w.sequence[0].name == "hpgnOld");
+  CHECK(w.sequence[1].name == "hpgnNew");
+  CHECK(w.sequence[2].name == "effectiveDate");
+  CHECK(w.sequence[2].optional);
+  CHECK_FALSE(w.sequence[0].optional);
+}
+
+TEST_CASE("every request gets a fresh MessageID", "[nv][wsdl]") {
+  const eckid::nv::Request a("ping", kTo, kOin);
+  const eckid::nv::Request b("ping", kTo, kOin);
+  CHECK(a.message_id() != b.message_id());
+}
+
+TEST_CASE("values with XML special characters are escaped", "[nv][wsdl]") {
+  const std::string nasty = "a<b>&c\"d'e</sid:hpgn><sid:x>";
+  eckid::nv::Request request("retrieveStampseudonym", "https://h/x?a=1&b=<2>", kOin);
+  request.add(request.payload(), "hpgn", nasty);
+  const std::string text = request.serialize();
+  CHECK(text.find("<sid:x>") == std::string::npos);
+  CHECK(text.find("a&lt;b&gt;&amp;c") != std::string::npos);
+  CHECK(text.find("https://h/x?a=1&amp;b=&lt;2&gt;") != std::string::npos);
+  pugi::xml_document doc;
+  REQUIRE(doc.load_string(text.c_str()));
+  const auto body = elements(doc.document_element()).at(1);
+  const auto payload = elements(body).at(0);
+  REQUIRE(elements(payload).size() == 1);
+  CHECK(elements(payload)[0].child_value() == nasty);
+  CHECK(std::string(find(elements(doc.document_element()).at(0), kWsa, "To").child_value()) ==
+        "https://h/x?a=1&b=<2>");
+}
