@@ -67,7 +67,7 @@ void ping(Service &service, const RequestInfo &, pugi::xml_node request, pugi::x
   auto response = add_eck(body, "pingResponse");
   add_eck(response, "available", service.available() ? "true" : "false");
   add_eck(response, "applicationVersion", kApplicationVersion);
-  add_eck(response, "systemTime", format_xsd_datetime(Clock::now()));
+  add_eck(response, "systemTime", format_xsd_datetime(service.system_time()));
 }
 
 void retrieve_stampseudonym(Service &service, const RequestInfo &, pugi::xml_node request,

@@ -228,6 +228,10 @@ const std::map<std::string, Setter, std::less<>> &setters() {
        }},
       {"--allowed-oins",
        [](Options &o, const std::string &v) { o.allowed_oins = parse_oin_list(v); }},
+      {"--clock-offset-s",
+       [](Options &o, const std::string &v) {
+         o.clock_offset_s = parse_number<long>("--clock-offset-s", v);
+       }},
       {"--answer-mode",
        [](Options &o, const std::string &v) { o.answer_mode = parse_answer_mode(v); }},
       {"--daily-limit",
@@ -309,6 +313,7 @@ fault injection (all off by default):
                            (0: always)
   --allowed-oins A,B       only these OINs in wsa:From; others get a fault (default: all)
   --unavailable            ping answers available = false
+  --clock-offset-s N       ping's systemTime is N seconds off (may be negative)
   --answer-mode MODE       spoil successful answers: normal (default), doctype, bad-utf8,
                            huge, bad-eckid, malformed
   --help                   this text

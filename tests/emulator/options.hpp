@@ -67,6 +67,7 @@ struct Options {
   Fixtures fixtures;
   std::optional<std::set<std::string>> allowed_oins;  // unset: every OIN is accepted
   bool unavailable = false;                           // ping answers available = false
+  long clock_offset_s = 0;                            // added to ping's systemTime
   AnswerMode answer_mode = AnswerMode::normal;
 };
 

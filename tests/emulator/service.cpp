@@ -23,6 +23,7 @@ Service::Service(const Options &options, Random &random)
       fixtures_(options.fixtures),
       faults_(options.faults),
       available_(!options.unavailable),
+      clock_offset_(options.clock_offset_s),
       random_(random) {
   for (const auto &[hpgn, stampseudonym] : fixtures_.stampseudonyms) {
     fixture_stampseudonyms_.insert(stampseudonym);

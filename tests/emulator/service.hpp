@@ -29,6 +29,8 @@ class Service {
   const std::vector<Entry> &sectors() const { return sectors_; }
   // What ping reports (false with --unavailable).
   bool available() const { return available_; }
+  // The time ping reports: now plus --clock-offset-s.
+  Clock::time_point system_time() const { return Clock::now() + clock_offset_; }
 
   // The stampseudonym of a valid HPgn at this moment, following replacements.
   std::string stampseudonym(const std::string &hpgn) const;
@@ -78,6 +80,7 @@ class Service {
   std::set<std::string> fixture_stampseudonyms_;
   FaultOptions faults_;
   bool available_;
+  std::chrono::seconds clock_offset_;
   Random &random_;
 
   mutable std::mutex mutex_;

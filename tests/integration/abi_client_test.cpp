@@ -2,6 +2,7 @@
 // nv-emulator over mutual TLS: configuration, TLS refusals and every fault's own status.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -48,7 +49,12 @@ class Plugin {
  public:
   explicit Plugin(const std::string &config) {
     path_ = dir_.write("eckid.toml", config).string();
-    status_ = eckid_open(&handle_, path_.c_str(), nullptr);
+    eckid_open_options options ECKID_OPEN_OPTIONS_INIT;
+    options.log = [](eckid_log_level level, const char *message, void *self) {
+      if (level >= ECKID_LOG_WARN) static_cast<Plugin *>(self)->warnings_.emplace_back(message);
+    };
+    options.log_payload = this;
+    status_ = eckid_open(&handle_, path_.c_str(), &options);
     if (status_ != ECKID_OK) message_ = eckid_last_error();
   }
   ~Plugin() { eckid_close(handle_); }
@@ -59,6 +65,8 @@ class Plugin {
   const std::string &open_message() const { return message_; }
   eckid_plugin *get() const { return handle_; }
   const eckid_test::TempDir &dir() const { return dir_; }
+  // Log lines at WARN or above so far.
+  const std::vector<std::string> &warnings() const { return warnings_; }
 
   eckid_status ping(std::string *version = nullptr) const {
     char *v = nullptr;
@@ -74,6 +82,7 @@ class Plugin {
   eckid_plugin *handle_ = nullptr;
   eckid_status status_ = ECKID_E_INTERNAL;
   std::string message_;
+  std::vector<std::string> warnings_;
 };
 
 // The ids of a catalog, released afterwards.
@@ -298,5 +307,33 @@ TEST_CASE("spoiled answers are refused with a clear status") {
             ECKID_E_BAD_RESPONSE);
       CHECK(chains == nullptr);
     }
+  }
+}
+
+TEST_CASE("a server clock more than 5 minutes off is a warning, not an error") {
+  const std::string offset = GENERATE("0", "-120", "900", "-900");
+  Emulator emulator({"--clock-offset-s", offset});
+  Plugin plugin(config_text(emulator.url()));
+  REQUIRE(plugin.open_status() == ECKID_OK);
+  const auto before = plugin.warnings().size();
+  CHECK(plugin.ping() == ECKID_OK);
+  const bool far_off = offset == "900" || offset == "-900";
+  const auto &warnings = plugin.warnings();
+  REQUIRE(warnings.size() == before + (far_off ? 1 : 0));
+  if (far_off) CHECK(warnings.back().find("clock") != std::string::npos);
+}
+
+// Bug: plugin/boundary.cpp eckid_strerror() has no case for statuses 20..32 (the client's and
+// the events' statuses) and answers "unknown status" for them, though eckid.h says that text
+// is only for values the library does not know.
+TEST_CASE("every client status has a description of its own", "[!mayfail]") {
+  std::vector<std::string> seen;
+  for (const int s : {ECKID_E_SOAP_FAULT, ECKID_E_HTTP, ECKID_E_TIMEOUT, ECKID_E_TLS,
+                      ECKID_E_CONNECT, ECKID_E_NOT_AUTHORISED, ECKID_E_SERVICE_DOWN,
+                      ECKID_E_BAD_RESPONSE, ECKID_E_RESPONSE_TOO_LARGE, ECKID_E_CREDENTIALS}) {
+    const std::string text = eckid_strerror(s);
+    CHECK(text != eckid_strerror(9999));
+    CHECK(std::find(seen.begin(), seen.end(), text) == seen.end());
+    seen.push_back(text);
   }
 }

@@ -2,6 +2,7 @@
 // --unavailable and --answer-mode.
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <fstream>
 
 #include "emulator_process.hpp"
@@ -98,4 +99,15 @@ TEST_CASE("--answer-mode spoils successful answers") {
     CHECK(r.is_fault());
     CHECK(r.body.find("<!DOCTYPE") == std::string::npos);
   }
+}
+
+TEST_CASE("--clock-offset-s shifts ping's systemTime") {
+  Emulator emulator({"--clock-offset-s", "-3600"});
+  const auto ping = Client(emulator.url()).call("ping");
+  REQUIRE(ping.ok());
+  // An hour back; the date is enough to tell the hour unless the test runs at 00:xx.
+  const std::time_t earlier = std::time(nullptr) - 3600;
+  char expected[32];
+  std::strftime(expected, sizeof expected, "%Y-%m-%dT%H", std::gmtime(&earlier));
+  CHECK(ping.text("systemTime").starts_with(expected));
 }
