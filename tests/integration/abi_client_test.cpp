@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eckid/eckid.h"
@@ -145,6 +146,32 @@ TEST_CASE("ping, chains and sectors over mutual TLS with each kind of client cer
   CHECK(lines[0].ends_with(" ping 0000000700099ZZ12345 ok"));
   CHECK(lines[1].ends_with(" retrieveChains 0000000700099ZZ12345 ok"));
   CHECK(lines[2].ends_with(" retrieveSectors 0000000700099ZZ12345 ok"));
+}
+
+TEST_CASE("concurrent calls on one handle share the transport safely") {
+  Emulator emulator;
+  Plugin plugin(config_text(emulator.url()));
+  REQUIRE(plugin.open_status() == ECKID_OK);
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 10;
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        eckid_catalog *sectors = nullptr;
+        if (plugin.ping() != ECKID_OK) ++failures[t];
+        if (eckid_retrieve_sectors(plugin.get(), eckid_it::kSchoolKey, &sectors) != ECKID_OK ||
+            sectors == nullptr || sectors->count != 2) {
+          ++failures[t];
+        }
+        eckid_free(sectors);
+      }
+    });
+  }
+  for (auto &thread : threads) thread.join();
+  CHECK(failures == std::vector<int>(kThreads, 0));
+  CHECK(emulator.log_lines().size() == 2 * kThreads * kCalls);
 }
 
 TEST_CASE("an unknown school key is refused before anything is sent") {
