@@ -14,6 +14,7 @@ packages=(
   catch2                          # unit tests (2.13)
   libbenchmark-dev libsodium-dev  # benchmarks (libsodium as a comparison)
   libcli11-dev                    # administrator's command-line tool
+  php8.2-cli php8.2-sqlite3 python3  # SIS adapter tests (PHP FFI; SQLite for the RosarioSIS stand-in)
 )
 
 sudo_cmd=()

@@ -1,0 +1,22 @@
+"""Frappe app hooks: doc events of Frappe Education's Student and Program Enrollment."""
+
+app_name = "eckid_frappe"
+app_title = "ECK iD"
+app_publisher = "eckid"
+app_description = "ECK iDs from the Nummervoorziening for Frappe Education students"
+app_license = "MIT"
+required_apps = ["education"]
+
+doc_events = {
+    "Student": {
+        "after_insert": "eckid_frappe.events.student_after_insert",
+        "on_update": "eckid_frappe.events.student_on_update",
+    },
+    "Program Enrollment": {
+        "on_submit": "eckid_frappe.events.enrollment_on_submit",
+        "on_cancel": "eckid_frappe.events.enrollment_on_cancel",
+    },
+}
+
+# The custom fields on Student and Program Enrollment (fixtures/custom_field.json).
+fixtures = [{"dt": "Custom Field", "filters": [["module", "=", "ECK iD"]]}]

@@ -1,0 +1,82 @@
+"""op.student: ECK iD fields, and pupil created / PGN changed from create and write.
+
+A failure never raises (the host's save must stand): it is posted on the student's chatter
+and kept in eckid_status until a later event succeeds. PGNs go to the plugin only.
+"""
+
+from odoo import api, fields, models
+
+
+class OpStudent(models.Model):
+    _inherit = "op.student"
+
+    eckid_pgn = fields.Char("BSN or onderwijsnummer", groups="base.group_system", copy=False)
+    eckid_school_id = fields.Many2one("res.company", "School (ECK iD)", copy=False)
+    eckid = fields.Char("ECK iD", readonly=True, copy=False)
+    eckid_status = fields.Char("ECK iD status", readonly=True, copy=False)
+
+    def _eckid_pgn(self, school=None):
+        field = (school or self.eckid_school_id).eckid_pgn_field or "eckid_pgn"
+        return (self[field] or "").strip()
+
+    def _eckid_apply(self, school, event):
+        """Runs event(plugin) for a school with an eckid service file; writes the ECK iD and
+        the school, or the failure into eckid_status and the chatter."""
+        import eckid
+
+        if not school or not school.eckid_service_file:
+            return
+        try:
+            result = event(school._eckid_plugin())
+        except eckid.EckIdError as e:
+            status = getattr(e.status, "name", str(e.status))
+            super(OpStudent, self).write({"eckid_status": f"{status}: {e}"})
+            self.message_post(body=f"No ECK iD yet: {e}")
+            return
+        super(OpStudent, self).write(
+            {"eckid": result.eckid, "eckid_school_id": school.id, "eckid_status": False})
+
+    def _eckid_created(self, school):
+        pgn = self._eckid_pgn(school)
+        if pgn:
+            key = str(school.id)
+            self._eckid_apply(school, lambda p: p.pupil_created(key, str(self.id), pgn))
+
+    def _eckid_move(self, school, date=None):
+        """The student's school becomes `school`: a transfer from the recorded one, or a
+        creation when there is none or the two do not share a service file."""
+        old = self.eckid_school_id
+        if not school or school == old:
+            return
+        pgn = self._eckid_pgn(school)
+        if not pgn:
+            return
+        if not old or not self.eckid or old.eckid_service_file != school.eckid_service_file:
+            self._eckid_created(school)
+            return
+        self._eckid_apply(school, lambda p: p.pupil_transferred(
+            str(self.id), str(old.id), str(school.id), pgn, date))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        students = super().create(vals_list)
+        for student in students:
+            if student.eckid_school_id:
+                student._eckid_created(student.eckid_school_id)
+        return students
+
+    def write(self, vals):
+        fields_ = {(s.eckid_school_id.eckid_pgn_field or "eckid_pgn") for s in self}
+        before = {s.id: s._eckid_pgn() for s in self} if fields_ & set(vals) else {}
+        result = super().write(vals)
+        for student in self.filtered(lambda s: s.id in before and s.eckid_school_id):
+            old, new = before[student.id], student._eckid_pgn()
+            if not new or old == new:
+                continue
+            school = student.eckid_school_id
+            if not old or not student.eckid:
+                student._eckid_created(school)
+                continue
+            student._eckid_apply(school, lambda p, s=student, o=old, n=new: p.pgn_changed(
+                str(school.id), str(s.id), o, n))
+        return result

@@ -1,0 +1,147 @@
+/* The declarations of abi/include/eckid/eckid.h in the form PHP's FFI::cdef() accepts: no
+ * preprocessor, no export macro, no _INIT macros (EckId\Abi holds the version constants).
+ * Documentation is in eckid.h; tests/adapters/check_declarations.py keeps the two in step. */
+typedef enum eckid_status {
+  ECKID_OK = 0,
+  ECKID_E_INVALID_ARGUMENT = 1,
+  ECKID_E_VERSION = 2,
+  ECKID_E_NOMEM = 3,
+  ECKID_E_CONFIG = 4,
+  ECKID_E_INVALID_PGN = 5,
+  ECKID_E_BUFFER_TOO_SMALL = 6,
+  ECKID_E_UNKNOWN_SCHOOL = 7,
+  ECKID_E_NOT_ENABLED = 8,
+  ECKID_E_CRYPTO = 9,
+  ECKID_E_INVALID_HANDLE = 10,
+  ECKID_E_INTERNAL = 11,
+  ECKID_E_SOAP_FAULT = 20,
+  ECKID_E_HTTP = 21,
+  ECKID_E_TIMEOUT = 22,
+  ECKID_E_TLS = 23,
+  ECKID_E_CONNECT = 24,
+  ECKID_E_NOT_AUTHORISED = 25,
+  ECKID_E_SERVICE_DOWN = 26,
+  ECKID_E_BAD_RESPONSE = 27,
+  ECKID_E_RESPONSE_TOO_LARGE = 28,
+  ECKID_E_CREDENTIALS = 29,
+  ECKID_E_PUPIL_CONFLICT = 30,
+  ECKID_E_NOT_FOUND = 31,
+  ECKID_E_STATE = 32
+} eckid_status;
+
+typedef enum eckid_log_level {
+  ECKID_LOG_DEBUG = 0,
+  ECKID_LOG_INFO = 1,
+  ECKID_LOG_WARN = 2,
+  ECKID_LOG_ERROR = 3,
+  ECKID_LOG_OFF = 4
+} eckid_log_level;
+
+typedef void (*eckid_log_fn)(eckid_log_level level, const char *message, void *payload);
+
+typedef struct eckid_plugin eckid_plugin;
+
+typedef struct eckid_open_options {
+  unsigned int version;
+  eckid_log_fn log;
+  void *log_payload;
+  eckid_log_level log_level;
+} eckid_open_options;
+
+typedef enum eckid_pgn_kind {
+  ECKID_PGN_PUPIL = 0,
+  ECKID_PGN_STAFF = 1
+} eckid_pgn_kind;
+
+typedef enum eckid_pgn_type {
+  ECKID_PGN_TYPE_BSN = 0,
+  ECKID_PGN_TYPE_ONDERWIJSNUMMER = 1,
+  ECKID_PGN_TYPE_STAFF = 2
+} eckid_pgn_type;
+
+unsigned int eckid_abi_version(void);
+const char *eckid_version(void);
+const char *eckid_strerror(int status);
+const char *eckid_last_error(void);
+void eckid_free(void *ptr);
+
+eckid_status eckid_open_options_init(eckid_open_options *options, unsigned int version);
+eckid_status eckid_open(eckid_plugin **out, const char *config_path,
+                        const eckid_open_options *options);
+eckid_status eckid_close(eckid_plugin *plugin);
+
+eckid_status eckid_pgn_validate(const char *pgn, eckid_pgn_kind kind, eckid_pgn_type *type);
+eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, eckid_pgn_kind kind, char *out,
+                        size_t out_size);
+
+eckid_status eckid_last_fault(const char **code, const char **string, const char **actor);
+eckid_status eckid_ping(eckid_plugin *plugin, const char *school_key, char **application_version);
+
+typedef struct eckid_catalog_entry {
+  const char *id;
+  const char *name;
+  const char *description;
+  const char *last_edited;
+} eckid_catalog_entry;
+
+typedef struct eckid_catalog {
+  size_t count;
+  eckid_catalog_entry *entries;
+} eckid_catalog;
+
+eckid_status eckid_retrieve_chains(eckid_plugin *plugin, const char *school_key,
+                                   eckid_catalog **out);
+eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const char *school_key,
+                                    eckid_catalog **out);
+
+typedef struct eckid_chain_eckid {
+  const char *chain;
+  const char *eckid;
+} eckid_chain_eckid;
+
+typedef struct eckid_result {
+  const char *school_key;
+  const char *pupil_key;
+  const char *sector;
+  size_t count;
+  eckid_chain_eckid *eckids;
+} eckid_result;
+
+typedef struct eckid_pupil_created_event {
+  unsigned int version;
+  const char *school_key;
+  const char *pupil_key;
+  const char *pgn;
+  eckid_pgn_kind kind;
+  const char *enrolment_date;
+} eckid_pupil_created_event;
+
+typedef struct eckid_pupil_transferred_event {
+  unsigned int version;
+  const char *pupil_key;
+  const char *from_school_key;
+  const char *to_school_key;
+  const char *pgn;
+  eckid_pgn_kind kind;
+  const char *date;
+} eckid_pupil_transferred_event;
+
+typedef struct eckid_pgn_changed_event {
+  unsigned int version;
+  const char *school_key;
+  const char *pupil_key;
+  const char *old_pgn;
+  const char *new_pgn;
+  eckid_pgn_kind kind;
+  const char *effective_date;
+} eckid_pgn_changed_event;
+
+eckid_status eckid_pupil_created(eckid_plugin *plugin, const eckid_pupil_created_event *event,
+                                 eckid_result **out);
+eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
+                                     const eckid_pupil_transferred_event *event,
+                                     eckid_result **out);
+eckid_status eckid_pgn_changed(eckid_plugin *plugin, const eckid_pgn_changed_event *event,
+                               eckid_result **out);
+eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
+                                const char *pupil_key, eckid_result **out);

@@ -1,0 +1,50 @@
+<?php
+declare(strict_types=1);
+
+namespace EckId;
+
+use FFI;
+
+/**
+ * The C ABI loaded with PHP FFI: eckid.ffi.h over libeckid.so, one FFI instance per library
+ * path and process. The struct versions mirror eckid.h's #defines (FFI has no preprocessor);
+ * tests/adapters/check_declarations.py checks both against the header.
+ */
+final class Abi
+{
+    public const ABI_VERSION = 1;
+    public const OPEN_OPTIONS_VERSION = 1;
+    public const PUPIL_CREATED_EVENT_VERSION = 1;
+    public const PUPIL_TRANSFERRED_EVENT_VERSION = 1;
+    public const PGN_CHANGED_EVENT_VERSION = 1;
+
+    /** @var array<string, FFI> */
+    private static array $loaded = [];
+
+    /**
+     * The FFI over a library, loaded once.
+     *
+     * @param string|null $library path of libeckid.so; null: the ECKID_LIBRARY environment
+     *                             variable, else libeckid.so beside this binding, else the
+     *                             dynamic loader's search path
+     * @throws EckIdException E_VERSION when the library's ABI version is not ABI_VERSION
+     * @throws FFI\Exception when the library cannot be loaded
+     */
+    public static function load(?string $library = null): FFI
+    {
+        $library ??= getenv('ECKID_LIBRARY') ?: null;
+        $library ??= is_file(__DIR__ . '/../libeckid.so') ? __DIR__ . '/../libeckid.so' : 'libeckid.so';
+        if (!isset(self::$loaded[$library])) {
+            $ffi = FFI::cdef(file_get_contents(__DIR__ . '/../eckid.ffi.h'), $library);
+            if ($ffi->eckid_abi_version() !== self::ABI_VERSION) {
+                throw new EckIdException(
+                    "$library has ABI version {$ffi->eckid_abi_version()}, this binding expects "
+                    . self::ABI_VERSION . ': install matching versions',
+                    Status::E_VERSION
+                );
+            }
+            self::$loaded[$library] = $ffi;
+        }
+        return self::$loaded[$library];
+    }
+}

@@ -1,0 +1,113 @@
+"""ctypes declarations of abi/include/eckid/eckid.h (tests/adapters/check_declarations.py keeps
+them in step with the header) and the loading of libeckid.so."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+ABI_VERSION = 1
+OPEN_OPTIONS_VERSION = 1
+PUPIL_CREATED_EVENT_VERSION = 1
+PUPIL_TRANSFERRED_EVENT_VERSION = 1
+PGN_CHANGED_EVENT_VERSION = 1
+
+c_char_p = ctypes.c_char_p
+c_int = ctypes.c_int  # C enums
+c_uint = ctypes.c_uint
+
+LOG_FN = ctypes.CFUNCTYPE(None, c_int, c_char_p, ctypes.c_void_p)
+
+
+class eckid_open_options(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("log", LOG_FN), ("log_payload", ctypes.c_void_p),
+                ("log_level", c_int)]
+
+
+class eckid_catalog_entry(ctypes.Structure):
+    _fields_ = [("id", c_char_p), ("name", c_char_p), ("description", c_char_p),
+                ("last_edited", c_char_p)]
+
+
+class eckid_catalog(ctypes.Structure):
+    _fields_ = [("count", ctypes.c_size_t), ("entries", ctypes.POINTER(eckid_catalog_entry))]
+
+
+class eckid_chain_eckid(ctypes.Structure):
+    _fields_ = [("chain", c_char_p), ("eckid", c_char_p)]
+
+
+class eckid_result(ctypes.Structure):
+    _fields_ = [("school_key", c_char_p), ("pupil_key", c_char_p), ("sector", c_char_p),
+                ("count", ctypes.c_size_t), ("eckids", ctypes.POINTER(eckid_chain_eckid))]
+
+
+class eckid_pupil_created_event(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("school_key", c_char_p), ("pupil_key", c_char_p),
+                ("pgn", ctypes.c_void_p), ("kind", c_int), ("enrolment_date", c_char_p)]
+
+
+class eckid_pupil_transferred_event(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("pupil_key", c_char_p), ("from_school_key", c_char_p),
+                ("to_school_key", c_char_p), ("pgn", ctypes.c_void_p), ("kind", c_int),
+                ("date", c_char_p)]
+
+
+class eckid_pgn_changed_event(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("school_key", c_char_p), ("pupil_key", c_char_p),
+                ("old_pgn", ctypes.c_void_p), ("new_pgn", ctypes.c_void_p), ("kind", c_int),
+                ("effective_date", c_char_p)]
+
+
+_P = ctypes.c_void_p  # eckid_plugin *
+_RESULT_OUT = ctypes.POINTER(ctypes.POINTER(eckid_result))
+_CATALOG_OUT = ctypes.POINTER(ctypes.POINTER(eckid_catalog))
+
+# name -> (restype, argtypes) of every function of eckid.h.
+SIGNATURES = {
+    "eckid_abi_version": (c_uint, []),
+    "eckid_version": (c_char_p, []),
+    "eckid_strerror": (c_char_p, [c_int]),
+    "eckid_last_error": (c_char_p, []),
+    "eckid_free": (None, [ctypes.c_void_p]),
+    "eckid_open_options_init": (c_int, [ctypes.POINTER(eckid_open_options), c_uint]),
+    "eckid_open": (c_int, [ctypes.POINTER(_P), c_char_p, ctypes.POINTER(eckid_open_options)]),
+    "eckid_close": (c_int, [_P]),
+    "eckid_pgn_validate": (c_int, [ctypes.c_void_p, c_int, ctypes.POINTER(c_int)]),
+    "eckid_hpgn": (c_int, [_P, ctypes.c_void_p, c_int, ctypes.c_char_p, ctypes.c_size_t]),
+    "eckid_last_fault": (c_int, [ctypes.POINTER(c_char_p)] * 3),
+    "eckid_ping": (c_int, [_P, c_char_p, ctypes.POINTER(ctypes.c_void_p)]),
+    "eckid_retrieve_chains": (c_int, [_P, c_char_p, _CATALOG_OUT]),
+    "eckid_retrieve_sectors": (c_int, [_P, c_char_p, _CATALOG_OUT]),
+    "eckid_pupil_created": (c_int, [_P, ctypes.POINTER(eckid_pupil_created_event), _RESULT_OUT]),
+    "eckid_pupil_transferred": (c_int, [_P, ctypes.POINTER(eckid_pupil_transferred_event),
+                                        _RESULT_OUT]),
+    "eckid_pgn_changed": (c_int, [_P, ctypes.POINTER(eckid_pgn_changed_event), _RESULT_OUT]),
+    "eckid_pupil_lookup": (c_int, [_P, c_char_p, c_char_p, _RESULT_OUT]),
+}
+
+_loaded: dict[str, ctypes.CDLL] = {}
+
+
+def load(library: str | os.PathLike[str] | None = None) -> ctypes.CDLL:
+    """The library with its signatures set, loaded once per path.
+
+    library: path of libeckid.so; None: the ECKID_LIBRARY environment variable, else
+    libeckid.so beside this package, else the dynamic loader's search path.
+    Raises OSError when it cannot be loaded, RuntimeError on an ABI version mismatch.
+    """
+    if library is None:
+        beside = Path(__file__).resolve().parent / "libeckid.so"
+        library = os.environ.get("ECKID_LIBRARY") or (beside if beside.is_file() else "libeckid.so")
+    key = os.fspath(library)
+    if key not in _loaded:
+        lib = ctypes.CDLL(key)
+        for name, (restype, argtypes) in SIGNATURES.items():
+            function = getattr(lib, name)
+            function.restype, function.argtypes = restype, argtypes
+        if lib.eckid_abi_version() != ABI_VERSION:
+            raise RuntimeError(f"{key} has ABI version {lib.eckid_abi_version()}, this binding "
+                               f"expects {ABI_VERSION}: install matching versions")
+        _loaded[key] = lib
+    return _loaded[key]

@@ -1,0 +1,205 @@
+<?php
+/**
+ * EckId plugin for RosarioSIS: ECK iDs from the Nummervoorziening through libeckid.
+ *
+ * RosarioSIS includes this file for the activated plugin on every request. The hooks:
+ * - Students/Student.php|create_student: a new student and their first enrolment are
+ *   saved -> pupil created at UserSchool().
+ * - database.inc.php|dbquery_after: an INSERT into student_enrollment for the current
+ *   student at another school than their previous enrolment -> pupil transferred.
+ * - Students/Student.php|update_student_checks / update_student: the PGN field changed ->
+ *   PGN changed (or created, when the student had no ECK iD yet).
+ * - Students/Student.php|header: shows the ECK iD, or why there is none yet.
+ *
+ * @package EckId
+ */
+
+require_once is_file( __DIR__ . '/lib/eckid.php' ) ?
+	__DIR__ . '/lib/eckid.php' : // The binding copied in by the plugin bundle.
+	__DIR__ . '/../../php/eckid.php'; // The source tree.
+require_once __DIR__ . '/includes/settings.php';
+require_once __DIR__ . '/includes/store.php';
+
+add_action( 'Students/Student.php|create_student', 'EckIdCreateStudent' );
+add_action( 'database.inc.php|dbquery_after', 'EckIdAfterQuery', 2 );
+add_action( 'Students/Student.php|update_student_checks', 'EckIdBeforeUpdate' );
+add_action( 'Students/Student.php|update_student', 'EckIdAfterUpdate' );
+add_action( 'Students/Student.php|header', 'EckIdStudentHeader' );
+
+/** The PGN held between update_student_checks and update_student, per student. */
+$EckIdPgnBefore = [];
+
+/** create_student: the new student (UserStudentID()) at UserSchool(). */
+function EckIdCreateStudent( $tag )
+{
+	$student_id = (int) UserStudentID();
+	$school_id = (int) UserSchool();
+
+	EckIdCreated( $student_id, $school_id );
+}
+
+/** Pupil created at a school from the student's PGN field; a note when it is empty. */
+function EckIdCreated( $student_id, $school_id )
+{
+	global $note;
+
+	$pgn = EckIdStudentPgn( $student_id, $school_id );
+
+	if ( $pgn === '' )
+	{
+		if ( EckIdAllSchoolSettings()[ $school_id ] ?? null )
+		{
+			$note[] = _( 'No ECK iD requested: the student has no PGN (BSN or onderwijsnummer).' );
+		}
+
+		return;
+	}
+
+	EckIdRun( $student_id, $school_id, function ( $plugin ) use ( $student_id, $school_id, $pgn )
+	{
+		return $plugin->pupilCreated( (string) $school_id, (string) $student_id, $pgn, date( 'Y-m-d' ) );
+	} );
+}
+
+/**
+ * dbquery_after: a new student_enrollment row of the current student. When the student's
+ * previous enrolment was at another school, that is a transfer to the new row's school.
+ */
+function EckIdAfterQuery( $tag, $sql )
+{
+	if ( ! preg_match( '/^\s*INSERT\s+INTO\s+student_enrollment\b/i', (string) $sql )
+		|| ! UserStudentID() )
+	{
+		return;
+	}
+
+	$student_id = (int) UserStudentID();
+
+	$rows = DBGet( DBQuery( "SELECT SCHOOL_ID,START_DATE FROM student_enrollment
+		WHERE STUDENT_ID='" . $student_id . "' ORDER BY START_DATE DESC,ID DESC" ) );
+
+	if ( count( (array) $rows ) < 2 )
+	{
+		return; // The first enrolment: create_student's part.
+	}
+
+	$to = (int) $rows[1]['SCHOOL_ID'];
+	$from = null;
+
+	foreach ( $rows as $row )
+	{
+		if ( (int) $row['SCHOOL_ID'] !== $to )
+		{
+			$from = (int) $row['SCHOOL_ID'];
+			break;
+		}
+	}
+
+	if ( $from === null || EckIdStudentRows( $student_id, $to ) )
+	{
+		return; // Re-enrolled at the same school, or already known there.
+	}
+
+	if ( ! EckIdSameConfig( $from, $to ) )
+	{
+		EckIdCreated( $student_id, $to ); // The schools' plugins do not share records.
+
+		return;
+	}
+
+	$pgn = EckIdStudentPgn( $student_id, $to );
+
+	if ( $pgn === '' )
+	{
+		return;
+	}
+
+	$date = $rows[1]['START_DATE'];
+
+	EckIdRun( $student_id, $to, function ( $plugin ) use ( $student_id, $from, $to, $pgn, $date )
+	{
+		return $plugin->pupilTransferred( (string) $student_id, (string) $from, (string) $to, $pgn, $date );
+	} );
+}
+
+/** update_student_checks: remembers the PGN before the update saves the new one. */
+function EckIdBeforeUpdate( $tag )
+{
+	global $EckIdPgnBefore;
+
+	if ( UserStudentID() )
+	{
+		$EckIdPgnBefore[ (int) UserStudentID() ] = EckIdStudentPgn( (int) UserStudentID(), (int) UserSchool() );
+	}
+}
+
+/**
+ * update_student: a changed PGN is a PGN change for a student with an ECK iD here, and a
+ * first try for one without (a PGN that was missing or invalid before).
+ */
+function EckIdAfterUpdate( $tag )
+{
+	global $EckIdPgnBefore;
+
+	$student_id = (int) UserStudentID();
+	$school_id = (int) UserSchool();
+
+	if ( ! isset( $EckIdPgnBefore[ $student_id ] ) )
+	{
+		return;
+	}
+
+	$old = $EckIdPgnBefore[ $student_id ];
+	unset( $EckIdPgnBefore[ $student_id ] );
+	$new = EckIdStudentPgn( $student_id, $school_id );
+
+	if ( $new === '' || $new === $old )
+	{
+		return;
+	}
+
+	if ( $old === '' || ! EckIdStudentRows( $student_id, $school_id ) )
+	{
+		EckIdCreated( $student_id, $school_id );
+
+		return;
+	}
+
+	EckIdRun( $student_id, $school_id, function ( $plugin ) use ( $student_id, $school_id, $old, $new )
+	{
+		return $plugin->pgnChanged( (string) $school_id, (string) $student_id, $old, $new );
+	} );
+}
+
+/** Students/Student.php header: the ECK iDs at this school, or why there is none yet. */
+function EckIdStudentHeader( $tag )
+{
+	$student_id = (int) UserStudentID();
+	$school_id = (int) UserSchool();
+
+	if ( ! $student_id || empty( EckIdAllSchoolSettings()[ $school_id ] ) )
+	{
+		return;
+	}
+
+	$rows = EckIdStudentRows( $student_id, $school_id );
+	$pending = EckIdPendingRow( $student_id, $school_id );
+
+	echo '<div class="eckid">';
+
+	foreach ( $rows as $row )
+	{
+		echo '<b>' . _( 'ECK iD' ) . ':</b> <code>' . htmlspecialchars( $row['ECKID'] ) . '</code><br>';
+	}
+
+	if ( $pending )
+	{
+		echo '<b>' . _( 'No ECK iD yet' ) . ':</b> ' . htmlspecialchars( $pending['MESSAGE'] );
+	}
+	elseif ( ! $rows )
+	{
+		echo _( 'No ECK iD yet.' );
+	}
+
+	echo '</div>';
+}

@@ -1,0 +1,150 @@
+<?php
+/**
+ * EckId settings: per school and school year in program_config (program "eckid"), and the
+ * plugin handles opened on them.
+ *
+ * @package EckId
+ */
+
+/** The settings' titles in program_config and their defaults. */
+function EckIdSettingDefaults()
+{
+	return [
+		'ECKID_ENABLED' => '',
+		'ECKID_START_DATE' => '',
+		'ECKID_OIN' => '',
+		'ECKID_SECTOR' => '',
+		'ECKID_CHAINS' => '', // One chain id per line.
+		'ECKID_CONFIG_PATH' => '', // The eckid service file (README "Configuration").
+		'ECKID_PGN_FIELD' => 'CUSTOM_200000003', // "Social Security" in a default install.
+	];
+}
+
+/**
+ * The settings of every school that has an eckid service file, this school year.
+ *
+ * @return array school_id => [title => value], defaults filled in
+ */
+function EckIdAllSchoolSettings()
+{
+	$rows = DBGet( DBQuery( "SELECT SCHOOL_ID,TITLE,VALUE FROM program_config
+		WHERE PROGRAM='eckid' AND SYEAR='" . (int) UserSyear() . "'" ) );
+
+	$schools = [];
+
+	foreach ( (array) $rows as $row )
+	{
+		$schools[ (int) $row['SCHOOL_ID'] ][ $row['TITLE'] ] = (string) $row['VALUE'];
+	}
+
+	foreach ( $schools as $id => $settings )
+	{
+		$schools[ $id ] = array_merge( EckIdSettingDefaults(), $settings );
+
+		if ( $schools[ $id ]['ECKID_CONFIG_PATH'] === '' )
+		{
+			unset( $schools[ $id ] );
+		}
+	}
+
+	return $schools;
+}
+
+/**
+ * The plugin handle for a school: opened once per request on the configuration composed of
+ * the school's service file and every school that shares it.
+ *
+ * @param int $school_id RosarioSIS school ID.
+ * @return EckId\Plugin|null Null when the school has no eckid settings.
+ * @throws EckId\EckIdException E_CONFIG and the other eckid_open statuses.
+ */
+function EckIdPluginFor( $school_id )
+{
+	static $plugins = [];
+
+	$schools = EckIdAllSchoolSettings();
+
+	if ( empty( $schools[ $school_id ] ) )
+	{
+		return null;
+	}
+
+	$service = $schools[ $school_id ]['ECKID_CONFIG_PATH'];
+
+	if ( ! isset( $plugins[ $service ] ) )
+	{
+		$tables = [];
+
+		foreach ( $schools as $id => $s )
+		{
+			if ( $s['ECKID_CONFIG_PATH'] !== $service )
+			{
+				continue;
+			}
+
+			$tables[] = [
+				'key' => (string) $id,
+				'oin' => $s['ECKID_OIN'],
+				'sector' => $s['ECKID_SECTOR'],
+				'chains' => preg_split( '/\s+/', trim( $s['ECKID_CHAINS'] ), -1, PREG_SPLIT_NO_EMPTY ),
+				'enabled' => $s['ECKID_ENABLED'] === 'Y',
+				'start_date' => $s['ECKID_START_DATE'],
+			];
+		}
+
+		$plugins[ $service ] = new EckId\Plugin( EckId\SchoolConfig::write( $service, $tables ) );
+	}
+
+	return $plugins[ $service ];
+}
+
+/** Whether two schools share one plugin configuration (a transfer needs both in it). */
+function EckIdSameConfig( $school_a, $school_b )
+{
+	$schools = EckIdAllSchoolSettings();
+
+	return isset( $schools[ $school_a ], $schools[ $school_b ] )
+		&& $schools[ $school_a ]['ECKID_CONFIG_PATH'] === $schools[ $school_b ]['ECKID_CONFIG_PATH'];
+}
+
+/** Checks posted settings; returns the messages of the wrong ones. */
+function EckIdCheckSettings( $values )
+{
+	$id = '#^http://purl\.edustandaard\.nl/begrippenkader/[0-9a-f-]{36}$#';
+	$wrong = [];
+
+	if ( ! preg_match( '/^[0-9A-Za-z]{20}$/', $values['ECKID_OIN'] ) )
+	{
+		$wrong[] = _( 'The OIN must be 20 letters or digits.' );
+	}
+
+	if ( ! preg_match( $id, $values['ECKID_SECTOR'] ) )
+	{
+		$wrong[] = _( 'The sector must be an id http://purl.edustandaard.nl/begrippenkader/<uuid>.' );
+	}
+
+	$chains = preg_split( '/\s+/', trim( $values['ECKID_CHAINS'] ), -1, PREG_SPLIT_NO_EMPTY );
+
+	if ( ! $chains || count( preg_grep( $id, $chains ) ) !== count( $chains ) )
+	{
+		$wrong[] = _( 'Chains: one id http://purl.edustandaard.nl/begrippenkader/<uuid> per line.' );
+	}
+
+	if ( $values['ECKID_START_DATE'] !== ''
+		&& ! preg_match( '/^\d{4}-\d{2}-\d{2}$/', $values['ECKID_START_DATE'] ) )
+	{
+		$wrong[] = _( 'The start date must be YYYY-MM-DD, or empty.' );
+	}
+
+	if ( ! is_readable( $values['ECKID_CONFIG_PATH'] ) )
+	{
+		$wrong[] = _( 'The eckid service file cannot be read by the web server.' );
+	}
+
+	if ( ! preg_match( '/^[A-Z0-9_]+$/i', $values['ECKID_PGN_FIELD'] ) )
+	{
+		$wrong[] = _( 'The PGN field must be a students column such as CUSTOM_200000003.' );
+	}
+
+	return $wrong;
+}

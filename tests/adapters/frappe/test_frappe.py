@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The eckid_frappe app's doc events in the Frappe stand-in (./frappe) against nv-emulator,
+run by with_emulator.py. Students and Program Enrollments are inserted, saved, submitted
+and cancelled as Frappe does; the ECK iDs written into the Student must equal the ones
+derived independently (support.py)."""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+sys.path[:0] = [str(HERE), str(HERE.parent), str(ROOT / "adapters/python"),
+                str(ROOT / "adapters/frappe/eckid_frappe")]
+
+import frappe  # noqa: E402  (the stand-in)
+from frappe.model.document import Document  # noqa: E402
+from support import (CORRECTED_BSN, INVALID_PGN, OTHER_SECTOR, PUPILS, SECTOR,  # noqa: E402
+                     SERVICE_FILE, Checks, expected_eckid, requests)
+
+check = Checks("frappe")
+frappe.install_app("eckid_frappe")
+chain = __import__("support").FIXTURE["chain"]
+frappe.store[("ECK iD Settings", "ECK iD Settings")] = {
+    "name": "ECK iD Settings", "service_file": SERVICE_FILE, "pgn_field": "eckid_pgn",
+    "schools": [frappe._dict(company=c, oin=f"0000000100000000000{i}", sector=s, chains=chain,
+                             enabled=e, start_date="2025-08-01")
+                for i, (c, s, e) in enumerate([("PO Noord", SECTOR, 1), ("PO Zuid", SECTOR, 1),
+                                               ("VO Centrum", OTHER_SECTOR, 1),
+                                               ("PO Dicht", SECTOR, 0)], 1)]}
+
+
+def student(pgn, school):
+    return Document("Student", first_name="Test", eckid_pgn=pgn, eckid_school=school).insert()
+
+
+def stored(name):
+    return frappe.store[("Student", name)].get("eckid")
+
+
+def enrol(name, school, date):
+    return Document("Program Enrollment", student=name, program="Groep 5", academic_year="2026-27",
+                    enrollment_date=date, eckid_school=school).insert().submit()
+
+
+def messages():
+    text = "\n".join(m.message for m in frappe.message_log)
+    frappe.message_log.clear()
+    return text
+
+
+all_messages = ""
+
+# Created.
+s1 = student(PUPILS[0]["pgn"], "PO Noord")
+po = stored(s1.name)
+check(po == expected_eckid(PUPILS[0]["hpgn"], SECTOR), "Student.after_insert: the ECK iD is written")
+check(any(w[1] == s1.name and w[2].get("eckid") == po for w in frappe.db.writes),
+      "the ECK iD is written with db_set")
+enrol(s1.name, "PO Noord", "2026-08-20")  # the first enrolment at the same school: nothing new
+
+# Same-sector transfer: kept, no identity request.
+before = requests()
+enrol(s1.name, "PO Zuid", "2026-10-01")
+check(stored(s1.name) == po and frappe.store[("Student", s1.name)]["eckid_school"] == "PO Zuid",
+      "transfer in the same sector: the ECK iD is kept")
+check(requests() == before, "transfer in the same sector: no identity request sent")
+
+# Other-sector transfer, then its cancellation: back to the earlier school's ECK iD.
+vo_enrolment = enrol(s1.name, "VO Centrum", "2027-01-10")
+vo = stored(s1.name)
+check(vo == expected_eckid(PUPILS[0]["hpgn"], OTHER_SECTOR) and vo != po,
+      "transfer to another sector: the new sector's ECK iD")
+vo_enrolment.cancel()
+check(stored(s1.name) == po and frappe.store[("Student", s1.name)]["eckid_school"] == "PO Zuid",
+      "enrolment cancelled: back to the earlier school and its ECK iD")
+
+# PGN changed.
+s2 = student(PUPILS[2]["pgn"], "PO Noord")
+on = stored(s2.name)
+replaced = requests(r" replaceStampseudonym \S+ ok")
+doc = frappe.get_doc("Student", s2.name)
+doc.eckid_pgn = CORRECTED_BSN
+doc.save()
+check(on == expected_eckid(PUPILS[2]["hpgn"], SECTOR) and stored(s2.name) == on,
+      "PGN changed: the ECK iD stays")
+check(requests(r" replaceStampseudonym \S+ ok") == replaced + 1, "PGN changed: replaceStampseudonym sent")
+
+# Invalid PGN: saved, a clear message, nothing sent; corrected: delivered.
+before = requests(r".")
+s3 = student(INVALID_PGN, "PO Noord")
+text = messages()
+all_messages += text
+record = frappe.store[("Student", s3.name)]
+check(record["eckid_pgn"] == INVALID_PGN and not record.get("eckid")
+      and "No ECK iD yet" in text and record["eckid_status"].startswith("E_INVALID_PGN"),
+      "invalid PGN: the student is saved, a clear message, the status kept")
+check(requests(r".") == before, "invalid PGN: nothing sent")
+check.pgn_free(text + record["eckid_status"], "invalid PGN: the message and the status")
+doc = frappe.get_doc("Student", s3.name)
+doc.eckid_pgn = PUPILS[1]["pgn"]
+doc.save()
+check(stored(s3.name) == expected_eckid(PUPILS[1]["hpgn"], SECTOR)
+      and frappe.store[("Student", s3.name)]["eckid_status"] == "",
+      "invalid PGN corrected: the ECK iD is written, the status cleared")
+
+# A disabled school.
+before = requests(r".")
+s4 = student(PUPILS[1]["pgn"], "PO Dicht")
+text = messages()
+all_messages += text
+check(not stored(s4.name) and "not enabled" in text and requests(r".") == before,
+      "disabled school: a 'not enabled' message, nothing sent")
+
+stored_text = repr({k: {f: v for f, v in r.items() if f != "eckid_pgn"}
+                    for k, r in frappe.store.items()})
+check.pgn_free(stored_text, "the Student records apart from the PGN field")
+check.pgn_free(all_messages + messages(), "all messages")
+check.pgn_free(Path(SERVICE_FILE).with_name("service.schools.toml").read_text(),
+               "the composed configuration")
+check.finish()

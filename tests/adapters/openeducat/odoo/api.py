@@ -1,0 +1,11 @@
+"""odoo.api stand-in."""
+
+import functools
+
+
+def model_create_multi(method):
+    """create() takes a list of value dicts; a single dict is wrapped in a list."""
+    @functools.wraps(method)
+    def create(self, vals_list):
+        return method(self, [vals_list] if isinstance(vals_list, dict) else vals_list)
+    return create

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The eckid_openeducat addon's overrides in the Odoo stand-in (./odoo) against nv-emulator,
+run by with_emulator.py. The base models stand in for openeducat_core's op.student and
+op.student.course; the ECK iDs the addon writes must equal the ones derived independently
+(support.py)."""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+sys.path[:0] = [str(HERE), str(HERE.parent), str(ROOT / "adapters/python"),
+                str(ROOT / "adapters/openeducat")]
+
+from odoo import fields, models  # noqa: E402  (the stand-in)
+from support import (CORRECTED_BSN, FIXTURE, INVALID_PGN, OTHER_SECTOR, PUPILS,  # noqa: E402
+                     SECTOR, SERVICE_FILE, Checks, expected_eckid, requests)
+
+
+class ResCompany(models.Model):
+    _name = "res.company"
+    name = fields.Char()
+
+
+class OpStudent(models.Model):  # openeducat_core's op.student, the fields used here
+    _name = "op.student"
+    name = fields.Char()
+
+
+class OpStudentCourse(models.Model):  # openeducat_core's op.student.course
+    _name = "op.student.course"
+    student_id = fields.Many2one("op.student")
+    course_id = fields.Char()
+    state = fields.Selection([("running", "Running"), ("finished", "Finished")], default="running")
+
+
+import eckid_openeducat  # noqa: E402,F401  (loads the addon's _inherit classes)
+
+check = Checks("openeducat")
+env = models.Environment()
+noord, zuid, vo, dicht = env["res.company"].create([
+    {"name": n, "eckid_enabled": e, "eckid_start_date": "2025-08-01",
+     "eckid_oin": f"0000000100000000000{i}", "eckid_sector": s, "eckid_chains": FIXTURE["chain"],
+     "eckid_service_file": SERVICE_FILE}
+    for i, (n, s, e) in enumerate([("PO Noord", SECTOR, True), ("PO Zuid", SECTOR, True),
+                                   ("VO Centrum", OTHER_SECTOR, True),
+                                   ("PO Dicht", SECTOR, False)], 1)])
+env.company_id = noord.id
+Student, Course = env["op.student"], env["op.student.course"]
+
+
+def messages(student):
+    return "\n".join(body for model, i, body in env.messages if i == student.id)
+
+
+# Created.
+s1 = Student.create({"name": "Anna", "eckid_pgn": PUPILS[0]["pgn"], "eckid_school_id": noord.id})
+po = s1.eckid
+check(po == expected_eckid(PUPILS[0]["hpgn"], SECTOR), "op.student create: the ECK iD is written")
+row = Course.create({"student_id": s1.id, "course_id": "Groep 5"})  # at env.company: same school
+check(s1.eckid == po and s1.eckid_school_id == noord, "a course at the same school changes nothing")
+
+# Same-sector transfer: the running row is finished, a new one starts at another school.
+before = requests()
+row.write({"state": "finished"})
+Course.create({"student_id": s1.id, "course_id": "Groep 6", "eckid_school_id": zuid.id})
+check(s1.eckid == po and s1.eckid_school_id == zuid, "transfer in the same sector: the ECK iD is kept")
+check(requests() == before, "transfer in the same sector: no identity request sent")
+
+# Other-sector transfer by moving the running row to another school.
+Course.search([("student_id", "=", s1.id), ("state", "=", "running")]).write(
+    {"eckid_school_id": vo.id})
+check(s1.eckid == expected_eckid(PUPILS[0]["hpgn"], OTHER_SECTOR) and s1.eckid != po,
+      "transfer to another sector: the new sector's ECK iD")
+
+# Two students in one create (model_create_multi): an onderwijsnummer and an invalid PGN.
+before = requests(r".")
+s2, s3 = Student.create([
+    {"name": "Bram", "eckid_pgn": PUPILS[2]["pgn"], "eckid_school_id": noord.id},
+    {"name": "Cas", "eckid_pgn": INVALID_PGN, "eckid_school_id": noord.id}])
+on = s2.eckid
+check(on == expected_eckid(PUPILS[2]["hpgn"], SECTOR), "create of several: the first one's ECK iD")
+check(bool(s3) and not s3.eckid and s3.eckid_status.startswith("E_INVALID_PGN")
+      and "No ECK iD yet" in messages(s3), "invalid PGN: the student is saved, a clear chatter note")
+check.pgn_free(messages(s3) + s3.eckid_status, "invalid PGN: the note and the status")
+check(requests(r".") == before + 2, "invalid PGN: nothing sent for it")
+
+# PGN changed: the ECK iD stays.
+replaced = requests(r" replaceStampseudonym \S+ ok")
+s2.write({"eckid_pgn": CORRECTED_BSN})
+check(s2.eckid == on and requests(r" replaceStampseudonym \S+ ok") == replaced + 1,
+      "PGN changed: the ECK iD stays, replaceStampseudonym sent")
+
+# The invalid PGN corrected: delivered.
+s3.write({"eckid_pgn": PUPILS[1]["pgn"]})
+check(s3.eckid == expected_eckid(PUPILS[1]["hpgn"], SECTOR) and not s3.eckid_status,
+      "invalid PGN corrected: the ECK iD is written, the status cleared")
+
+# A disabled school.
+before = requests(r".")
+s4 = Student.create({"name": "Daan", "eckid_pgn": PUPILS[1]["pgn"], "eckid_school_id": dicht.id})
+check(not s4.eckid and "not enabled" in messages(s4) and requests(r".") == before,
+      "disabled school: a 'not enabled' note, nothing sent")
+
+check.pgn_free(repr([{k: v for k, v in r.items() if k != "eckid_pgn"}
+                     for rows in env.data.values() for r in rows.values()]),
+               "the records apart from the PGN field")
+check.pgn_free(repr(env.messages), "all chatter notes")
+check.pgn_free(Path(SERVICE_FILE).with_name("service.schools.toml").read_text(),
+               "the composed configuration")
+check.finish()

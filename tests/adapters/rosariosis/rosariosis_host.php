@@ -1,0 +1,212 @@
+<?php
+/**
+ * A stand-in for the parts of RosarioSIS a plugin meets, written from RosarioSIS's documented
+ * plugin contract (no RosarioSIS code):
+ * - add_action( $tag, $function, $accepted_args = 1, $priority = 10 ) registers an existing
+ *   function; do_action( $tag, $arg ) calls each with the tag first, then $arg (an array is
+ *   spread), cut to $accepted_args; lower priorities first, then in order of registration.
+ * - UserStudentID(), UserSchool(), UserSyear() from the session; ProgramConfig( $program,
+ *   $item ) of program_config for the current school and year.
+ * - DBQuery( $sql ) runs SQL and fires database.inc.php|dbquery_after with [ $sql, $result ];
+ *   DBGet( $result ) returns rows numbered from 1 with upper-case column names.
+ * - $error / $note: the page's message lists; ErrorMessage() renders them.
+ * The database is SQLite in memory with the tables a plugin reads (students,
+ * student_enrollment, program_config).
+ */
+
+$RosarioActions = [];
+$_SESSION = [ 'UserSyear' => 2026, 'UserSchool' => 1, 'student_id' => null ];
+$error = [];
+$note = [];
+$_REQUEST = [];
+
+$HostDb = new PDO( 'sqlite::memory:', null, null, [ PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION ] );
+$HostDb->exec( "CREATE TABLE students (STUDENT_ID integer PRIMARY KEY, FIRST_NAME text,
+	LAST_NAME text, CUSTOM_200000003 text);
+	CREATE TABLE student_enrollment (ID integer PRIMARY KEY AUTOINCREMENT, SYEAR integer,
+	SCHOOL_ID integer, STUDENT_ID integer, START_DATE text, END_DATE text, DROP_CODE text);
+	CREATE TABLE program_config (SYEAR integer, SCHOOL_ID integer, PROGRAM text, TITLE text,
+	VALUE text);" );
+
+function add_action( $tag, $function_to_add, $accepted_args = 1, $priority = 10 )
+{
+	global $RosarioActions;
+
+	if ( function_exists( (string) $function_to_add ) )
+	{
+		$RosarioActions[ $tag ][ $priority ][ $function_to_add ] = (int) $accepted_args;
+	}
+
+	return true;
+}
+
+function do_action( $tag, $arg = '' )
+{
+	global $RosarioActions;
+
+	$args = is_array( $arg ) ? array_merge( [ $tag ], $arg ) : [ $tag, $arg ];
+	$by_priority = $RosarioActions[ $tag ] ?? [];
+	ksort( $by_priority );
+
+	foreach ( $by_priority as $functions )
+	{
+		foreach ( $functions as $function => $accepted_args )
+		{
+			call_user_func_array( $function, array_slice( $args, 0, $accepted_args ) );
+		}
+	}
+}
+
+function UserStudentID()
+{
+	return $_SESSION['student_id'];
+}
+
+function UserSchool()
+{
+	return $_SESSION['UserSchool'];
+}
+
+function UserSyear()
+{
+	return $_SESSION['UserSyear'];
+}
+
+function AllowEdit()
+{
+	return true;
+}
+
+function DBQuery( $sql )
+{
+	global $HostDb;
+
+	$result = $HostDb->query( $sql );
+	do_action( 'database.inc.php|dbquery_after', [ $sql, $result ] );
+
+	return $result;
+}
+
+function DBGet( $result )
+{
+	$rows = [];
+	$i = 1;
+
+	foreach ( $result->fetchAll( PDO::FETCH_ASSOC ) as $row )
+	{
+		$rows[ $i++ ] = array_change_key_case( $row, CASE_UPPER );
+	}
+
+	return $rows;
+}
+
+function DBEscapeString( $str )
+{
+	global $HostDb;
+
+	return substr( $HostDb->quote( (string) $str ), 1, -1 );
+}
+
+function ProgramConfig( $program, $item = 'all' )
+{
+	$config = [];
+
+	foreach ( DBGet( DBQuery( "SELECT PROGRAM,TITLE,VALUE FROM program_config WHERE SYEAR='"
+		. UserSyear() . "' AND SCHOOL_ID='" . UserSchool() . "' AND PROGRAM='"
+		. DBEscapeString( $program ) . "'" ) ) as $row )
+	{
+		$config[ $row['TITLE'] ][1] = $row;
+	}
+
+	return $item === 'all' ? $config : ( $config[ $item ][1]['VALUE'] ?? null );
+}
+
+function ErrorMessage( $errors, $code = 'error' )
+{
+	return $errors ? '<div class="' . $code . '">' . implode( '<br>', $errors ) . '</div>' : '';
+}
+
+/** Activates a plugin the way RosarioSIS does: its install.sql, then its functions.php. */
+function HostActivatePlugin( $dir )
+{
+	global $HostDb;
+
+	$HostDb->exec( file_get_contents( $dir . '/install.sql' ) );
+	require_once $dir . '/functions.php';
+}
+
+/** The settings page of a plugin for a school, with posted values; returns its HTML. */
+function HostSavePluginSettings( $dir, $school_id, $values )
+{
+	global $error, $note;
+
+	$_SESSION['UserSchool'] = $school_id;
+	$_REQUEST = [ 'save' => '1', 'values' => $values ];
+	$error = $note = [];
+	ob_start();
+	include $dir . '/config.inc.php';
+
+	return ob_get_clean();
+}
+
+/**
+ * Students/Student.php, new student: the student row and the first enrolment are saved,
+ * the new student becomes the current one, then create_student is fired.
+ */
+function HostCreateStudent( $student_id, $pgn, $school_id, $date )
+{
+	global $error, $note;
+
+	$_SESSION['UserSchool'] = $school_id;
+	$_REQUEST = [ 'students' => [ 'FIRST_NAME' => 'Test', 'CUSTOM_200000003' => $pgn ] ];
+	$error = $note = [];
+	do_action( 'Students/Student.php|create_student_checks' );
+	DBQuery( "INSERT INTO students (STUDENT_ID,FIRST_NAME,LAST_NAME,CUSTOM_200000003)
+		VALUES('" . (int) $student_id . "','Test','Pupil','" . DBEscapeString( $pgn ) . "')" );
+	DBQuery( "INSERT INTO student_enrollment (SYEAR,SCHOOL_ID,STUDENT_ID,START_DATE)
+		VALUES('" . UserSyear() . "','" . (int) $school_id . "','" . (int) $student_id . "','" . $date . "')" );
+	$_SESSION['student_id'] = $student_id;
+	do_action( 'Students/Student.php|create_student' );
+}
+
+/**
+ * Students/Student.php, enrolment tab of the current student: the open enrolment is ended
+ * with a transfer drop code and a new one starts at another school.
+ */
+function HostTransferStudent( $student_id, $to_school_id, $date )
+{
+	global $error, $note;
+
+	$_SESSION['student_id'] = $student_id;
+	$error = $note = [];
+	DBQuery( "UPDATE student_enrollment SET END_DATE='" . $date . "',DROP_CODE='TRAN'
+		WHERE STUDENT_ID='" . (int) $student_id . "' AND END_DATE IS NULL" );
+	DBQuery( "INSERT INTO student_enrollment (SYEAR,SCHOOL_ID,STUDENT_ID,START_DATE)
+		VALUES('" . UserSyear() . "','" . (int) $to_school_id . "','" . (int) $student_id . "','" . $date . "')" );
+	$_SESSION['UserSchool'] = $to_school_id;
+}
+
+/** Students/Student.php, general tab of the current student: a new PGN field value saved. */
+function HostUpdateStudentPgn( $student_id, $pgn )
+{
+	global $error, $note;
+
+	$_SESSION['student_id'] = $student_id;
+	$_REQUEST = [ 'students' => [ 'CUSTOM_200000003' => $pgn ] ];
+	$error = $note = [];
+	do_action( 'Students/Student.php|update_student_checks' );
+	DBQuery( "UPDATE students SET CUSTOM_200000003='" . DBEscapeString( $pgn ) . "'
+		WHERE STUDENT_ID='" . (int) $student_id . "'" );
+	do_action( 'Students/Student.php|update_student' );
+}
+
+/** Students/Student.php for the current student: what the header hook prints. */
+function HostStudentHeader( $student_id, $school_id )
+{
+	$_SESSION['student_id'] = $student_id;
+	$_SESSION['UserSchool'] = $school_id;
+	ob_start();
+	do_action( 'Students/Student.php|header' );
+
+	return ob_get_clean();
+}

@@ -1,0 +1,161 @@
+<?php
+/**
+ * The EckId RosarioSIS plugin in the stand-in host (rosariosis_host.php) against nv-emulator,
+ * run by with_emulator.py (environment: ECKID_LIBRARY, ECKID_TEST_*). Expected ECK iDs are
+ * derived here from the published HPgn vectors and the emulator's documented HMAC derivation.
+ * Prints "N passed, N failed"; exits 1 on a failure.
+ */
+
+require __DIR__ . '/rosariosis_host.php';
+
+$plugin_dir = dirname( __DIR__, 3 ) . '/adapters/rosariosis/EckId';
+$fixture = json_decode( file_get_contents( getenv( 'ECKID_TEST_FIXTURE' ) ), true );
+$pupils = $fixture['pupils']; // [0] a BSN with a leading zero, [1] a BSN, [2] an onderwijsnummer
+$corrected_bsn = '111222333'; // Passes the 11-check; not in the vectors.
+$invalid_pgn = '123456781'; // Fails the 11-check.
+$all_pgns = array_merge( array_column( $pupils, 'pgn' ), [ $corrected_bsn, $invalid_pgn ] );
+$passed = $failed = 0;
+
+function check( $ok, $what )
+{
+	global $passed, $failed;
+
+	$ok ? $passed++ : $failed++;
+	echo ( $ok ? 'ok   ' : 'FAIL ' ) . $what . "\n";
+}
+
+/** The ECK iD the emulator gives an HPgn in a sector (tests/emulator/README.md). */
+function expected_eckid( $hpgn, $sector )
+{
+	global $fixture;
+
+	$mac = function ( $m ) use ( $fixture ) { return hash_hmac( 'sha512', $m, $fixture['secret'] ); };
+	$stamp = 'https://ketenid.nl/sppilot/' . $mac( 'stampseudonym|' . $hpgn );
+
+	return 'https://ketenid.nl/pilot/' . $mac( 'eckid|' . $stamp . '|' . $fixture['chain'] . '|' . $sector );
+}
+
+/** The emulator's request log lines of one kind of operation. */
+function requests( $pattern = '/ (retrieveStampseudonym|retrieveEckId|replaceStampseudonym) /' )
+{
+	return count( preg_grep( $pattern, file( getenv( 'ECKID_TEST_REQUESTS' ) ) ) );
+}
+
+/** The ECK iD stored in the host for a student at a school, or null. */
+function stored( $student_id, $school_id )
+{
+	$rows = EckIdStudentRows( $student_id, $school_id );
+
+	return $rows ? $rows[1]['ECKID'] : null;
+}
+
+function pgn_free( $text, $what )
+{
+	global $all_pgns;
+
+	foreach ( $all_pgns as $pgn )
+	{
+		if ( strpos( $text, $pgn ) !== false )
+		{
+			check( false, "$what contains no PGN" );
+
+			return;
+		}
+	}
+
+	check( true, "$what contains no PGN" );
+}
+
+$messages = '';
+
+function messages()
+{
+	global $error, $note, $messages;
+
+	$text = implode( "\n", array_merge( (array) $error, (array) $note ) );
+	$messages .= $text . "\n";
+
+	return $text;
+}
+
+HostActivatePlugin( $plugin_dir );
+
+// Settings page: four schools; PO1, PO2 in the test sector, VO3 in the other, OFF4 disabled.
+$settings = function ( $oin, $sector, $enabled ) use ( $fixture )
+{
+	return [ 'ECKID_ENABLED' => $enabled ? 'Y' : '', 'ECKID_START_DATE' => '2025-08-01',
+		'ECKID_OIN' => $oin, 'ECKID_SECTOR' => $sector, 'ECKID_CHAINS' => $fixture['chain'],
+		'ECKID_CONFIG_PATH' => getenv( 'ECKID_TEST_SERVICE' ), 'ECKID_PGN_FIELD' => 'CUSTOM_200000003' ];
+};
+$bad = HostSavePluginSettings( $plugin_dir, 1, [ 'ECKID_OIN' => 'short' ] + $settings( '', '', true ) );
+check( strpos( $bad, 'OIN must be 20' ) !== false && ! ProgramConfig( 'eckid' ),
+	'settings: a wrong OIN is refused with a message, nothing saved' );
+HostSavePluginSettings( $plugin_dir, 1, $settings( '00000001000000000001', $fixture['sector'], true ) );
+HostSavePluginSettings( $plugin_dir, 2, $settings( '00000001000000000002', $fixture['sector'], true ) );
+HostSavePluginSettings( $plugin_dir, 3, $settings( '00000001000000000003', $fixture['other_sector'], true ) );
+$page = HostSavePluginSettings( $plugin_dir, 4, $settings( '00000001000000000004', $fixture['sector'], false ) );
+check( strpos( $page, 'settings were saved' ) !== false && ProgramConfig( 'eckid', 'ECKID_OIN' ) === '00000001000000000004',
+	'settings: saved per school in program_config' );
+
+// Created.
+HostCreateStudent( 101, $pupils[0]['pgn'], 1, '2026-08-20' );
+$po1 = stored( 101, 1 );
+check( $po1 === expected_eckid( $pupils[0]['hpgn'], $fixture['sector'] ), 'create_student: the ECK iD is stored' );
+pgn_free( messages(), 'create_student: the page messages' );
+$header = HostStudentHeader( 101, 1 );
+check( strpos( $header, $po1 ) !== false, "the student's page shows the ECK iD" );
+pgn_free( $header, "the student's page" );
+
+// Same-sector transfer: the ECK iD is kept, no identity request.
+$before = requests();
+HostTransferStudent( 101, 2, '2026-10-01' );
+check( stored( 101, 2 ) === $po1, 'transfer in the same sector: the ECK iD is kept' );
+check( requests() === $before, 'transfer in the same sector: no identity request sent' );
+
+// Other-sector transfer: that sector's ECK iD; the old school keeps its own.
+HostTransferStudent( 101, 3, '2027-01-10' );
+$vo3 = stored( 101, 3 );
+check( $vo3 === expected_eckid( $pupils[0]['hpgn'], $fixture['other_sector'] ) && $vo3 !== $po1,
+	'transfer to another sector: the new sector\'s ECK iD' );
+check( stored( 101, 1 ) === $po1, 'transfer to another sector: the old record stays' );
+
+// PGN changed: onderwijsnummer -> BSN, the ECK iD stays.
+HostCreateStudent( 102, $pupils[2]['pgn'], 1, '2026-08-20' );
+$on = stored( 102, 1 );
+$replacements = requests( '/ replaceStampseudonym \\S+ ok/' );
+HostUpdateStudentPgn( 102, $corrected_bsn );
+check( $on === expected_eckid( $pupils[2]['hpgn'], $fixture['sector'] ) && stored( 102, 1 ) === $on,
+	'PGN changed: the ECK iD stays' );
+check( requests( '/ replaceStampseudonym \\S+ ok/' ) === $replacements + 1, 'PGN changed: replaceStampseudonym sent' );
+pgn_free( messages(), 'PGN change: the page messages' );
+
+// Invalid PGN: a clear message, the student saved, nothing sent; corrected later: delivered.
+$before = requests( '/./' );
+HostCreateStudent( 103, $invalid_pgn, 1, '2026-08-21' );
+$text = messages();
+check( stored( 103, 1 ) === null && stripos( $text, 'No ECK iD yet' ) !== false, 'invalid PGN: a clear message, no ECK iD' );
+pgn_free( $text . HostStudentHeader( 103, 1 ), 'invalid PGN: the message and the page' );
+check( EckIdPendingRow( 103, 1 )['STATUS'] === 'E_INVALID_PGN' && requests( '/./' ) === $before,
+	'invalid PGN: kept as pending, nothing sent' );
+HostUpdateStudentPgn( 103, $pupils[1]['pgn'] );
+check( stored( 103, 1 ) === expected_eckid( $pupils[1]['hpgn'], $fixture['sector'] ) && ! EckIdPendingRow( 103, 1 ),
+	'invalid PGN corrected: the ECK iD is stored, nothing pending' );
+
+// A disabled school: a note, nothing sent.
+$before = requests( '/./' );
+HostCreateStudent( 104, $pupils[1]['pgn'], 4, '2026-08-21' );
+check( stored( 104, 4 ) === null && stripos( messages(), 'not enabled' ) !== false && requests( '/./' ) === $before,
+	'disabled school: "not enabled" note, nothing sent' );
+
+// No PGN in the plugin's own tables, the composed configuration or any message.
+$dump = '';
+foreach ( [ 'eckid_student', 'eckid_pending', 'program_config' ] as $table )
+{
+	$dump .= json_encode( $HostDb->query( "SELECT * FROM $table" )->fetchAll() );
+}
+pgn_free( $dump, "the plugin's tables" );
+pgn_free( file_get_contents( dirname( getenv( 'ECKID_TEST_SERVICE' ) ) . '/service.schools.toml' ), 'the composed configuration' );
+pgn_free( $messages, 'all page messages' );
+
+echo "rosariosis: $passed passed, $failed failed\n";
+exit( $failed ? 1 : 0 );
