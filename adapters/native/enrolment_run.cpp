@@ -62,15 +62,15 @@ std::string short_eckid(const std::string &eckid) {
   return eckid.substr(0, std::min(eckid.size(), slash + 7)) + "\u2026";
 }
 
-EnrolmentRun::Outcome EnrolmentRun::take(eckid_status status, eckid_result *result) const {
+EnrolmentRun::Outcome EnrolmentRun::take(eckid_status status, eckid_result **out) const {
   Outcome o;
   o.status = status;
   if (status != ECKID_OK) o.message = api_.last_error();
-  if (result != nullptr) {
+  if (const eckid_result *result = *out) {
     for (std::size_t i = 0; i < result->count; ++i) {
       o.eckids.push_back({result->eckids[i].chain, result->eckids[i].eckid});
     }
-    api_.free(result);
+    api_.free(*out);
   }
   return o;
 }
@@ -85,7 +85,7 @@ EnrolmentRun::Outcome EnrolmentRun::call(const EnrolmentEvent &e) const {
       ev.pupil_key = e.pupil_key.c_str();
       ev.pgn = e.pgn.c_str();
       ev.enrolment_date = date;
-      return take(api_.pupil_created(plugin_, &ev, &result), result);
+      return take(api_.pupil_created(plugin_, &ev, &result), &result);
     }
     case EventKind::transferred: {
       eckid_pupil_transferred_event ev = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
@@ -94,7 +94,7 @@ EnrolmentRun::Outcome EnrolmentRun::call(const EnrolmentEvent &e) const {
       ev.to_school_key = e.target_school.c_str();
       ev.pgn = e.pgn.c_str();
       ev.date = date;
-      return take(api_.pupil_transferred(plugin_, &ev, &result), result);
+      return take(api_.pupil_transferred(plugin_, &ev, &result), &result);
     }
     case EventKind::pgn_changed: {
       eckid_pgn_changed_event ev = ECKID_PGN_CHANGED_EVENT_INIT;
@@ -103,7 +103,7 @@ EnrolmentRun::Outcome EnrolmentRun::call(const EnrolmentEvent &e) const {
       ev.old_pgn = e.old_pgn.c_str();
       ev.new_pgn = e.pgn.c_str();
       ev.effective_date = date;
-      return take(api_.pgn_changed(plugin_, &ev, &result), result);
+      return take(api_.pgn_changed(plugin_, &ev, &result), &result);
     }
   }
   return {};
@@ -113,7 +113,7 @@ std::vector<ChainEckid> EnrolmentRun::recorded(const PupilTable::Key &key) {
   if (const auto *eckids = table_.find(key)) return *eckids;
   eckid_result *result = nullptr;
   Outcome o =
-      take(api_.pupil_lookup(plugin_, key.first.c_str(), key.second.c_str(), &result), result);
+      take(api_.pupil_lookup(plugin_, key.first.c_str(), key.second.c_str(), &result), &result);
   if (o.status == ECKID_OK) table_.set(key, o.eckids);
   return o.eckids;
 }
@@ -166,7 +166,7 @@ void EnrolmentRun::refresh_table() {
   for (const auto &key : keys) {
     eckid_result *result = nullptr;
     Outcome o =
-        take(api_.pupil_lookup(plugin_, key.first.c_str(), key.second.c_str(), &result), result);
+        take(api_.pupil_lookup(plugin_, key.first.c_str(), key.second.c_str(), &result), &result);
     if (o.status == ECKID_OK) table_.set(key, std::move(o.eckids));
   }
 }

@@ -50,7 +50,8 @@ class EnrolmentRun {
     std::vector<ChainEckid> eckids;
   };
 
-  Outcome take(eckid_status status, eckid_result *result) const;
+  // The call's outcome; `out` is read after the call (argument order is unspecified).
+  Outcome take(eckid_status status, eckid_result **out) const;
   Outcome call(const EnrolmentEvent &e) const;
   std::vector<ChainEckid> recorded(const PupilTable::Key &key);
 

@@ -60,11 +60,15 @@ class Model:
     def eckids(self, h, school):
         sector, chains = self.schools[school]
         sp = self.stampseudonym(h)
-        return [(c, ECKID_PREFIX + _hmac_hex(self.secret, f"eckid|{sp}|{c}|{sector}")) for c in chains]
+        return [
+            (c, ECKID_PREFIX + _hmac_hex(self.secret, f"eckid|{sp}|{c}|{sector}")) for c in chains
+        ]
 
     def apply(self, event, school, pupil, pgn, old_pgn, target):
         """Applies one event; returns (status, [(chain, ECK iD)], "kept"/"new"/None)."""
-        if not is_valid_pupil_pgn(pgn) or (event == "pgn_changed" and not is_valid_pupil_pgn(old_pgn)):
+        if not is_valid_pupil_pgn(pgn) or (
+            event == "pgn_changed" and not is_valid_pupil_pgn(old_pgn)
+        ):
             return "invalid_pgn", [], None
         h = self.hpgns[pgn]
         if event == "transferred":

@@ -114,6 +114,27 @@ def identity_requests(log_lines):
     return [l for l in log_lines if l.split()[1] in IDENTITY_OPERATIONS]
 
 
+def check_same_sector_transfers(args, work, model, hpgns, logged):
+    """Moves two pupils recorded at 04AB only to 05CD: the ECK iD is kept and the emulator's
+    request log (of which `logged` lines were written before) shows no identity request."""
+    movers = [p for (s, p) in model.records if s == "04AB" and ("05CD", p) not in model.records]
+    by_hpgn = {h: pgn for pgn, h in hpgns.items()}
+    transfers = work / "transfers.csv"
+    rows = [f"transferred,04AB,{p},{by_hpgn[model.records[('04AB', p)][0]]},,05CD,2026-09-01\n"
+            for p in movers[:2]]
+    transfers.write_text("event,school,pupil_key,pgn,old_pgn,target_school,date\n" + "".join(rows))
+    second = run_host(args, work, transfers)
+    if second.returncode != 0:
+        fail(f"eckid-host exited {second.returncode}", second.stdout, second.stderr)
+    check_summary(second.stdout, read_events(transfers), model, second.stderr)
+    new_requests = identity_requests((work / "nv-requests.log").read_text().splitlines()[logged:])
+    if new_requests:
+        fail("same-sector transfers sent identity requests", "\n".join(new_requests))
+    if read_table(work / "pupils.csv") != model.table():
+        fail("the pupil table differs after the same-sector transfers", second.stdout)
+    return second
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     for option in ("host", "plugin", "emulator", "pki", "sample", "vectors"):
@@ -163,22 +184,7 @@ def main():
             if not identity_requests(phase1_log) or any("fault:" in l for l in phase1_log):
                 fail("the emulator saw no identity request, or a fault", "\n".join(phase1_log))
 
-            # Same-sector transfers of pupils recorded at 04AB only: no new identity request.
-            movers = [(p, h) for (s, p), (h, _) in model.records.items()
-                      if s == "04AB" and ("05CD", p) not in model.records][:2]
-            by_hpgn = {h: pgn for pgn, h in hpgns.items()}
-            transfers = work / "transfers.csv"
-            transfers.write_text("event,school,pupil_key,pgn,old_pgn,target_school,date\n" + "".join(
-                f"transferred,04AB,{p},{by_hpgn[h]},,05CD,2026-09-01\n" for p, h in movers))
-            second = run_host(args, work, transfers)
-            if second.returncode != 0:
-                fail(f"eckid-host exited {second.returncode}", second.stdout, second.stderr)
-            check_summary(second.stdout, read_events(transfers), model, second.stderr)
-            new_requests = identity_requests(log.read_text().splitlines()[len(phase1_log):])
-            if new_requests:
-                fail("same-sector transfers sent identity requests", "\n".join(new_requests))
-            if read_table(work / "pupils.csv") != model.table():
-                fail("the pupil table differs after the same-sector transfers", second.stdout)
+            second = check_same_sector_transfers(args, work, model, hpgns, len(phase1_log))
 
             texts = {"the host's stdout": first.stdout + second.stdout,
                      "the host's stderr": first.stderr + second.stderr,
