@@ -1,6 +1,8 @@
 // The C boundary: every exported eckid_* function, and nothing else. Each one is noexcept,
 // checks its arguments, and turns every C++ failure into a status plus the thread's last
 // error. Nothing throws across, nothing aborts.
+#include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -19,8 +21,13 @@
 #define ECKID_EXPORT extern "C" __attribute__((visibility("default")))
 
 struct eckid_plugin {
-  explicit eckid_plugin(const char *path, eckid::Logger logger) : core(path, logger) {}
-  eckid::Plugin core;
+  eckid_plugin(const char *path, const eckid_open_options &options);
+  eckid_delivery delivery;
+  eckid_result_fn on_result;
+  void *result_payload;
+  std::mutex poll_mutex;
+  std::int64_t poll_cursor = 0;  // the last event id eckid_poll() handed out
+  eckid::Plugin core;            // last: its workers stop before the fields above go
 };
 
 namespace {
@@ -167,12 +174,17 @@ ECKID_EXPORT eckid_status eckid_open_options_init(eckid_open_options *options,
                                                   unsigned int version) {
   return guarded([&] {
     require(options, "options");
-    if (version != ECKID_OPEN_OPTIONS_VERSION) {
+    if (version == 0 || version > ECKID_OPEN_OPTIONS_VERSION) {
       throw eckid::Error(ECKID_E_VERSION, "eckid_open_options version " + std::to_string(version) +
-                                              " is not supported; this library knows version " +
+                                              " is not supported; this library knows versions 1 "
+                                              "to " +
                                               std::to_string(ECKID_OPEN_OPTIONS_VERSION));
     }
-    *options = eckid_open_options ECKID_OPEN_OPTIONS_INIT;
+    const eckid_open_options defaults ECKID_OPEN_OPTIONS_INIT;
+    // A version 1 struct ends before `delivery`: write only what the caller has.
+    std::memcpy(options, &defaults,
+                version == 1 ? offsetof(eckid_open_options, delivery) : sizeof defaults);
+    options->version = version;
   });
 }
 
@@ -185,19 +197,23 @@ ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path
     if (*config_path == '\0') bad_argument("config_path is empty");
     eckid_open_options opts ECKID_OPEN_OPTIONS_INIT;
     if (options != nullptr) {
-      if (options->version != ECKID_OPEN_OPTIONS_VERSION) {
+      if (options->version == 0 || options->version > ECKID_OPEN_OPTIONS_VERSION) {
         throw eckid::Error(ECKID_E_VERSION, "eckid_open_options.version is " +
                                                 std::to_string(options->version) +
                                                 "; set it with ECKID_OPEN_OPTIONS_INIT (version " +
                                                 std::to_string(ECKID_OPEN_OPTIONS_VERSION) + ")");
       }
-      opts = *options;
+      // Read only the fields the caller's version has.
+      std::memcpy(&opts, options,
+                  options->version == 1 ? offsetof(eckid_open_options, delivery) : sizeof opts);
     }
     if (opts.log_level < ECKID_LOG_DEBUG || opts.log_level > ECKID_LOG_OFF) {
       bad_argument("eckid_open_options.log_level is not an eckid_log_level");
     }
-    auto *p =
-        new eckid_plugin(config_path, eckid::Logger(opts.log, opts.log_payload, opts.log_level));
+    if (opts.delivery != ECKID_DELIVERY_SYNC && opts.delivery != ECKID_DELIVERY_ASYNC) {
+      bad_argument("eckid_open_options.delivery is not an eckid_delivery");
+    }
+    auto *p = new eckid_plugin(config_path, opts);
     registry().add(p);
     *out = p;
   });
@@ -332,10 +348,20 @@ ECKID_EXPORT eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const cha
 
 namespace {
 
-// Packs a record into one allocation: the header, the entry array, then the strings.
-eckid_result *pack_result(const eckid::PupilRecord &r) {
+// What a result says, before it is packed for the caller.
+struct ResultView {
+  eckid::PupilRecord record;  // school, pupil, sector, ECK iDs (empty unless done)
+  std::int64_t event_id = 0;
+  eckid_status status = ECKID_OK;
+  std::string message;
+};
+
+// Packs a result into one allocation: the header, the entry array, then the strings.
+eckid_result *pack_result(const ResultView &v) {
+  const eckid::PupilRecord &r = v.record;
   std::size_t bytes = sizeof(eckid_result) + r.eckids.size() * sizeof(eckid_chain_eckid) +
-                      r.school_key.size() + r.pupil_key.size() + r.sector.size() + 3;
+                      r.school_key.size() + r.pupil_key.size() + r.sector.size() +
+                      v.message.size() + 4;
   for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
   auto *result = static_cast<eckid_result *>(std::malloc(bytes));
   if (result == nullptr) throw std::bad_alloc();
@@ -354,7 +380,27 @@ eckid_result *pack_result(const eckid::PupilRecord &r) {
   for (std::size_t i = 0; i < r.eckids.size(); ++i) {
     result->eckids[i] = {put(r.eckids[i].first), put(r.eckids[i].second)};
   }
+  result->event_id = static_cast<unsigned long long>(v.event_id);
+  result->status = v.status;
+  result->message = put(v.message);
   return result;
+}
+
+// The result of an outbox event: its outcome and, when done, the pupil's recorded ECK iDs.
+ResultView view_of(eckid::Plugin &core, const eckid::OutboxEvent &e) {
+  ResultView v;
+  v.event_id = e.id;
+  v.message = e.message;
+  v.status = e.state == eckid::EventState::queued ? ECKID_QUEUED : e.status;
+  v.record.school_key = e.school_key;
+  v.record.pupil_key = e.pupil_key;
+  if (const auto *school = core.config().find_school(e.school_key)) {
+    v.record.sector = school->sector;
+  }
+  if (e.state == eckid::EventState::done) {
+    v.record = core.engine().lookup(e.school_key, e.pupil_key);
+  }
+  return v;
 }
 
 // A required, non-empty string field of an event.
@@ -375,15 +421,36 @@ void check_version(const Event *event, unsigned int expected, const char *name) 
   }
 }
 
-// Runs one event: checks the handle and out, applies it, hands the record to the caller.
-template <class Apply>
-eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Apply apply) {
-  return guarded([&] {
+// Runs one event: checks the handle and out, queues it, and in synchronous delivery waits
+// for the result up to the deadline.
+template <class Queue>
+eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Queue queue) {
+  eckid_status outcome = ECKID_OK;
+  const eckid_status s = guarded([&] {
     require(out, "out");
     *out = nullptr;
-    eckid::Plugin &core = live(plugin);
-    *out = pack_result(apply(core.engine()));
+    live(plugin);
+    eckid::Plugin &core = plugin->core;
+    const std::int64_t id = queue(core.intake());
+    std::optional<eckid::OutboxEvent> done;
+    if (plugin->delivery == ECKID_DELIVERY_SYNC) {
+      done =
+          core.dispatcher().wait(id, std::chrono::milliseconds(core.config().outbox.deadline_ms));
+    }
+    if (!done) done = core.outbox().get(id);
+    if (!done) {
+      throw eckid::Error(ECKID_E_INTERNAL,
+                         "event " + std::to_string(id) + " vanished from the outbox");
+    }
+    ResultView v = view_of(core, *done);
+    *out = pack_result(v);
+    outcome = v.status;
+    if (v.status != ECKID_OK && v.status != ECKID_QUEUED) {
+      throw eckid::Error(v.status, v.message);
+    }
   });
+  if (s == ECKID_OK) return outcome;
+  return s;
 }
 
 }  // namespace
@@ -391,9 +458,9 @@ eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Apply apply) {
 ECKID_EXPORT eckid_status eckid_pupil_created(eckid_plugin *plugin,
                                               const eckid_pupil_created_event *event,
                                               eckid_result **out) {
-  return run_event(plugin, out, [&](eckid::Engine &engine) {
+  return run_event(plugin, out, [&](eckid::Intake &intake) {
     check_version(event, ECKID_PUPIL_CREATED_EVENT_VERSION, "eckid_pupil_created_event");
-    return engine.created({field(event->school_key, "school_key"),
+    return intake.created({field(event->school_key, "school_key"),
                            field(event->pupil_key, "pupil_key"), field(event->pgn, "pgn"),
                            event->kind});
   });
@@ -402,9 +469,9 @@ ECKID_EXPORT eckid_status eckid_pupil_created(eckid_plugin *plugin,
 ECKID_EXPORT eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
                                                   const eckid_pupil_transferred_event *event,
                                                   eckid_result **out) {
-  return run_event(plugin, out, [&](eckid::Engine &engine) {
+  return run_event(plugin, out, [&](eckid::Intake &intake) {
     check_version(event, ECKID_PUPIL_TRANSFERRED_EVENT_VERSION, "eckid_pupil_transferred_event");
-    return engine.transferred(
+    return intake.transferred(
         {field(event->pupil_key, "pupil_key"), field(event->from_school_key, "from_school_key"),
          field(event->to_school_key, "to_school_key"), field(event->pgn, "pgn"), event->kind});
   });
@@ -413,13 +480,13 @@ ECKID_EXPORT eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
 ECKID_EXPORT eckid_status eckid_pgn_changed(eckid_plugin *plugin,
                                             const eckid_pgn_changed_event *event,
                                             eckid_result **out) {
-  return run_event(plugin, out, [&](eckid::Engine &engine) {
+  return run_event(plugin, out, [&](eckid::Intake &intake) {
     check_version(event, ECKID_PGN_CHANGED_EVENT_VERSION, "eckid_pgn_changed_event");
     std::optional<std::string_view> date;
     if (event->effective_date != nullptr && *event->effective_date != '\0') {
       date = event->effective_date;
     }
-    return engine.pgn_changed(
+    return intake.pgn_changed(
         {field(event->school_key, "school_key"), field(event->pupil_key, "pupil_key"),
          field(event->old_pgn, "old_pgn"), field(event->new_pgn, "new_pgn"), event->kind, date});
   });
@@ -427,7 +494,103 @@ ECKID_EXPORT eckid_status eckid_pgn_changed(eckid_plugin *plugin,
 
 ECKID_EXPORT eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
                                              const char *pupil_key, eckid_result **out) {
-  return run_event(plugin, out, [&](eckid::Engine &engine) {
-    return engine.lookup(field(school_key, "school_key"), field(pupil_key, "pupil_key"));
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    eckid::Plugin &core = live(plugin);
+    ResultView v;
+    v.record = core.engine().lookup(field(school_key, "school_key"), field(pupil_key, "pupil_key"));
+    *out = pack_result(v);
   });
 }
+
+ECKID_EXPORT eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    eckid::Plugin &core = live(plugin);
+    std::lock_guard lock(plugin->poll_mutex);
+    const auto next = core.outbox().unacknowledged(plugin->poll_cursor, 1);
+    if (next.empty()) throw eckid::Error(ECKID_E_NOT_FOUND, "no result waiting");
+    *out = pack_result(view_of(core, next.front()));
+    plugin->poll_cursor = next.front().id;
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_id) {
+  return guarded([&] {
+    eckid::Plugin &core = live(plugin);
+    if (!core.outbox().acknowledge(static_cast<std::int64_t>(event_id))) {
+      throw eckid::Error(ECKID_E_NOT_FOUND,
+                         "no finished event " + std::to_string(event_id) + " to acknowledge");
+    }
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_event_result(eckid_plugin *plugin, unsigned long long event_id,
+                                             eckid_result **out) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    eckid::Plugin &core = live(plugin);
+    const auto e = core.outbox().get(static_cast<std::int64_t>(event_id));
+    if (!e) {
+      throw eckid::Error(ECKID_E_NOT_FOUND, "no event " + std::to_string(event_id) +
+                                                " in the outbox (unknown, or done and "
+                                                "acknowledged: see eckid_pupil_lookup())");
+    }
+    *out = pack_result(view_of(core, *e));
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_info *info) {
+  return guarded([&] {
+    eckid::Plugin &core = live(plugin);
+    require(info, "info");
+    if (info->version != ECKID_QUEUE_INFO_VERSION) {
+      throw eckid::Error(ECKID_E_VERSION,
+                         "eckid_queue_info.version must be "
+                         "ECKID_QUEUE_INFO_VERSION (use ECKID_QUEUE_INFO_INIT)");
+    }
+    const auto stats = core.outbox().stats();
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    info->queued = static_cast<unsigned long long>(stats.queued);
+    info->failed = static_cast<unsigned long long>(stats.failed);
+    info->undelivered = static_cast<unsigned long long>(stats.unacknowledged);
+    info->oldest_queued_age_ms = stats.oldest_queued_ms ? now - stats.oldest_queued_ms : 0;
+    info->service_paused = core.dispatcher().breaker_open() ? 1 : 0;
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long long event_id,
+                                             unsigned long long *count) {
+  return guarded([&] {
+    if (count != nullptr) *count = 0;
+    eckid::Plugin &core = live(plugin);
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const std::int64_t n = core.outbox().retry_failed(static_cast<std::int64_t>(event_id), now);
+    if (n == 0 && event_id != 0) {
+      throw eckid::Error(ECKID_E_NOT_FOUND,
+                         "no failed event " + std::to_string(event_id) + " to retry");
+    }
+    if (n > 0) core.dispatcher().notify();
+    if (count != nullptr) *count = static_cast<unsigned long long>(n);
+  });
+}
+
+eckid_plugin::eckid_plugin(const char *path, const eckid_open_options &options)
+    : delivery(options.delivery),
+      on_result(options.on_result),
+      result_payload(options.result_payload),
+      core(
+          path, eckid::Logger(options.log, options.log_payload, options.log_level),
+          options.on_result == nullptr ? eckid::Dispatcher::Deliver()
+                                       : [this](const eckid::OutboxEvent &e) {
+                                           eckid_result *r = pack_result(view_of(core, e));
+                                           on_result(r, result_payload);
+                                           std::free(r);
+                                         }) {}

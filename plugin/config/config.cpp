@@ -302,6 +302,27 @@ StateConfig read_state(const toml::table &t, const std::filesystem::path &file,
   return s;
 }
 
+OutboxConfig read_outbox(const toml::table &t, const std::filesystem::path &file,
+                         std::vector<std::string> &warnings) {
+  TableReader r(t, "[outbox]", file, warnings);
+  OutboxConfig o;
+  const auto ms = [&r](const char *key, std::int64_t min, std::int64_t max, long fallback) {
+    return static_cast<long>(r.integer(key, min, max, "milliseconds").value_or(fallback));
+  };
+  o.workers = static_cast<unsigned>(r.integer("workers", 1, 64, "threads").value_or(o.workers));
+  o.deadline_ms = ms("deadline_ms", 0, 3'600'000, o.deadline_ms);
+  o.max_attempts =
+      static_cast<int>(r.integer("max_attempts", 1, 1000, "attempts").value_or(o.max_attempts));
+  o.retry_base_ms = ms("retry_base_ms", 10, 3'600'000, o.retry_base_ms);
+  o.retry_max_ms = ms("retry_max_ms", 10, 86'400'000, o.retry_max_ms);
+  o.breaker_threshold = static_cast<int>(
+      r.integer("breaker_threshold", 1, 1000, "failures").value_or(o.breaker_threshold));
+  o.breaker_cooldown_ms = ms("breaker_cooldown_ms", 10, 3'600'000, o.breaker_cooldown_ms);
+  o.shutdown_wait_ms = ms("shutdown_wait_ms", 0, 600'000, o.shutdown_wait_ms);
+  r.warn_unknown();
+  return o;
+}
+
 SchoolConfig read_school(const toml::table &t, std::size_t index, const std::filesystem::path &file,
                          std::vector<std::string> &warnings) {
   TableReader r(t, "[[school]] #" + std::to_string(index + 1), file, warnings);
@@ -372,6 +393,10 @@ Config parse_config(std::string_view text, const std::filesystem::path &source,
   if (state != nullptr && !state->is_table()) top.fail(state, "[state]", "expected a table");
   static const toml::table kEmpty;
   c.state = read_state(state ? *state->as_table() : kEmpty, source, warnings);
+
+  const toml::node *outbox = top.get("outbox");
+  if (outbox != nullptr && !outbox->is_table()) top.fail(outbox, "[outbox]", "expected a table");
+  c.outbox = read_outbox(outbox ? *outbox->as_table() : kEmpty, source, warnings);
 
   const toml::node *schools = top.get("school");
   if (schools == nullptr || !schools->is_array_of_tables() || schools->as_array()->empty()) {

@@ -72,6 +72,18 @@ struct StateConfig {
   long busy_timeout_ms = 5'000;
 };
 
+/// [outbox]: asynchronous delivery, retries and shutdown (plugin/outbox).
+struct OutboxConfig {
+  unsigned workers = 4;              // threads that process events
+  long deadline_ms = 30'000;         // how long a synchronous event call waits
+  int max_attempts = 10;             // transient failures before an event is failed
+  long retry_base_ms = 1'000;        // first retry delay; doubles per attempt, with jitter
+  long retry_max_ms = 300'000;       // longest retry delay
+  int breaker_threshold = 5;         // consecutive transient failures that open the breaker
+  long breaker_cooldown_ms = 5'000;  // first pause before a ping probe; doubles to 5 min
+  long shutdown_wait_ms = 5'000;     // how long close waits for events in progress
+};
+
 /// One [[school]]: a school as the host knows it.
 struct SchoolConfig {
   std::string key;  // the host's school identifier
@@ -93,6 +105,7 @@ struct Config {
   ServiceConfig service;
   HashConfig hash;
   StateConfig state;
+  OutboxConfig outbox;
   std::vector<SchoolConfig> schools;
 
   /// The school with this key, or nullptr.

@@ -36,13 +36,18 @@ std::shared_ptr<const nv::Credentials> load_credentials(const ServiceConfig &ser
 
 }  // namespace
 
-Plugin::Plugin(const std::filesystem::path &config_path, Logger logger)
+Plugin::Plugin(const std::filesystem::path &config_path, Logger logger, Dispatcher::Deliver deliver)
     : logger_(logger),
       config_(load_logged(config_path, logger_)),
       hasher_(config_.hash, config_.service.salt.span()),
       client_(config_.service, load_credentials(config_.service, logger_), logger_),
       store_(open_sqlite_store(config_.state, logger_)),
-      engine_(std::make_unique<Engine>(config_, hasher_, client_, *store_, logger_)) {
+      engine_(std::make_unique<Engine>(config_, hasher_, client_, *store_, logger_)),
+      sealer_(std::make_unique<Sealer>(config_.state.directory)),
+      outbox_(std::make_unique<Outbox>(config_.state, logger_)),
+      dispatcher_(std::make_unique<Dispatcher>(config_, *outbox_, *sealer_, *engine_, client_,
+                                               logger_, std::move(deliver))),
+      intake_(std::make_unique<Intake>(*engine_, *outbox_, *sealer_, *dispatcher_)) {
   logger_.info("eckid opened " + config_path.string() + ": " +
                std::to_string(config_.schools.size()) + " school(s), environment " +
                std::string(to_string(config_.service.environment)) + ", endpoint " +

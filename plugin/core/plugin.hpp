@@ -11,6 +11,10 @@
 #include "log/logger.hpp"
 #include "nv/client.hpp"
 #include "nv/credentials.hpp"
+#include "outbox/dispatcher.hpp"
+#include "outbox/intake.hpp"
+#include "outbox/outbox.hpp"
+#include "outbox/sealer.hpp"
 #include "pgn/hpgn.hpp"
 #include "store/store.hpp"
 
@@ -20,14 +24,19 @@ namespace eckid {
 class Plugin {
  public:
   /// Loads and checks the configuration (warnings go to the logger) and the client
-  /// certificate. Throws eckid::Error (ECKID_E_CONFIG, ECKID_E_CREDENTIALS, ...).
-  Plugin(const std::filesystem::path &config_path, Logger logger);
+  /// certificate, opens the state database and starts the outbox's workers. `deliver`
+  /// receives finished events no synchronous caller took (may be empty: poll only).
+  /// Throws eckid::Error (ECKID_E_CONFIG, ECKID_E_CREDENTIALS, ECKID_E_STATE, ...).
+  Plugin(const std::filesystem::path &config_path, Logger logger, Dispatcher::Deliver deliver);
 
   const Config &config() const noexcept { return config_; }
   const Logger &logger() const noexcept { return logger_; }
   const HpgnHasher &hasher() const noexcept { return hasher_; }
   const nv::Client &client() const noexcept { return client_; }
   Engine &engine() noexcept { return *engine_; }
+  Intake &intake() noexcept { return *intake_; }
+  Outbox &outbox() noexcept { return *outbox_; }
+  Dispatcher &dispatcher() noexcept { return *dispatcher_; }
 
  private:
   Logger logger_;
@@ -36,6 +45,10 @@ class Plugin {
   nv::Client client_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Sealer> sealer_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<Dispatcher> dispatcher_;  // declared after what its workers use: stops first
+  std::unique_ptr<Intake> intake_;
 };
 
 }  // namespace eckid

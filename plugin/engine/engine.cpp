@@ -16,7 +16,14 @@ std::string date_string(const Date &d) {
   return buf;
 }
 
-// replaceStampseudonym's effectiveDate (xsd:dateTime) from "YYYY-MM-DD" or an xsd:dateTime.
+[[noreturn]] void conflict(std::string_view school, std::string_view pupil,
+                           const std::string &what) {
+  throw Error(ECKID_E_PUPIL_CONFLICT, "pupil '" + std::string(pupil) + "' at school '" +
+                                          std::string(school) + "': " + what);
+}
+
+}  // namespace
+
 std::string effective_datetime(std::string_view text) {
   static const std::regex date(R"(\d{4}-\d{2}-\d{2})");
   static const std::regex datetime(
@@ -28,14 +35,6 @@ std::string effective_datetime(std::string_view text) {
                                             "' is neither YYYY-MM-DD nor an xsd:dateTime like "
                                             "2026-08-01T00:00:00Z");
 }
-
-[[noreturn]] void conflict(std::string_view school, std::string_view pupil,
-                           const std::string &what) {
-  throw Error(ECKID_E_PUPIL_CONFLICT, "pupil '" + std::string(pupil) + "' at school '" +
-                                          std::string(school) + "': " + what);
-}
-
-}  // namespace
 
 const SchoolConfig &Engine::active_school(std::string_view key) const {
   const SchoolConfig &s = config_.school(key);

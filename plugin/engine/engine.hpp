@@ -36,6 +36,10 @@ struct PgnChangedEvent {
   std::optional<std::string_view> effective_date;
 };
 
+/// replaceStampseudonym's effectiveDate (xsd:dateTime) from "YYYY-MM-DD" (midnight UTC) or an
+/// xsd:dateTime. Throws ECKID_E_INVALID_ARGUMENT for anything else.
+std::string effective_datetime(std::string_view text);
+
 /// Applies events. Thread-safe: events for one pupil key are applied one at a time (in the
 /// order their callers take the pupil's lock); other pupils proceed in parallel. Every
 /// method throws eckid::Error with the statuses documented in eckid.h.
@@ -51,8 +55,13 @@ class Engine {
   /// The recorded ECK iDs; ECKID_E_NOT_FOUND when there are none. No service call.
   PupilRecord lookup(std::string_view school_key, std::string_view pupil_key);
 
- private:
+  /// The school, when requests may be sent for it today. Throws ECKID_E_UNKNOWN_SCHOOL or
+  /// ECKID_E_NOT_ENABLED (disabled, or before its start_date).
   const SchoolConfig &active_school(std::string_view key) const;
+  /// The configured school (enabled or not). Throws ECKID_E_UNKNOWN_SCHOOL.
+  const SchoolConfig &lookup_school(std::string_view key) const { return config_.school(key); }
+
+ private:
   std::mutex &pupil_lock(std::string_view pupil_key);
   /// ECK iDs for every chain of the school, reusing `known` ones; asks for the stampseudonym
   /// (once) only when a chain is missing.

@@ -75,12 +75,8 @@ class Workspace {
   Workspace(const Workspace &) = delete;
   Workspace &operator=(const Workspace &) = delete;
 
-  std::uint64_t N() const noexcept { return N_; }
-  std::uint32_t r() const noexcept { return r_; }
-  /// Lanes that run at once; a call with more lanes (p) runs them in turns.
+  /// Lanes that run at once; a call with more lanes (p, or inputs times p) runs them in turns.
   unsigned lanes() const noexcept { return lanes_; }
-  /// Bytes mapped for V.
-  std::size_t bytes() const noexcept { return map_bytes_; }
 
  private:
   friend void derive_many(Path, std::span<const Input>, const Params &, Workspace &, unsigned);

@@ -102,7 +102,11 @@ typedef enum eckid_status {
   /** No ECK iD is recorded for this pupil at this school (eckid_pupil_lookup()). */
   ECKID_E_NOT_FOUND = 31,
   /** The local state database (state directory) cannot be opened, read or written. */
-  ECKID_E_STATE = 32
+  ECKID_E_STATE = 32,
+  /** Not an error: the event is stored in the outbox and will be processed; its result
+   *  arrives through the result callback or eckid_poll() (asynchronous mode, or a
+   *  synchronous call whose deadline passed). */
+  ECKID_QUEUED = 33
   /* New statuses are added here, with the next free number. */
 } eckid_status;
 
@@ -128,10 +132,31 @@ typedef void (*eckid_log_fn)(eckid_log_level level, const char *message, void *p
 /** Opaque plugin handle: one opened configuration (one or more schools). */
 typedef struct eckid_plugin eckid_plugin;
 
+/** How event calls return (eckid_open_options.delivery). */
+typedef enum eckid_delivery {
+  /** An event call waits for its result up to [outbox] deadline_ms, then returns
+   *  ECKID_QUEUED and delivers the result later. */
+  ECKID_DELIVERY_SYNC = 0,
+  /** An event call returns ECKID_QUEUED as soon as the event is stored (milliseconds). */
+  ECKID_DELIVERY_ASYNC = 1
+} eckid_delivery;
+
+struct eckid_result;
+
+/**
+ * Result callback: called from a plugin worker thread (never the host's calling thread)
+ * once per finished event that no synchronous call returned, and again after a restart
+ * for results not yet acknowledged (at-least-once: drop duplicates by event_id). `result`
+ * is valid only during the call and must not be freed; acknowledge it with eckid_ack()
+ * (also allowed inside the callback). Must not call eckid_close().
+ */
+typedef void (*eckid_result_fn)(const struct eckid_result *result, void *payload);
+
 /** Options for eckid_open(). Initialise with ECKID_OPEN_OPTIONS_INIT or
- *  eckid_open_options_init(); fields are only ever added at the end. */
+ *  eckid_open_options_init(); fields are only ever added at the end, and an older host's
+ *  smaller struct (version 1) keeps working. */
 typedef struct eckid_open_options {
-  /** Must be ECKID_OPEN_OPTIONS_VERSION (first field, never moves). */
+  /** ECKID_OPEN_OPTIONS_VERSION (first field, never moves). */
   unsigned int version;
   /** Log callback, or NULL for no log output at all (the default: the plugin never
    *  writes to stdout or stderr by itself). */
@@ -141,11 +166,18 @@ typedef struct eckid_open_options {
   /** Least severe level passed to the callback. Default ECKID_LOG_INFO. HPgn and ECK iD
    *  values appear only at ECKID_LOG_DEBUG. */
   eckid_log_level log_level;
+  /* version 2: */
+  /** Synchronous (default) or asynchronous event calls. */
+  eckid_delivery delivery;
+  /** Result callback, or NULL to collect results with eckid_poll() only. */
+  eckid_result_fn on_result;
+  /** Passed unchanged as the last argument of every result call. */
+  void *result_payload;
 } eckid_open_options;
 
-#define ECKID_OPEN_OPTIONS_VERSION 1
+#define ECKID_OPEN_OPTIONS_VERSION 2
 #define ECKID_OPEN_OPTIONS_INIT \
-  { ECKID_OPEN_OPTIONS_VERSION, NULL, NULL, ECKID_LOG_INFO }
+  { ECKID_OPEN_OPTIONS_VERSION, NULL, NULL, ECKID_LOG_INFO, ECKID_DELIVERY_SYNC, NULL, NULL }
 
 /** Kind of personal number (PGN). */
 typedef enum eckid_pgn_kind {
@@ -321,6 +353,13 @@ typedef struct eckid_result {
   const char *sector;        /**< the school's sector id */
   size_t count;              /**< number of chains (one in the common case) */
   eckid_chain_eckid *eckids; /**< count entries, in the order of the school's chains */
+  /** The event's outbox id (0 for eckid_pupil_lookup()): stable across restarts, the key
+   *  to drop duplicate deliveries and to eckid_ack(). */
+  unsigned long long event_id;
+  /** ECKID_OK, ECKID_QUEUED, or the status the event failed with. */
+  int status;
+  /** "" on success, else what went wrong (the service's message for a fault). */
+  const char *message;
 } eckid_result;
 
 /** Pupil created: a new enrolment (design "What each event means"). */
@@ -372,11 +411,21 @@ typedef struct eckid_pgn_changed_event {
  * (school, pupil) -> HPgn, sector, ECK iDs in the state database, and returns them. Fired
  * twice for the same pupil and PGN, it returns the recorded ECK iDs without a service call.
  *
- * out: receives the result; release it with eckid_free(*out). NULL on failure.
- * Errors: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_VERSION,
- * ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_ENABLED (school disabled or before its start_date:
- * nothing sent), ECKID_E_INVALID_PGN (nothing sent), ECKID_E_PUPIL_CONFLICT (recorded
- * with another PGN), ECKID_E_STATE, and every service status of eckid_ping().
+ * The event is first stored in the outbox (durably), then processed by a plugin worker. In
+ * synchronous delivery the call waits up to [outbox] deadline_ms for the result; else, or
+ * when the deadline passes, it returns ECKID_QUEUED and the result comes later through the
+ * result callback or eckid_poll(). Transient service failures are retried with backoff.
+ *
+ * out: receives the result (also for ECKID_QUEUED: event_id set, count 0, and for a failed
+ *      event: status and message); release it with eckid_free(*out). NULL when the event
+ *      was refused before it was queued.
+ * Refused at once, nothing queued or sent: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT,
+ * ECKID_E_VERSION, ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_ENABLED (school disabled or before
+ * its start_date), ECKID_E_INVALID_PGN, ECKID_E_STATE.
+ * Outcomes of a processed event (returned, or in a delivered result's status):
+ * ECKID_E_PUPIL_CONFLICT (recorded with another PGN) and every service status of
+ * eckid_ping() that is not retried (a fault, TLS, not authorised) or still fails after
+ * [outbox] max_attempts.
  * Thread-safe: events for one pupil are applied one at a time, in call order.
  */
 ECKID_API eckid_status eckid_pupil_created(eckid_plugin *plugin,
@@ -412,6 +461,60 @@ ECKID_API eckid_status eckid_pgn_changed(eckid_plugin *plugin, const eckid_pgn_c
  */
 ECKID_API eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
                                           const char *pupil_key, eckid_result **out);
+
+/* ---- Outbox: delivery, acknowledgement, administration ------------------------------- */
+
+/**
+ * The next finished, unacknowledged result not yet handed out by eckid_poll() on this
+ * handle (oldest first). After a restart, every unacknowledged result is handed out again.
+ * out: receives the result; release it with eckid_free(*out).
+ * Errors: ECKID_E_NOT_FOUND (nothing to deliver now), ECKID_E_INVALID_HANDLE,
+ * ECKID_E_INVALID_ARGUMENT, ECKID_E_STATE. Thread-safe.
+ */
+ECKID_API eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out);
+
+/**
+ * Acknowledges a delivered result: it will not be delivered again. A successful event is
+ * then removed from the outbox; a failed one stays listed for eckid_retry_failed().
+ * Errors: ECKID_E_NOT_FOUND (no finished event with this id), ECKID_E_INVALID_HANDLE,
+ * ECKID_E_STATE. Thread-safe; allowed inside the result callback.
+ */
+ECKID_API eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_id);
+
+/**
+ * The current state of one event: status ECKID_QUEUED while it waits or runs (message:
+ * the last transient failure, if any), else its outcome. out: release with eckid_free().
+ * Errors: ECKID_E_NOT_FOUND (no such event, or done and acknowledged),
+ * ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_STATE. Thread-safe.
+ */
+ECKID_API eckid_status eckid_event_result(eckid_plugin *plugin, unsigned long long event_id,
+                                          eckid_result **out);
+
+/** The outbox at a glance (eckid_queue_status()). */
+typedef struct eckid_queue_info {
+  unsigned int version;           /**< ECKID_QUEUE_INFO_VERSION */
+  unsigned long long queued;      /**< events waiting or in progress */
+  unsigned long long failed;      /**< events that failed for good (eckid_retry_failed()) */
+  unsigned long long undelivered; /**< finished results not yet acknowledged */
+  long long oldest_queued_age_ms; /**< age of the oldest queued event in ms, 0 when none */
+  int service_paused;             /**< 1 while the circuit breaker holds calls back */
+} eckid_queue_info;
+#define ECKID_QUEUE_INFO_VERSION 1
+#define ECKID_QUEUE_INFO_INIT \
+  { ECKID_QUEUE_INFO_VERSION, 0, 0, 0, 0, 0 }
+
+/** Fills *info (whose version the caller set with ECKID_QUEUE_INFO_INIT). Errors:
+ *  ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_VERSION, ECKID_E_STATE.
+ *  Thread-safe. */
+ECKID_API eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_info *info);
+
+/**
+ * Puts failed events back in the queue after the cause was fixed: one (event_id) or all
+ * (event_id 0). count (may be NULL) receives how many. Errors: ECKID_E_INVALID_HANDLE,
+ * ECKID_E_NOT_FOUND (no failed event with this id), ECKID_E_STATE. Thread-safe.
+ */
+ECKID_API eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long long event_id,
+                                          unsigned long long *count);
 
 #ifdef __cplusplus
 }

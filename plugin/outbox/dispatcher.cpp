@@ -1,0 +1,275 @@
+#include "outbox/dispatcher.hpp"
+
+#include "nv/fault.hpp"
+#include "util/error.hpp"
+
+namespace eckid {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kMaxCooldown = std::chrono::minutes(5);
+constexpr auto kIdlePoll = std::chrono::seconds(1);
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Failures of the service or the way to it, as opposed to failures of the event itself.
+bool service_failure(eckid_status s) {
+  return s == ECKID_E_TIMEOUT || s == ECKID_E_CONNECT || s == ECKID_E_HTTP ||
+         s == ECKID_E_SERVICE_DOWN;
+}
+
+// Worth another attempt later: the service, the network or the disk may recover.
+bool transient(const Error &e) {
+  if (service_failure(e.status()) || e.status() == ECKID_E_BAD_RESPONSE ||
+      e.status() == ECKID_E_STATE || e.status() == ECKID_E_NOMEM) {
+    return true;
+  }
+  const auto *fault = dynamic_cast<const nv::ServiceFault *>(&e);
+  return fault != nullptr && fault->detail().actor == "TemporarilyBlocked";
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const Config &config, Outbox &outbox, const Sealer &sealer, Engine &engine,
+                       const nv::Client &client, const Logger &logger, Deliver deliver)
+    : config_(config),
+      outbox_(outbox),
+      sealer_(sealer),
+      engine_(engine),
+      client_(client),
+      logger_(logger),
+      deliver_(std::move(deliver)),
+      cooldown_(config.outbox.breaker_cooldown_ms) {
+  for (unsigned i = 0; i < config.outbox.workers; ++i) {
+    workers_.emplace_back([this, i] { run(i == 0 && deliver_); });
+  }
+}
+
+Dispatcher::~Dispatcher() {
+  stop();
+}
+
+void Dispatcher::notify() {
+  work_.notify_all();
+}
+
+void Dispatcher::stop() {
+  std::unique_lock lock(mutex_);
+  if (stopping_ && workers_.empty()) return;
+  stopping_ = true;
+  work_.notify_all();
+  done_.notify_all();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.outbox.shutdown_wait_ms);
+  if (!done_.wait_until(lock, deadline, [this] { return running_.empty(); })) {
+    logger_.warn(std::to_string(running_.size()) +
+                 " event(s) still in progress at close; they stay queued for the next open");
+  }
+  lock.unlock();
+  // Workers finish their current call (bounded by the request timeouts) and exit.
+  for (auto &t : workers_) t.join();
+  workers_.clear();
+}
+
+bool Dispatcher::breaker_open() const {
+  std::lock_guard lock(mutex_);
+  return consecutive_failures_ >= config_.outbox.breaker_threshold;
+}
+
+std::optional<OutboxEvent> Dispatcher::wait(std::int64_t id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  waiters_.insert(id);
+  done_.wait_for(lock, timeout, [&] { return handed_.contains(id) || stopping_; });
+  waiters_.erase(waiters_.find(id));
+  const auto it = handed_.find(id);
+  if (it == handed_.end()) return std::nullopt;
+  OutboxEvent event = it->second;
+  if (!waiters_.contains(id)) handed_.erase(it);  // the last of the calls that share it
+  lock.unlock();
+  outbox_.acknowledge(id);
+  return event;
+}
+
+void Dispatcher::run(bool deliver_backlog) {
+  if (deliver_backlog) {
+    // Results finished before the last close but not acknowledged: deliver them again.
+    try {
+      std::int64_t after = 0;
+      for (auto batch = outbox_.unacknowledged(0, 256); !batch.empty();
+           batch = outbox_.unacknowledged(after, 256)) {
+        for (const auto &e : batch) deliver_(e);
+        after = batch.back().id;
+      }
+    } catch (const std::exception &e) {
+      logger_.error(std::string("cannot deliver earlier results: ") + e.what());
+    }
+  }
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (consecutive_failures_ >= config_.outbox.breaker_threshold) {
+      if (Clock::now() < open_until_ || probing_) {
+        work_.wait_until(lock, probing_ ? Clock::now() + kIdlePoll : open_until_);
+        continue;
+      }
+      probing_ = true;
+      lock.unlock();
+      const bool ok = probe();
+      lock.lock();
+      probing_ = false;
+      if (ok) {
+        consecutive_failures_ = 0;
+        cooldown_ = std::chrono::milliseconds(config_.outbox.breaker_cooldown_ms);
+        logger_.info("the Nummervoorziening answers again; sending queued events");
+        work_.notify_all();
+      } else {
+        cooldown_ = std::min<std::chrono::milliseconds>(cooldown_ * 2, kMaxCooldown);
+        open_until_ = Clock::now() + cooldown_;
+      }
+      continue;
+    }
+    std::optional<OutboxEvent> event;
+    try {
+      event = outbox_.next_due(now_ms(), running_);
+    } catch (const std::exception &e) {
+      logger_.error(std::string("outbox: ") + e.what());
+    }
+    if (!event) {
+      std::optional<std::int64_t> due;
+      try {
+        due = outbox_.earliest_due();
+      } catch (const std::exception &) {
+      }
+      const auto wait = due ? std::chrono::milliseconds(std::max<std::int64_t>(*due - now_ms(), 1))
+                            : std::chrono::milliseconds(kIdlePoll);
+      work_.wait_for(lock, std::min<std::chrono::milliseconds>(wait, kIdlePoll));
+      continue;
+    }
+    running_.insert(event->id);
+    lock.unlock();
+    const std::int64_t id = event->id;
+    process(std::move(*event));
+    lock.lock();
+    running_.erase(id);
+    work_.notify_all();  // the pupil's next event may be due now
+    done_.notify_all();
+  }
+}
+
+void Dispatcher::apply(const OutboxEvent &e) {
+  const SecureBytes pgns = sealer_.open(e.sealed_pgns);
+  const std::string_view all(reinterpret_cast<const char *>(pgns.data()), pgns.size());
+  const auto nul = all.find('\0');
+  const std::string_view pgn = all.substr(0, nul);
+  const std::string_view old_pgn = nul == std::string_view::npos ? "" : all.substr(nul + 1);
+  switch (e.kind) {
+    case EventKind::created:
+      engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind});
+      return;
+    case EventKind::transferred:
+      engine_.transferred({e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind});
+      return;
+    case EventKind::pgn_changed: {
+      std::optional<std::string_view> date;
+      if (e.effective_date) date = *e.effective_date;
+      engine_.pgn_changed({e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date});
+      return;
+    }
+  }
+  throw Error(ECKID_E_INTERNAL, "unknown event kind in the outbox");
+}
+
+void Dispatcher::process(OutboxEvent e) {
+  const int attempts = e.attempts + 1;
+  try {
+    apply(e);
+    breaker_result(false);
+    outbox_.finish(e.id, EventState::done, ECKID_OK, "", attempts, now_ms());
+    e.state = EventState::done;
+    e.status = ECKID_OK;
+    e.message.clear();
+  } catch (const Error &err) {
+    breaker_result(service_failure(err.status()));
+    try {
+      if (transient(err) && attempts < config_.outbox.max_attempts) {
+        const std::int64_t next = now_ms() + backoff_ms(attempts);
+        outbox_.reschedule(e.id, attempts, next, err.status(), err.what());
+        logger_.info("event " + std::to_string(e.id) + " will be retried (attempt " +
+                     std::to_string(attempts) + "): " + err.what());
+        return;
+      }
+      outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, now_ms());
+    } catch (const std::exception &store_error) {
+      logger_.error(std::string("outbox: ") + store_error.what());
+      return;  // the event stays queued and is tried again
+    }
+    logger_.warn("event " + std::to_string(e.id) + " failed: " + err.what());
+    e.state = EventState::failed;
+    e.status = err.status();
+    e.message = err.what();
+  } catch (const std::exception &other) {
+    logger_.error(std::string("event ") + std::to_string(e.id) + ": " + other.what());
+    return;  // stays queued
+  }
+  e.attempts = attempts;
+  e.sealed_pgns.clear();
+  finished(e);
+}
+
+void Dispatcher::finished(const OutboxEvent &e) {
+  {
+    std::lock_guard lock(mutex_);
+    if (waiters_.contains(e.id)) {
+      handed_.emplace(e.id, e);
+      done_.notify_all();
+      return;
+    }
+  }
+  if (deliver_) {
+    try {
+      deliver_(e);
+    } catch (...) {
+      logger_.error("the host's result callback failed; the result stays available to poll");
+    }
+  }
+}
+
+void Dispatcher::breaker_result(bool failed) {
+  std::lock_guard lock(mutex_);
+  if (!failed) {
+    consecutive_failures_ = 0;
+    return;
+  }
+  if (++consecutive_failures_ == config_.outbox.breaker_threshold) {
+    open_until_ = Clock::now() + cooldown_;
+    logger_.warn("the Nummervoorziening failed " + std::to_string(consecutive_failures_) +
+                 " times in a row; pausing and probing with ping");
+  }
+}
+
+bool Dispatcher::probe() {
+  for (const auto &school : config_.schools) {
+    if (!school.enabled) continue;
+    try {
+      return client_.ping(school.oin).available;
+    } catch (const std::exception &) {
+      return false;
+    }
+  }
+  return true;  // no enabled school: nothing to protect
+}
+
+std::int64_t Dispatcher::backoff_ms(int attempts) {
+  const double base = static_cast<double>(config_.outbox.retry_base_ms);
+  const double cap = static_cast<double>(config_.outbox.retry_max_ms);
+  const double delay =
+      std::min(cap, base * static_cast<double>(1ull << std::min(attempts - 1, 30)));
+  std::lock_guard lock(mutex_);
+  std::uniform_real_distribution<double> jitter(0.5, 1.0);
+  return static_cast<std::int64_t>(delay * jitter(random_));
+}
+
+}  // namespace eckid

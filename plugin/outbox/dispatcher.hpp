@@ -1,0 +1,82 @@
+// The worker pool behind the outbox: processes queued events in order per pupil, retries
+// transient failures with backoff and jitter, stops hammering a dead service (circuit
+// breaker with a ping probe), and hands finished events to waiters or the host's callback.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/engine.hpp"
+#include "log/logger.hpp"
+#include "nv/client.hpp"
+#include "outbox/outbox.hpp"
+#include "outbox/sealer.hpp"
+
+namespace eckid {
+
+/// Owns the worker threads. Thread-safe. Destruction stops the workers (stop()).
+class Dispatcher {
+ public:
+  /// Called from a worker thread with each finished event that no synchronous caller took.
+  using Deliver = std::function<void(const OutboxEvent &)>;
+
+  Dispatcher(const Config &config, Outbox &outbox, const Sealer &sealer, Engine &engine,
+             const nv::Client &client, const Logger &logger, Deliver deliver);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher &) = delete;
+  Dispatcher &operator=(const Dispatcher &) = delete;
+
+  /// Wakes the workers after new work was queued.
+  void notify();
+  /// Waits until the event is finished or the timeout passes. A finished event is returned
+  /// and acknowledged (the caller got it); nullopt means it is still queued and will be
+  /// delivered later through the callback or eckid_poll().
+  std::optional<OutboxEvent> wait(std::int64_t id, std::chrono::milliseconds timeout);
+  /// Stops taking work and waits up to [outbox] shutdown_wait_ms for events in progress;
+  /// what is left stays queued for the next open. Idempotent.
+  void stop();
+  /// True while the circuit breaker holds calls back.
+  bool breaker_open() const;
+
+ private:
+  void run(bool deliver_backlog);
+  void process(OutboxEvent event);
+  void apply(const OutboxEvent &event);
+  void finished(const OutboxEvent &event);
+  void breaker_result(bool service_failure);
+  bool probe();
+  std::int64_t backoff_ms(int attempts);
+
+  const Config &config_;
+  Outbox &outbox_;
+  const Sealer &sealer_;
+  Engine &engine_;
+  const nv::Client &client_;
+  const Logger &logger_;
+  Deliver deliver_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_;
+  std::condition_variable done_;
+  std::set<std::int64_t> running_;
+  std::multiset<std::int64_t> waiters_;         // one entry per waiting call (repeats share an id)
+  std::map<std::int64_t, OutboxEvent> handed_;  // finished events a waiter will take
+  bool stopping_ = false;
+  int consecutive_failures_ = 0;
+  std::chrono::milliseconds cooldown_{0};
+  std::chrono::steady_clock::time_point open_until_{};
+  bool probing_ = false;
+  std::mt19937_64 random_{std::random_device{}()};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace eckid

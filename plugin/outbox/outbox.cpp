@@ -1,0 +1,172 @@
+#include "outbox/outbox.hpp"
+
+namespace eckid {
+
+namespace {
+constexpr const char *kColumns =
+    "id, kind, school_key, from_school_key, pupil_key, pgn_kind, sealed_pgns, effective_date, "
+    "state, attempts, next_attempt_ms, created_ms, completed_ms, status, message, acked";
+
+std::string select(const char *where) {
+  return std::string("SELECT ") + kColumns + " FROM outbox o " + where;
+}
+}  // namespace
+
+Outbox::Outbox(const StateConfig &config, const Logger &logger)
+    : db_(config.directory, config.busy_timeout_ms, logger) {}
+
+OutboxEvent Outbox::read(Database::Statement &r) const {
+  OutboxEvent e;
+  e.id = r.integer(0);
+  e.kind = static_cast<EventKind>(r.integer(1));
+  e.school_key = r.text(2);
+  e.from_school_key = r.text(3);
+  e.pupil_key = r.text(4);
+  e.pgn_kind = static_cast<eckid_pgn_kind>(r.integer(5));
+  e.sealed_pgns = r.blob(6);
+  if (!r.is_null(7)) e.effective_date = r.text(7);
+  e.state = static_cast<EventState>(r.integer(8));
+  e.attempts = static_cast<int>(r.integer(9));
+  e.next_attempt_ms = r.integer(10);
+  e.created_ms = r.integer(11);
+  e.completed_ms = r.integer(12);
+  e.status = static_cast<eckid_status>(r.integer(13));
+  e.message = r.text(14);
+  e.acked = r.integer(15) != 0;
+  return e;
+}
+
+std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::string &key) {
+  std::lock_guard lock(mutex_);
+  std::pair<std::int64_t, bool> result{0, false};
+  db_.transaction([&] {
+    Database::Statement existing(db_, "SELECT id FROM outbox WHERE idempotency_key = ?1");
+    existing.bind(1, key);
+    if (existing.step()) {
+      result = {existing.integer(0), false};
+      return;
+    }
+    Database::Statement add(
+        db_,
+        "INSERT INTO outbox (idempotency_key, kind, school_key, from_school_key, pupil_key, "
+        "pgn_kind, sealed_pgns, effective_date, state, next_attempt_ms, created_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9)");
+    add.bind(1, key).bind(2, static_cast<std::int64_t>(e.kind)).bind(3, e.school_key);
+    add.bind(4, e.from_school_key).bind(5, e.pupil_key);
+    add.bind(6, static_cast<std::int64_t>(e.pgn_kind));
+    add.bind_blob(7, e.sealed_pgns.data(), e.sealed_pgns.size());
+    if (e.effective_date) {
+      add.bind(8, *e.effective_date);
+    } else {
+      add.bind_null(8);
+    }
+    add.bind(9, e.created_ms);
+    add.step();
+    Database::Statement id(db_, "SELECT last_insert_rowid()");
+    id.step();
+    result = {id.integer(0), true};
+  });
+  return result;
+}
+
+std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
+                                            const std::set<std::int64_t> &running) {
+  std::lock_guard lock(mutex_);
+  const std::string sql = select(
+      "WHERE o.state = 0 AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM outbox p "
+      "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
+      "ORDER BY o.next_attempt_ms, o.id LIMIT 64");
+  Database::Statement q(db_, sql.c_str());
+  q.bind(1, now_ms);
+  while (q.step()) {
+    if (!running.contains(q.integer(0))) return read(q);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> Outbox::earliest_due() {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_, "SELECT MIN(next_attempt_ms) FROM outbox WHERE state = 0");
+  if (q.step() && !q.is_null(0)) return q.integer(0);
+  return std::nullopt;
+}
+
+std::optional<OutboxEvent> Outbox::get(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  const std::string sql = select("WHERE o.id = ?1");
+  Database::Statement q(db_, sql.c_str());
+  q.bind(1, id);
+  if (q.step()) return read(q);
+  return std::nullopt;
+}
+
+void Outbox::finish(std::int64_t id, EventState state, eckid_status status,
+                    const std::string &message, int attempts, std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_,
+                        "UPDATE outbox SET state = ?2, status = ?3, message = ?4, attempts = ?5, "
+                        "completed_ms = ?6, sealed_pgns = CASE WHEN ?2 = 1 THEN NULL ELSE "
+                        "sealed_pgns END WHERE id = ?1");
+  q.bind(1, id)
+      .bind(2, static_cast<std::int64_t>(state))
+      .bind(3, static_cast<std::int64_t>(status));
+  q.bind(4, message).bind(5, static_cast<std::int64_t>(attempts)).bind(6, now_ms);
+  q.step();
+}
+
+void Outbox::reschedule(std::int64_t id, int attempts, std::int64_t next_ms, eckid_status status,
+                        const std::string &message) {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_,
+                        "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, status = ?4, "
+                        "message = ?5 WHERE id = ?1");
+  q.bind(1, id).bind(2, static_cast<std::int64_t>(attempts)).bind(3, next_ms);
+  q.bind(4, static_cast<std::int64_t>(status)).bind(5, message);
+  q.step();
+}
+
+std::vector<OutboxEvent> Outbox::unacknowledged(std::int64_t after, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  const std::string sql =
+      select("WHERE o.state != 0 AND o.acked = 0 AND o.id > ?1 ORDER BY o.id LIMIT ?2");
+  Database::Statement q(db_, sql.c_str());
+  q.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEvent> out;
+  while (q.step()) out.push_back(read(q));
+  return out;
+}
+
+bool Outbox::acknowledge(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  // A done event has nothing left to keep; a failed one stays listed for an administrator.
+  Database::Statement done(db_, "DELETE FROM outbox WHERE id = ?1 AND state = 1");
+  done.bind(1, id);
+  done.step();
+  if (db_.changes() == 1) return true;
+  Database::Statement failed(db_, "UPDATE outbox SET acked = 1 WHERE id = ?1 AND state = 2");
+  failed.bind(1, id);
+  failed.step();
+  return db_.changes() == 1;
+}
+
+std::int64_t Outbox::retry_failed(std::int64_t id, std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_,
+                        "UPDATE outbox SET state = 0, attempts = 0, acked = 0, next_attempt_ms = "
+                        "?2 WHERE state = 2 AND (?1 = 0 OR id = ?1)");
+  q.bind(1, id).bind(2, now_ms);
+  q.step();
+  return db_.changes();
+}
+
+OutboxStats Outbox::stats() {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_,
+                        "SELECT COALESCE(SUM(state = 0), 0), COALESCE(SUM(state = 2), 0), "
+                        "COALESCE(SUM(state != 0 AND acked = 0), 0), "
+                        "COALESCE(MIN(CASE WHEN state = 0 THEN created_ms END), 0) FROM outbox");
+  q.step();
+  return {q.integer(0), q.integer(1), q.integer(2), q.integer(3)};
+}
+
+}  // namespace eckid

@@ -1,0 +1,87 @@
+// The durable outbox: every event is a row in eckid.db before the host's call returns, and
+// stays until it is done and the host acknowledged its result.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "eckid/eckid.h"
+#include "log/logger.hpp"
+#include "store/database.hpp"
+
+namespace eckid {
+
+enum class EventKind : int { created = 1, transferred = 2, pgn_changed = 3 };
+enum class EventState : int { queued = 0, done = 1, failed = 2 };
+
+/// One queued or finished event. school_key is the school the event is for (for a transfer:
+/// the to-school). sealed_pgns holds the PGN(s), sealed by Sealer, until the event is done.
+struct OutboxEvent {
+  std::int64_t id = 0;
+  EventKind kind = EventKind::created;
+  std::string school_key;
+  std::string from_school_key;
+  std::string pupil_key;
+  eckid_pgn_kind pgn_kind = ECKID_PGN_PUPIL;
+  std::string sealed_pgns;
+  std::optional<std::string> effective_date;
+  EventState state = EventState::queued;
+  int attempts = 0;
+  std::int64_t next_attempt_ms = 0;  // Unix time in ms
+  std::int64_t created_ms = 0;
+  std::int64_t completed_ms = 0;
+  eckid_status status = ECKID_OK;  // outcome (done/failed) or last transient failure
+  std::string message;
+  bool acked = false;
+};
+
+/// Queue length and age (eckid_queue_status()).
+struct OutboxStats {
+  std::int64_t queued = 0;
+  std::int64_t failed = 0;
+  std::int64_t unacknowledged = 0;
+  std::int64_t oldest_queued_ms = 0;  // created_ms of the oldest queued event, 0 if none
+};
+
+/// The outbox table. Thread-safe (one connection behind a mutex); every write is durable
+/// when the call returns. Failures throw eckid::Error(ECKID_E_STATE).
+class Outbox {
+ public:
+  Outbox(const StateConfig &config, const Logger &logger);
+
+  /// Adds an event unless one with the same idempotency key exists. Returns the event's id
+  /// (the existing one for a repeat) and whether it was new.
+  std::pair<std::int64_t, bool> enqueue(const OutboxEvent &event, const std::string &key);
+  /// Due queued events (next_attempt_ms <= now) that are the oldest unfinished event of
+  /// their pupil and not in `running`, oldest first, at most one.
+  std::optional<OutboxEvent> next_due(std::int64_t now_ms, const std::set<std::int64_t> &running);
+  /// The earliest next_attempt_ms of a queued event, if any.
+  std::optional<std::int64_t> earliest_due();
+  std::optional<OutboxEvent> get(std::int64_t id);
+  /// Marks an event done or failed with its outcome; a done event's sealed PGNs are erased.
+  void finish(std::int64_t id, EventState state, eckid_status status, const std::string &message,
+              int attempts, std::int64_t now_ms);
+  /// Schedules another attempt after a transient failure.
+  void reschedule(std::int64_t id, int attempts, std::int64_t next_ms, eckid_status status,
+                  const std::string &message);
+  /// Finished, unacknowledged events with id > after, oldest first, at most limit.
+  std::vector<OutboxEvent> unacknowledged(std::int64_t after, std::size_t limit);
+  /// Marks a result acknowledged; a finished, acknowledged event is removed. Returns false
+  /// when there is no finished event with this id.
+  bool acknowledge(std::int64_t id);
+  /// Moves failed events (one, or all with id 0) back to the queue. Returns how many.
+  std::int64_t retry_failed(std::int64_t id, std::int64_t now_ms);
+  OutboxStats stats();
+
+ private:
+  OutboxEvent read(Database::Statement &row) const;
+  Database db_;
+  std::mutex mutex_;
+};
+
+}  // namespace eckid

@@ -1,0 +1,61 @@
+// The state database's schema: one list of migrations for every table in eckid.db.
+#pragma once
+
+#include <iterator>
+
+namespace eckid {
+
+// Each entry moves the schema from version i to i + 1. Never edit a shipped entry: add one.
+inline constexpr const char *kStateMigrations[] = {
+    R"sql(
+CREATE TABLE pupil (
+  school_key TEXT NOT NULL,
+  pupil_key  TEXT NOT NULL,
+  hpgn       TEXT NOT NULL,
+  sector     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (school_key, pupil_key)
+);
+CREATE TABLE pupil_eckid (
+  school_key TEXT NOT NULL,
+  pupil_key  TEXT NOT NULL,
+  position   INTEGER NOT NULL,
+  chain      TEXT NOT NULL,
+  eckid      TEXT NOT NULL,
+  PRIMARY KEY (school_key, pupil_key, chain),
+  FOREIGN KEY (school_key, pupil_key) REFERENCES pupil (school_key, pupil_key)
+    ON DELETE CASCADE
+);
+)sql",
+    // 2: the outbox (plugin/outbox). The PGNs of an event are kept only sealed
+    // (AES-256-GCM, key in outbox.key), and only until the event is done.
+    R"sql(
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  kind            INTEGER NOT NULL,
+  school_key      TEXT NOT NULL,
+  from_school_key TEXT,
+  pupil_key       TEXT NOT NULL,
+  pgn_kind        INTEGER NOT NULL,
+  sealed_pgns     BLOB,
+  effective_date  TEXT,
+  state           INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  completed_ms    INTEGER,
+  status          INTEGER,
+  message         TEXT,
+  acked           INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_ms);
+CREATE INDEX outbox_pupil ON outbox (pupil_key, id);
+)sql",
+};
+
+/// The schema version this plugin writes (PRAGMA user_version).
+inline constexpr int kStateSchemaVersion = static_cast<int>(std::size(kStateMigrations));
+
+}  // namespace eckid
