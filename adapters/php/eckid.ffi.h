@@ -26,7 +26,8 @@ typedef enum eckid_status {
   ECKID_E_CREDENTIALS = 29,
   ECKID_E_PUPIL_CONFLICT = 30,
   ECKID_E_NOT_FOUND = 31,
-  ECKID_E_STATE = 32
+  ECKID_E_STATE = 32,
+  ECKID_QUEUED = 33
 } eckid_status;
 
 typedef enum eckid_log_level {
@@ -41,11 +42,23 @@ typedef void (*eckid_log_fn)(eckid_log_level level, const char *message, void *p
 
 typedef struct eckid_plugin eckid_plugin;
 
+typedef enum eckid_delivery {
+  ECKID_DELIVERY_SYNC = 0,
+  ECKID_DELIVERY_ASYNC = 1
+} eckid_delivery;
+
+struct eckid_result;
+
+typedef void (*eckid_result_fn)(const struct eckid_result *result, void *payload);
+
 typedef struct eckid_open_options {
   unsigned int version;
   eckid_log_fn log;
   void *log_payload;
   eckid_log_level log_level;
+  eckid_delivery delivery;
+  eckid_result_fn on_result;
+  void *result_payload;
 } eckid_open_options;
 
 typedef enum eckid_pgn_kind {
@@ -105,6 +118,9 @@ typedef struct eckid_result {
   const char *sector;
   size_t count;
   eckid_chain_eckid *eckids;
+  unsigned long long event_id;
+  int status;
+  const char *message;
 } eckid_result;
 
 typedef struct eckid_pupil_created_event {
@@ -145,3 +161,21 @@ eckid_status eckid_pgn_changed(eckid_plugin *plugin, const eckid_pgn_changed_eve
                                eckid_result **out);
 eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
                                 const char *pupil_key, eckid_result **out);
+
+eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out);
+eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_id);
+eckid_status eckid_event_result(eckid_plugin *plugin, unsigned long long event_id,
+                                eckid_result **out);
+
+typedef struct eckid_queue_info {
+  unsigned int version;
+  unsigned long long queued;
+  unsigned long long failed;
+  unsigned long long undelivered;
+  long long oldest_queued_age_ms;
+  int service_paused;
+} eckid_queue_info;
+
+eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_info *info);
+eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long long event_id,
+                                unsigned long long *count);

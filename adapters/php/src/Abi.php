@@ -13,10 +13,13 @@ use FFI;
 final class Abi
 {
     public const ABI_VERSION = 1;
-    public const OPEN_OPTIONS_VERSION = 1;
+    public const OPEN_OPTIONS_VERSION = 2;
     public const PUPIL_CREATED_EVENT_VERSION = 1;
     public const PUPIL_TRANSFERRED_EVENT_VERSION = 1;
     public const PGN_CHANGED_EVENT_VERSION = 1;
+    public const QUEUE_INFO_VERSION = 1;
+    public const DELIVERY_SYNC = 0;
+    public const DELIVERY_ASYNC = 1;
 
     /** @var array<string, FFI> */
     private static array $loaded = [];

@@ -31,6 +31,8 @@ final class Status
     public const E_PUPIL_CONFLICT = 30;
     public const E_NOT_FOUND = 31;
     public const E_STATE = 32;
+    /** Not an error: the event is kept in the outbox; its result comes later. */
+    public const QUEUED = 33;
 
     /** The constant's name for a status value, or "unknown status N". */
     public static function name(int $status): string

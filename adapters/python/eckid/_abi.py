@@ -8,10 +8,14 @@ import os
 from pathlib import Path
 
 ABI_VERSION = 1
-OPEN_OPTIONS_VERSION = 1
+OPEN_OPTIONS_VERSION = 2
 PUPIL_CREATED_EVENT_VERSION = 1
 PUPIL_TRANSFERRED_EVENT_VERSION = 1
 PGN_CHANGED_EVENT_VERSION = 1
+QUEUE_INFO_VERSION = 1
+
+DELIVERY_SYNC = 0  # eckid_delivery
+DELIVERY_ASYNC = 1
 
 c_char_p = ctypes.c_char_p
 c_int = ctypes.c_int  # C enums
@@ -20,9 +24,18 @@ c_uint = ctypes.c_uint
 LOG_FN = ctypes.CFUNCTYPE(None, c_int, c_char_p, ctypes.c_void_p)
 
 
+class eckid_result(ctypes.Structure):
+    pass  # fields below, after eckid_chain_eckid
+
+
+# eckid_result_fn: called on a plugin worker thread; the result is valid only during the call.
+RESULT_FN = ctypes.CFUNCTYPE(None, ctypes.POINTER(eckid_result), ctypes.c_void_p)
+
+
 class eckid_open_options(ctypes.Structure):
     _fields_ = [("version", c_uint), ("log", LOG_FN), ("log_payload", ctypes.c_void_p),
-                ("log_level", c_int)]
+                ("log_level", c_int), ("delivery", c_int), ("on_result", RESULT_FN),
+                ("result_payload", ctypes.c_void_p)]
 
 
 class eckid_catalog_entry(ctypes.Structure):
@@ -38,9 +51,16 @@ class eckid_chain_eckid(ctypes.Structure):
     _fields_ = [("chain", c_char_p), ("eckid", c_char_p)]
 
 
-class eckid_result(ctypes.Structure):
-    _fields_ = [("school_key", c_char_p), ("pupil_key", c_char_p), ("sector", c_char_p),
-                ("count", ctypes.c_size_t), ("eckids", ctypes.POINTER(eckid_chain_eckid))]
+eckid_result._fields_ = [
+    ("school_key", c_char_p), ("pupil_key", c_char_p), ("sector", c_char_p),
+    ("count", ctypes.c_size_t), ("eckids", ctypes.POINTER(eckid_chain_eckid)),
+    ("event_id", ctypes.c_ulonglong), ("status", c_int), ("message", c_char_p)]
+
+
+class eckid_queue_info(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("queued", ctypes.c_ulonglong),
+                ("failed", ctypes.c_ulonglong), ("undelivered", ctypes.c_ulonglong),
+                ("oldest_queued_age_ms", ctypes.c_longlong), ("service_paused", c_int)]
 
 
 class eckid_pupil_created_event(ctypes.Structure):
@@ -85,6 +105,11 @@ SIGNATURES = {
                                         _RESULT_OUT]),
     "eckid_pgn_changed": (c_int, [_P, ctypes.POINTER(eckid_pgn_changed_event), _RESULT_OUT]),
     "eckid_pupil_lookup": (c_int, [_P, c_char_p, c_char_p, _RESULT_OUT]),
+    "eckid_poll": (c_int, [_P, _RESULT_OUT]),
+    "eckid_ack": (c_int, [_P, ctypes.c_ulonglong]),
+    "eckid_event_result": (c_int, [_P, ctypes.c_ulonglong, _RESULT_OUT]),
+    "eckid_queue_status": (c_int, [_P, ctypes.POINTER(eckid_queue_info)]),
+    "eckid_retry_failed": (c_int, [_P, ctypes.c_ulonglong, ctypes.POINTER(ctypes.c_ulonglong)]),
 }
 
 _loaded: dict[str, ctypes.CDLL] = {}

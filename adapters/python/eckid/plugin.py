@@ -39,6 +39,7 @@ class Status(enum.IntEnum):
     E_PUPIL_CONFLICT = 30
     E_NOT_FOUND = 31
     E_STATE = 32
+    QUEUED = 33  # not an error: the event is kept in the outbox, its result comes later
 
 
 class LogLevel(enum.IntEnum):
