@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 namespace eckid_host {
@@ -34,6 +35,7 @@ constexpr std::pair<int, const char *> kStatusNames[] = {
     {ECKID_E_PUPIL_CONFLICT, "pupil_conflict"},
     {ECKID_E_NOT_FOUND, "not_found"},
     {ECKID_E_STATE, "state"},
+    {ECKID_QUEUED, "queued"},
 };
 
 // Statuses that reject the event's data: the plugin did its job, the row was wrong.
@@ -67,6 +69,10 @@ EnrolmentRun::Outcome EnrolmentRun::take(eckid_status status, eckid_result **out
   o.status = status;
   if (status != ECKID_OK) o.message = api_.last_error();
   if (const eckid_result *result = *out) {
+    o.status = result->status;
+    if (*result->message != '\0') o.message = result->message;
+    o.event_id = result->event_id;
+    o.key = {result->school_key, result->pupil_key};
     for (std::size_t i = 0; i < result->count; ++i) {
       o.eckids.push_back({result->eckids[i].chain, result->eckids[i].eckid});
     }
@@ -119,45 +125,88 @@ std::vector<ChainEckid> EnrolmentRun::recorded(const PupilTable::Key &key) {
 }
 
 void EnrolmentRun::fire(const EventRow &row) {
-  std::ostringstream line;
-  line << "line " << std::setw(4) << row.line << "  ";
   if (!row.error.empty()) {
     ++bad_rows_;
-    out_ << line.str() << "bad row: " << row.error << '\n';
+    out_ << "line " << std::setw(4) << row.line << "  bad row: " << row.error << '\n';
     return;
   }
   ++events_;
   const EnrolmentEvent &e = row.event;
-  PupilTable::Key target{e.school, e.pupil_key};
-  std::string schools = e.school;
-  std::vector<ChainEckid> before;
+  Fired f{row.line, e.kind, e.school, e.pupil_key, {e.school, e.pupil_key}, {}};
   if (e.kind == EventKind::transferred) {
-    before = recorded(target);
-    target.first = e.target_school;
-    schools += " -> " + e.target_school;
+    f.before = recorded(f.target);
+    f.target.first = e.target_school;
+    f.schools += " -> " + e.target_school;
   } else if (e.kind == EventKind::pgn_changed) {
-    before = recorded(target);
+    f.before = recorded(f.target);
   }
   const Outcome o = call(e);
-  line << std::left << std::setw(12) << to_string(e.kind) << std::setw(13) << schools << ' '
-       << std::setw(10) << e.pupil_key << ' ' << std::setw(15) << status_name(o.status);
+  if (o.status == ECKID_QUEUED) {
+    print_line(f, "queued", "-");
+    queued_[o.event_id] = std::move(f);
+  } else {
+    report(f, o);
+  }
+}
+
+void EnrolmentRun::print_line(const Fired &f, const std::string &status,
+                              const std::string &rest) const {
+  out_ << "line " << std::setw(4) << f.line << "  " << std::left << std::setw(12)
+       << to_string(f.kind) << std::setw(13) << f.schools << ' ' << std::setw(10) << f.pupil_key
+       << ' ' << std::setw(15) << status << std::right << rest << '\n';
+}
+
+void EnrolmentRun::report(const Fired &f, const Outcome &o) {
+  std::string rest = "-";
   if (o.status == ECKID_OK) {
     ++ok_;
-    table_.set(target, o.eckids);
-    line << (o.eckids.empty() ? std::string("-") : short_eckid(o.eckids.front().eckid));
-    if (o.eckids.size() > 1) line << " (+" << o.eckids.size() - 1 << " chains)";
-    if (e.kind != EventKind::created) {
-      const bool same = kept(before, o.eckids);
+    table_.set(f.target, o.eckids);
+    if (!o.eckids.empty()) rest = short_eckid(o.eckids.front().eckid);
+    if (o.eckids.size() > 1) rest += " (+" + std::to_string(o.eckids.size() - 1) + " chains)";
+    if (f.kind != EventKind::created) {
+      const bool same = kept(f.before, o.eckids);
       ++(same ? kept_ : renewed_);
-      line << "  " << (same ? "kept" : "new");
+      rest += same ? "  kept" : "  new";
     }
   } else {
     ++failed_by_status_[status_name(o.status)];
     if (!is_data_rejection(o.status)) ++unexpected_;
-    line << '-';
-    err_ << "line " << row.line << ": " << status_name(o.status) << ": " << o.message << '\n';
+    err_ << "line " << f.line << ": " << status_name(o.status) << ": " << o.message << '\n';
   }
-  out_ << line.str() << '\n';
+  print_line(f, status_name(o.status), rest);
+  // The result is in the table: the plugin need not deliver it again.
+  if (o.event_id != 0) api_.ack(plugin_, o.event_id);
+}
+
+void EnrolmentRun::collect_queued(std::chrono::seconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!queued_.empty() && std::chrono::steady_clock::now() < until) {
+    eckid_result *result = nullptr;
+    const eckid_status s = api_.poll(plugin_, &result);
+    if (s == ECKID_E_NOT_FOUND) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    const Outcome o = take(s, &result);
+    if (s != ECKID_OK) {
+      err_ << "eckid-host: collecting queued results: " << o.message << '\n';
+      break;
+    }
+    const auto it = queued_.find(o.event_id);
+    if (it != queued_.end()) {
+      report(it->second, o);
+      queued_.erase(it);
+    } else {  // a result of an earlier run that was not acknowledged
+      if (o.status == ECKID_OK) table_.set(o.key, o.eckids);
+      if (o.event_id != 0) api_.ack(plugin_, o.event_id);
+    }
+  }
+  for (const auto &[id, f] : queued_) {
+    ++failed_by_status_["queued"];
+    ++unexpected_;
+    err_ << "line " << f.line << ": still queued after " << limit.count() << " s\n";
+  }
+  queued_.clear();
 }
 
 void EnrolmentRun::refresh_table() {

@@ -2,6 +2,7 @@
 // pupil table and prints one summary line per event plus the totals. PGNs are never printed.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <ostream>
@@ -32,6 +33,10 @@ class EnrolmentRun {
   /// Fires the row's event (or reports the bad row) and prints its summary line.
   void fire(const EventRow &row);
 
+  /// Collects the results of queued events (eckid_poll) until none is left or `limit`
+  /// passed, printing a summary line for each; events still queued then count as failed.
+  void collect_queued(std::chrono::seconds limit);
+
   /// Replaces each record of the table with the plugin's (eckid_pupil_lookup) where the
   /// plugin has one.
   void refresh_table();
@@ -46,13 +51,27 @@ class EnrolmentRun {
  private:
   struct Outcome {
     int status = ECKID_OK;
-    std::string message;  // eckid_last_error() when the call failed
+    std::string message;  // why the event failed
+    unsigned long long event_id = 0;
+    PupilTable::Key key;  // the result's school and pupil
     std::vector<ChainEckid> eckids;
+  };
+
+  // What a summary line needs of an event whose result may arrive later.
+  struct Fired {
+    std::size_t line = 0;
+    EventKind kind = EventKind::created;
+    std::string schools;  // "school" or "from -> to"
+    std::string pupil_key;
+    PupilTable::Key target;          // where the result is recorded
+    std::vector<ChainEckid> before;  // the ECK iDs before a transfer or PGN change
   };
 
   // The call's outcome; `out` is read after the call (argument order is unspecified).
   Outcome take(eckid_status status, eckid_result **out) const;
   Outcome call(const EnrolmentEvent &e) const;
+  void report(const Fired &f, const Outcome &o);
+  void print_line(const Fired &f, const std::string &status, const std::string &rest) const;
   std::vector<ChainEckid> recorded(const PupilTable::Key &key);
 
   const PluginApi &api_;
@@ -66,6 +85,7 @@ class EnrolmentRun {
   std::size_t bad_rows_ = 0;
   std::size_t kept_ = 0;
   std::size_t renewed_ = 0;
+  std::map<unsigned long long, Fired> queued_;  // by event id
   std::map<std::string, std::size_t> failed_by_status_;
 };
 

@@ -1,10 +1,11 @@
 // eckid-host: a reference host. Loads the eckid plugin from a plugin folder, opens it with a
 // per-school configuration, fires the events of an enrolment file and keeps a pupil table.
 //
-//   eckid-host --plugin-dir DIR --config FILE --events FILE --pupils OUT.csv [--debug]
+//   eckid-host --plugin-dir DIR --config FILE --events FILE --pupils OUT.csv [--wait S] [--debug]
 //
 // Exit status: 0 all events done (or rejected for their data), 1 a bad row or an event that
 // failed for another reason, 2 a usage, loading or configuration error.
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -21,13 +22,14 @@ namespace {
 
 constexpr const char *kUsage =
     "usage: eckid-host --plugin-dir DIR --config FILE --events FILE --pupils OUT.csv "
-    "[--debug]\n"
+    "[--wait SECONDS] [--debug]\n"
     "  --plugin-dir DIR  folder holding libeckid.so (or libeckid.so.<version>)\n"
     "  --config FILE     the plugin's per-school configuration (TOML)\n"
     "  --events FILE     enrolment events, CSV: "
     "event,school,pupil_key,pgn,old_pgn,target_school,date\n"
     "  --pupils OUT.csv  the host's pupil table (school,pupil_key,chain,eckid), read when it\n"
     "                    exists and rewritten at the end\n"
+    "  --wait SECONDS    how long to wait for queued events' results at the end (default 120)\n"
     "  --debug           pass the plugin's debug log lines (HPgn and ECK iD values) too\n";
 
 // Plugin log lines go to stderr, prefixed with their level.
@@ -48,13 +50,20 @@ bool parse_args(int argc, char **argv, std::map<std::string, std::string> &args)
     if (arg == "--debug") {
       args[arg] = "1";
     } else if ((arg == "--plugin-dir" || arg == "--config" || arg == "--events" ||
-                arg == "--pupils") &&
+                arg == "--pupils" || arg == "--wait") &&
                i + 1 < argc) {
       args[arg] = argv[++i];
     } else {
       std::cerr << "eckid-host: unknown option or missing value: " << arg << '\n' << kUsage;
       return false;
     }
+  }
+  args.try_emplace("--wait", "120");
+  if (args["--wait"].empty() ||
+      args["--wait"].find_first_not_of("0123456789") != std::string::npos ||
+      args["--wait"].size() > 6) {
+    std::cerr << "eckid-host: --wait expects whole seconds\n";
+    return false;
   }
   for (const char *required : {"--plugin-dir", "--config", "--events", "--pupils"}) {
     if (!args.contains(required)) {
@@ -87,6 +96,7 @@ int run(std::map<std::string, std::string> &args) {
 
   eckid_host::EnrolmentRun enrolment(api, handle, table, std::cout, std::cerr);
   for (const auto &row : rows) enrolment.fire(row);
+  enrolment.collect_queued(std::chrono::seconds(std::stoi(args["--wait"])));
   enrolment.refresh_table();
   table.save(args["--pupils"]);
   enrolment.print_totals();

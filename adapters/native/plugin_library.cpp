@@ -56,6 +56,8 @@ PluginLibrary::PluginLibrary(const std::filesystem::path &file) : file_(file) {
   bind(library_, api_.pupil_transferred, "eckid_pupil_transferred");
   bind(library_, api_.pgn_changed, "eckid_pgn_changed");
   bind(library_, api_.pupil_lookup, "eckid_pupil_lookup");
+  bind(library_, api_.poll, "eckid_poll");
+  bind(library_, api_.ack, "eckid_ack");
 }
 
 }  // namespace eckid_host

@@ -22,6 +22,8 @@ struct PluginApi {
   decltype(&eckid_pupil_transferred) pupil_transferred = nullptr;
   decltype(&eckid_pgn_changed) pgn_changed = nullptr;
   decltype(&eckid_pupil_lookup) pupil_lookup = nullptr;
+  decltype(&eckid_poll) poll = nullptr;
+  decltype(&eckid_ack) ack = nullptr;
 };
 
 /// The plugin file in `folder`: libeckid.so, else the last libeckid.so.<version> by name.
