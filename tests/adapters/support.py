@@ -9,7 +9,10 @@ import hmac
 import json
 import os
 import re
+import subprocess
 import sys
+import time
+from typing import Callable, Optional
 
 FIXTURE = json.loads(open(os.environ["ECKID_TEST_FIXTURE"], encoding="utf-8").read())
 PUPILS = FIXTURE["pupils"]  # [0] a BSN with a leading zero, [1] a BSN, [2] an onderwijsnummer
@@ -18,6 +21,7 @@ CORRECTED_BSN = "111222333"  # passes the 11-check; not in the vectors
 INVALID_PGN = "123456781"  # fails the 11-check
 ALL_PGNS = [p["pgn"] for p in PUPILS] + [CORRECTED_BSN, INVALID_PGN]
 SERVICE_FILE = os.environ["ECKID_TEST_SERVICE"]
+OUTAGE_SERVICE_FILE = os.environ["ECKID_TEST_OUTAGE_SERVICE"]  # nothing listens there yet
 
 
 def _mac(message: str) -> str:
@@ -34,6 +38,39 @@ def requests(pattern: str = r" (retrieveStampseudonym|retrieveEckId|replaceStamp
     """How many lines of the emulator's request log match pattern."""
     with open(os.environ["ECKID_TEST_REQUESTS"], encoding="utf-8") as f:
         return sum(1 for line in f if re.search(pattern, line))
+
+
+class OutageEmulator:
+    """The service of OUTAGE_SERVICE_FILE: down until start(), then an nv-emulator on its port
+    (the same secret, so the same ECK iDs). Stopped by stop(), which is idempotent."""
+
+    def __init__(self) -> None:
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            json.loads(os.environ["ECKID_TEST_EMULATOR"])
+            + ["--port", os.environ["ECKID_TEST_OUTAGE_PORT"]], stdout=subprocess.PIPE, text=True)
+        if "https://" not in self.process.stdout.readline():  # listening once it names itself
+            self.stop()
+            raise RuntimeError("the outage nv-emulator did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 60, every: float = 0.2) -> bool:
+    """Calls condition (e.g. one run of a host's scheduled entry point and a check) until it
+    is true or the time is up; returns its last value."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
 
 
 class Checks:

@@ -16,6 +16,17 @@ with these environment variables:
   ECKID_TEST_FIXTURE     a JSON file: secret, chain, sector, other_sector and the published
                          HPgn vectors [{pgn, hpgn}], from which harnesses derive expected
                          ECK iDs independently (tests/emulator/README.md)
+
+and, for the "service down (queued, later delivered)" cases, a second service file whose
+endpoint is a free port where nothing listens until the harness starts an emulator there:
+
+  ECKID_TEST_OUTAGE_SERVICE  ECKID_TEST_DIR/outage.toml: that endpoint, its own state folder,
+                             and an [outbox] table with fast retries
+  ECKID_TEST_OUTAGE_PORT     the port
+  ECKID_TEST_EMULATOR        a JSON list: the nv-emulator command line (same PKI and secret,
+                             request log ECKID_TEST_DIR/nv-outage-requests.log) without
+                             --port; the harness appends "--port" PORT, starts it, waits for
+                             its first stdout line (the endpoint) and stops it itself
 """
 
 import argparse
@@ -23,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +44,27 @@ from pathlib import Path
 SECRET = "eckid adapter test secret"
 # The emulator's second sector ("Tweede testsector", tests/emulator/README.md).
 OTHER_SECTOR = "http://purl.edustandaard.nl/begrippenkader/9f3c6a2e-4b1d-4e8a-9c7f-2d5e8b1a6c04"
+
+
+# Fast retries for the outage cases (plugin/config/config.cpp read_outbox): a synchronous
+# call gives up waiting after 2 s; the event is retried every 0.1-0.5 s, never failed for good.
+OUTAGE_OUTBOX = ("[outbox]\nworkers = 2\ndeadline_ms = 2000\nmax_attempts = 1000\n"
+                 "retry_base_ms = 100\nretry_max_ms = 500\nbreaker_threshold = 5\n"
+                 "breaker_cooldown_ms = 200\nshutdown_wait_ms = 1000\n")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def service_file(endpoint: str, salt: str, state: str, extra: str = "") -> str:
+    return (f'[service]\nenvironment = "sandbox"\nendpoint = "{endpoint}"\n'
+            f'salt = "{salt}"\n'
+            'client_certificate = "pki/client.p12"\nkey_password_file = "pki/client.p12.pass"\n'
+            'ca_bundle = "pki/ca.pem"\nrequest_timeout_ms = 20000\n\n'
+            f'[state]\ndirectory = "{state}"\n' + (f"\n{extra}" if extra else ""))
 
 
 def main() -> int:
@@ -46,21 +79,23 @@ def main() -> int:
         work = Path(tmp)
         shutil.copytree(args.pki, work / "pki")
         requests = work / "nv-requests.log"
+        emulator_command = [str(x) for x in (
+            args.emulator.resolve(), "--ca", work / "pki/ca.pem", "--cert", work / "pki/server.pem",
+            "--key", work / "pki/server.key", "--secret", SECRET)]
         emulator = subprocess.Popen(
-            [args.emulator, "--ca", work / "pki/ca.pem", "--cert", work / "pki/server.pem",
-             "--key", work / "pki/server.key", "--port", "0", "--secret", SECRET,
-             "--log", requests], stdout=subprocess.PIPE, text=True)
+            emulator_command + ["--port", "0", "--log", str(requests)], stdout=subprocess.PIPE,
+            text=True)
         try:
             match = re.search(r"https://127\.0\.0\.1:\d+/eck/ws/201703", emulator.stdout.readline())
             if not match:
                 sys.exit("with_emulator: nv-emulator did not name its endpoint")
             requests.touch()
-            (work / "service.toml").write_text(
-                f'[service]\nenvironment = "sandbox"\nendpoint = "{match.group(0)}"\n'
-                f'salt = "{vectors["scrypt"]["salt_base64"]}"\n'
-                'client_certificate = "pki/client.p12"\nkey_password_file = "pki/client.p12.pass"\n'
-                'ca_bundle = "pki/ca.pem"\nrequest_timeout_ms = 20000\n\n'
-                '[state]\ndirectory = "state"\n')
+            salt = vectors["scrypt"]["salt_base64"]
+            (work / "service.toml").write_text(service_file(match.group(0), salt, "state"))
+            outage_port = free_port()
+            (work / "outage.toml").write_text(service_file(
+                f"https://127.0.0.1:{outage_port}/eck/ws/201703", salt, "state-outage",
+                OUTAGE_OUTBOX))
             fixture = {"secret": SECRET, "chain": vectors["test_environment"]["chain_id"],
                        "sector": vectors["test_environment"]["sector_id"],
                        "other_sector": OTHER_SECTOR,
@@ -69,7 +104,11 @@ def main() -> int:
             env = dict(os.environ, ECKID_LIBRARY=str(args.library.resolve()),
                        ECKID_TEST_DIR=str(work), ECKID_TEST_SERVICE=str(work / "service.toml"),
                        ECKID_TEST_REQUESTS=str(requests),
-                       ECKID_TEST_FIXTURE=str(work / "fixture.json"))
+                       ECKID_TEST_FIXTURE=str(work / "fixture.json"),
+                       ECKID_TEST_OUTAGE_SERVICE=str(work / "outage.toml"),
+                       ECKID_TEST_OUTAGE_PORT=str(outage_port),
+                       ECKID_TEST_EMULATOR=json.dumps(
+                           emulator_command + ["--log", str(work / "nv-outage-requests.log")]))
             return subprocess.run(args.command, env=env).returncode
         finally:
             emulator.terminate()

@@ -6,6 +6,6 @@
     "license": "LGPL-3",
     "depends": ["openeducat_core"],
     "external_dependencies": {"python": ["eckid"]},
-    "data": ["views/res_company_views.xml", "views/op_student_views.xml"],
+    "data": ["views/res_company_views.xml", "views/op_student_views.xml", "data/ir_cron.xml"],
     "installable": True,
 }

@@ -11,8 +11,10 @@ use FFI\CData;
  * with the plugin's status and message; neither ever contains a PGN. PGN copies this
  * binding makes for a call are zeroed after it.
  *
- * No log callback is installed: the plugin may log from its own threads, which PHP
- * callbacks do not survive. Use eckid's own diagnostics (eckid_last_error) instead.
+ * No log or result callback is installed: the plugin calls those from its own threads,
+ * which PHP callbacks do not survive. Results that an event call did not return (it
+ * returned a Result whose queued() is true) are collected with poll() and acknowledged with
+ * ack(), e.g. at the next page load or from a cron job.
  */
 final class Plugin
 {
@@ -24,13 +26,20 @@ final class Plugin
      *
      * @param string      $configPath the plugin's TOML configuration
      * @param string|null $library    path of libeckid.so, see Abi::load()
+     * @param int         $delivery   Abi::DELIVERY_SYNC (default: an event call waits up to
+     *                                [outbox] deadline_ms for its result) or
+     *                                Abi::DELIVERY_ASYNC (it returns a queued Result at once)
      * @throws EckIdException E_CONFIG, E_CREDENTIALS, ... (eckid_open's statuses)
      */
-    public function __construct(string $configPath, ?string $library = null)
+    public function __construct(string $configPath, ?string $library = null,
+                                int $delivery = Abi::DELIVERY_SYNC)
     {
         $this->ffi = Abi::load($library);
+        $options = $this->ffi->new('eckid_open_options');
+        $this->check($this->ffi->eckid_open_options_init(FFI::addr($options), Abi::OPEN_OPTIONS_VERSION));
+        $options->delivery = $delivery;
         $handle = $this->ffi->new('eckid_plugin*');
-        $this->check($this->ffi->eckid_open(FFI::addr($handle), $configPath, null));
+        $this->check($this->ffi->eckid_open(FFI::addr($handle), $configPath, FFI::addr($options)));
         $this->handle = $handle;
     }
 
@@ -59,7 +68,10 @@ final class Plugin
      *
      * @param string      $pgn  BSN or onderwijsnummer; never kept, logged or put in a message
      * @param string|null $date enrolment date "YYYY-MM-DD", informational
-     * @throws EckIdException E_INVALID_PGN, E_NOT_ENABLED, E_PUPIL_CONFLICT, service statuses
+     * @return Result the pupil's ECK iDs, or a queued() Result (eventId set, no ECK iDs) when
+     *                the event is kept in the outbox and its result comes later (poll())
+     * @throws EckIdException E_INVALID_PGN, E_NOT_ENABLED (refused, nothing kept),
+     *                        E_PUPIL_CONFLICT, service statuses that are not retried
      */
     public function pupilCreated(string $school, string $pupil, string $pgn, ?string $date = null): Result
     {
@@ -139,6 +151,95 @@ final class Plugin
     }
 
     /**
+     * The next finished result that no event call returned (eckid_poll), oldest first; each
+     * is handed out once per Plugin until the process restarts. Acknowledge it with ack()
+     * once it is written into the host: unacknowledged results come again after a reopen.
+     *
+     * @return Result|null null when nothing is waiting; else ok(), or failed with status
+     *                     and message
+     * @throws EckIdException E_STATE, ...
+     */
+    public function poll(): ?Result
+    {
+        $out = $this->ffi->new('eckid_result*');
+        $status = $this->ffi->eckid_poll($this->handle(), FFI::addr($out));
+        if ($status === Status::E_NOT_FOUND) {
+            return null;
+        }
+        $this->check($status);
+        return $this->take($out);
+    }
+
+    /**
+     * Acknowledges a delivered result (eckid_ack): it is not delivered again.
+     *
+     * @return bool false when no finished event has this id (already acknowledged)
+     * @throws EckIdException E_STATE, ...
+     */
+    public function ack(int $eventId): bool
+    {
+        $status = $this->ffi->eckid_ack($this->handle(), $eventId);
+        if ($status === Status::E_NOT_FOUND) {
+            return false;
+        }
+        $this->check($status);
+        return true;
+    }
+
+    /**
+     * The current state of one event (eckid_event_result): queued() while it waits or runs,
+     * else its outcome.
+     *
+     * @return Result|null null when the event is unknown or done and acknowledged
+     * @throws EckIdException E_STATE, ...
+     */
+    public function eventResult(int $eventId): ?Result
+    {
+        $out = $this->ffi->new('eckid_result*');
+        $status = $this->ffi->eckid_event_result($this->handle(), $eventId, FFI::addr($out));
+        if ($status === Status::E_NOT_FOUND) {
+            return null;
+        }
+        $this->check($status);
+        return $this->take($out);
+    }
+
+    /**
+     * The outbox at a glance (eckid_queue_status).
+     *
+     * @return array{queued: int, failed: int, undelivered: int, oldest_queued_age_ms: int,
+     *               service_paused: bool}
+     * @throws EckIdException E_STATE, ...
+     */
+    public function queueStatus(): array
+    {
+        $info = $this->ffi->new('eckid_queue_info');
+        $info->version = Abi::QUEUE_INFO_VERSION;
+        $this->check($this->ffi->eckid_queue_status($this->handle(), FFI::addr($info)));
+        return [
+            'queued' => $info->queued,
+            'failed' => $info->failed,
+            'undelivered' => $info->undelivered,
+            'oldest_queued_age_ms' => $info->oldest_queued_age_ms,
+            'service_paused' => $info->service_paused !== 0,
+        ];
+    }
+
+    /**
+     * Puts failed events back in the queue once the cause is fixed (eckid_retry_failed).
+     *
+     * @param int $eventId one event, or 0 for all failed events
+     * @return int how many were put back
+     * @throws EckIdException E_NOT_FOUND (no failed event with this id), E_STATE, ...
+     */
+    public function retryFailed(int $eventId = 0): int
+    {
+        $count = $this->ffi->new('unsigned long long');
+        $this->check($this->ffi->eckid_retry_failed($this->handle(), $eventId, FFI::addr($count)));
+        return $count->cdata;
+    }
+
+    /**
      * Checks that the service accepts this client for a school (eckid_ping).
      *
      * @return string the service's application version
@@ -161,7 +262,10 @@ final class Plugin
         return $this->ffi->eckid_pgn_validate($pgn, 0, null) === Status::OK;
     }
 
-    /** Runs an event function and converts its result; zeroes the PGN copies afterwards. */
+    /**
+     * Runs an event function and converts its result (ECKID_QUEUED included); zeroes the PGN
+     * copies afterwards. A failed event's result is freed before the exception.
+     */
     private function event(string $function, CData $event, array $secrets): Result
     {
         $out = $this->ffi->new('eckid_result*');
@@ -172,7 +276,13 @@ final class Plugin
                 FFI::memset($s, 0, FFI::sizeof($s));
             }
         }
-        $this->check($status);
+        if ($status !== Status::OK && $status !== Status::QUEUED) {
+            $message = $this->ffi->eckid_last_error();
+            if (!FFI::isNull($out)) {
+                $this->ffi->eckid_free($out);
+            }
+            throw new EckIdException($message, $status);
+        }
         return $this->take($out);
     }
 
@@ -185,7 +295,8 @@ final class Plugin
             $eckids[FFI::string($r->eckids[$i]->chain)] = FFI::string($r->eckids[$i]->eckid);
         }
         $result = new Result(FFI::string($r->school_key), FFI::string($r->pupil_key),
-            FFI::string($r->sector), $eckids);
+            FFI::string($r->sector), $eckids, $r->event_id, $r->status,
+            $r->message === null ? '' : FFI::string($r->message));
         $this->ffi->eckid_free($out);
         return $result;
     }

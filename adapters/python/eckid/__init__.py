@@ -7,7 +7,7 @@
 """
 
 from .config import SchoolSettings, plugin_for, write_school_config
-from .plugin import EckIdError, LogLevel, Plugin, Result, Status
+from .plugin import Delivery, EckIdError, LogLevel, Plugin, QueueInfo, Result, Status
 
-__all__ = ["EckIdError", "LogLevel", "Plugin", "Result", "SchoolSettings", "Status",
-           "plugin_for", "write_school_config"]
+__all__ = ["Delivery", "EckIdError", "LogLevel", "Plugin", "QueueInfo", "Result",
+           "SchoolSettings", "Status", "plugin_for", "write_school_config"]

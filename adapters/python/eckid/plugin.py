@@ -1,4 +1,5 @@
-"""The eckid plugin through its C ABI: open/close, enrolment events, lookup, ping."""
+"""The eckid plugin through its C ABI: open/close, enrolment events, lookup, ping, and the
+outbox: poll/ack, event_result, queue_status, retry_failed and the result callback."""
 
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ class Status(enum.IntEnum):
     QUEUED = 33  # not an error: the event is kept in the outbox, its result comes later
 
 
+class Delivery(enum.IntEnum):
+    """eckid_delivery: how event calls return."""
+
+    SYNC = 0  # wait for the result up to [outbox] deadline_ms, then a queued Result
+    ASYNC = 1  # a queued Result as soon as the event is stored
+
+
 class LogLevel(enum.IntEnum):
     """eckid_log_level: DEBUG includes HPgn and ECK iD values, never a PGN."""
 
@@ -58,25 +66,64 @@ class EckIdError(Exception):
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
-        try:
-            self.status: Status | int = Status(status)
-        except ValueError:
-            self.status = status
+        self.status: Status | int = _status(status)
+
+
+def _status(value: int) -> "Status | int":
+    try:
+        return Status(value)
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True)
 class Result:
-    """A pupil's ECK iDs at one school. eckids: chain id -> ECK iD URI, in chain order."""
+    """A pupil's ECK iDs at one school, or the state of an outbox event.
+
+    eckids: chain id -> ECK iD URI, in chain order (empty unless status is OK).
+    event_id: the event's outbox id (0 for lookup()): the key for ack() and for dropping
+    duplicate deliveries. status: OK, QUEUED (the result comes later) or the failure.
+    message: "" on success, else what went wrong (never a PGN).
+    """
 
     school_key: str
     pupil_key: str
     sector: str
     eckids: dict[str, str]
+    event_id: int = 0
+    status: "Status | int" = Status.OK
+    message: str = ""
 
     @property
     def eckid(self) -> str:
-        """The ECK iD of the school's first chain (the common one-chain case)."""
-        return next(iter(self.eckids.values()))
+        """The ECK iD of the school's first chain (the common one-chain case); "" if none."""
+        return next(iter(self.eckids.values()), "")
+
+    @property
+    def ok(self) -> bool:
+        """Whether the ECK iDs are there."""
+        return self.status == Status.OK
+
+    @property
+    def queued(self) -> bool:
+        """Whether the event is kept in the outbox and its result comes later."""
+        return self.status == Status.QUEUED
+
+    @property
+    def status_name(self) -> str:
+        """The status's name, e.g. "QUEUED" or "E_SOAP_FAULT"."""
+        return getattr(self.status, "name", str(self.status))
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    """The outbox at a glance (eckid_queue_status)."""
+
+    queued: int  # events waiting or in progress
+    failed: int  # events that failed for good (retry_failed())
+    undelivered: int  # finished results not yet acknowledged
+    oldest_queued_age_ms: int  # 0 when none is queued
+    service_paused: bool  # the circuit breaker holds calls back
 
 
 class _Secret:
@@ -106,23 +153,47 @@ class Plugin:
     def __init__(self, config_path: str | os.PathLike[str], *,
                  library: str | os.PathLike[str] | None = None,
                  log: Callable[[LogLevel, str], None] | None = None,
-                 log_level: LogLevel = LogLevel.INFO) -> None:
+                 log_level: LogLevel = LogLevel.INFO,
+                 delivery: Delivery = Delivery.SYNC,
+                 on_result: Callable[[Result], None] | None = None) -> None:
         """Opens the plugin (eckid_open).
 
         config_path: the plugin's TOML configuration. library: see _abi.load().
         log: called with (level, line) for each log line, possibly from plugin threads; it
-        must not call the plugin. Raises EckIdError (E_CONFIG, E_CREDENTIALS, ...).
+        must not call the plugin.
+        delivery: SYNC (an event call waits up to [outbox] deadline_ms for its result) or
+        ASYNC (it returns a queued Result as soon as the event is stored).
+        on_result: called with each finished Result that no event call returned, ON A PLUGIN
+        WORKER THREAD (never the caller's), and again after a reopen for results not yet
+        acknowledged: drop duplicates by event_id and ack() what was handled (ack() may be
+        called inside it; close() must not). It must be quick and thread-safe; an exception
+        it raises is swallowed (the result stays unacknowledged). Without it, collect results
+        with poll().
+        Raises EckIdError (E_CONFIG, E_CREDENTIALS, ...).
         """
         self._lib = _abi.load(library)
         options = _abi.eckid_open_options()
         self._check(self._lib.eckid_open_options_init(ctypes.byref(options),
                                                       _abi.OPEN_OPTIONS_VERSION))
+        # The ctypes callback objects are kept on the instance until close(): the plugin
+        # calls them from its threads for as long as the handle is open.
         self._log = None
         if log is not None:
             self._log = _abi.LOG_FN(lambda level, message, _: log(LogLevel(level),
                                                                   message.decode("utf-8", "replace")))
             options.log = self._log
         options.log_level = log_level
+        options.delivery = Delivery(delivery)
+        self._on_result = None
+        if on_result is not None:
+            def deliver(result: "ctypes._Pointer[_abi.eckid_result]", _payload: int) -> None:
+                try:
+                    on_result(self._copy(result.contents))
+                except Exception:  # noqa: BLE001  (nothing may unwind into the plugin)
+                    pass
+
+            self._on_result = _abi.RESULT_FN(deliver)
+            options.on_result = self._on_result
         handle = ctypes.c_void_p()
         self._check(self._lib.eckid_open(ctypes.byref(handle), os.fsencode(config_path),
                                          ctypes.byref(options)))
@@ -141,8 +212,9 @@ class Plugin:
     def close(self) -> None:
         """Closes the handle (eckid_close). Idempotent; later calls raise E_INVALID_HANDLE."""
         if self._handle is not None:
-            self._lib.eckid_close(self._handle)
+            self._lib.eckid_close(self._handle)  # no callback runs after it returns
             self._handle = None
+            self._on_result = self._log = None
 
     @property
     def version(self) -> str:
@@ -155,7 +227,10 @@ class Plugin:
 
         pgn: BSN or onderwijsnummer, never kept, logged or put in a message.
         date: enrolment date "YYYY-MM-DD" (informational).
-        Raises EckIdError: E_INVALID_PGN, E_NOT_ENABLED, E_PUPIL_CONFLICT, service statuses.
+        Returns the pupil's ECK iDs, or a queued Result (event_id set, no ECK iDs) when the
+        event is kept in the outbox and its result comes later (poll() or on_result).
+        Raises EckIdError: E_INVALID_PGN, E_NOT_ENABLED (refused, nothing kept),
+        E_PUPIL_CONFLICT, service statuses that are not retried.
         """
         with _Secret(pgn) as p:
             event = _abi.eckid_pupil_created_event(
@@ -198,6 +273,51 @@ class Plugin:
         self._check(status)
         return self._take(out)
 
+    def poll(self) -> Optional[Result]:
+        """The next finished result no event call returned (eckid_poll), oldest first, each
+        handed out once per Plugin; None when nothing is waiting. ack() it once it is written
+        into the host: unacknowledged results come again after a reopen."""
+        out = ctypes.POINTER(_abi.eckid_result)()
+        status = self._lib.eckid_poll(self._live(), ctypes.byref(out))
+        if status == Status.E_NOT_FOUND:
+            return None
+        self._check(status)
+        return self._take(out)
+
+    def ack(self, event_id: int) -> bool:
+        """Acknowledges a delivered result (eckid_ack): it is not delivered again. False
+        when no finished event has this id (already acknowledged). Safe in on_result."""
+        status = self._lib.eckid_ack(self._live(), event_id)
+        if status == Status.E_NOT_FOUND:
+            return False
+        self._check(status)
+        return True
+
+    def event_result(self, event_id: int) -> Optional[Result]:
+        """The current state of one event (eckid_event_result): queued while it waits or
+        runs, else its outcome; None when unknown or done and acknowledged."""
+        out = ctypes.POINTER(_abi.eckid_result)()
+        status = self._lib.eckid_event_result(self._live(), event_id, ctypes.byref(out))
+        if status == Status.E_NOT_FOUND:
+            return None
+        self._check(status)
+        return self._take(out)
+
+    def queue_status(self) -> QueueInfo:
+        """The outbox at a glance (eckid_queue_status)."""
+        info = _abi.eckid_queue_info(version=_abi.QUEUE_INFO_VERSION)
+        self._check(self._lib.eckid_queue_status(self._live(), ctypes.byref(info)))
+        return QueueInfo(info.queued, info.failed, info.undelivered, info.oldest_queued_age_ms,
+                         bool(info.service_paused))
+
+    def retry_failed(self, event_id: int = 0) -> int:
+        """Puts failed events back in the queue once the cause is fixed: one, or all with
+        event_id 0 (eckid_retry_failed). Returns how many. Raises EckIdError(E_NOT_FOUND)
+        for an id that is not a failed event."""
+        count = ctypes.c_ulonglong()
+        self._check(self._lib.eckid_retry_failed(self._live(), event_id, ctypes.byref(count)))
+        return count.value
+
     def ping(self, school: str) -> str:
         """Checks that the service accepts this client for a school; returns the service's
         application version. Raises EckIdError: E_NOT_AUTHORISED, E_SERVICE_DOWN, ..."""
@@ -214,13 +334,23 @@ class Plugin:
 
     def _event(self, function: Callable[..., int], event: ctypes.Structure) -> Result:
         out = ctypes.POINTER(_abi.eckid_result)()
-        self._check(function(self._live(), ctypes.byref(event), ctypes.byref(out)))
+        status = function(self._live(), ctypes.byref(event), ctypes.byref(out))
+        if status not in (Status.OK, Status.QUEUED):
+            message = self._lib.eckid_last_error().decode("utf-8", "replace")
+            if out:  # a processed event that failed also hands out its result
+                self._lib.eckid_free(out)
+            raise EckIdError(status, message)
         return self._take(out)
 
+    @staticmethod
+    def _copy(r: _abi.eckid_result) -> Result:
+        text = lambda b: b.decode("utf-8", "replace") if b is not None else ""  # noqa: E731
+        eckids = {text(r.eckids[i].chain): text(r.eckids[i].eckid) for i in range(r.count)}
+        return Result(text(r.school_key), text(r.pupil_key), text(r.sector), eckids,
+                      r.event_id, _status(r.status), text(r.message))
+
     def _take(self, out: "ctypes._Pointer[_abi.eckid_result]") -> Result:
-        r = out.contents
-        eckids = {r.eckids[i].chain.decode(): r.eckids[i].eckid.decode() for i in range(r.count)}
-        result = Result(r.school_key.decode(), r.pupil_key.decode(), r.sector.decode(), eckids)
+        result = self._copy(out.contents)
         self._lib.eckid_free(out)
         return result
 

@@ -10,6 +10,8 @@
  * - Students/Student.php|update_student_checks / update_student: the PGN field changed ->
  *   PGN changed (or created, when the student had no ECK iD yet).
  * - Students/Student.php|header: shows the ECK iD, or why there is none yet.
+ * - Warehouse.php|footer (every page load): records the ECK iDs of events that were queued
+ *   because the Nummervoorziening did not answer in time (EckIdDeliverResults()).
  *
  * @package EckId
  */
@@ -25,6 +27,7 @@ add_action( 'database.inc.php|dbquery_after', 'EckIdAfterQuery', 2 );
 add_action( 'Students/Student.php|update_student_checks', 'EckIdBeforeUpdate' );
 add_action( 'Students/Student.php|update_student', 'EckIdAfterUpdate' );
 add_action( 'Students/Student.php|header', 'EckIdStudentHeader' );
+add_action( 'Warehouse.php|footer', 'EckIdPageLoad' );
 
 /** The PGN held between update_student_checks and update_student, per student. */
 $EckIdPgnBefore = [];
@@ -169,6 +172,12 @@ function EckIdAfterUpdate( $tag )
 	{
 		return $plugin->pgnChanged( (string) $school_id, (string) $student_id, $old, $new );
 	} );
+}
+
+/** Warehouse.php footer, on every page load: results of queued events. */
+function EckIdPageLoad( $tag )
+{
+	EckIdDeliverResults();
 }
 
 /** Students/Student.php header: the ECK iDs at this school, or why there is none yet. */

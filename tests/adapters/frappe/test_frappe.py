@@ -12,10 +12,12 @@ ROOT = HERE.parents[2]
 sys.path[:0] = [str(HERE), str(HERE.parent), str(ROOT / "adapters/python"),
                 str(ROOT / "adapters/frappe/eckid_frappe")]
 
+import eckid  # noqa: E402
 import frappe  # noqa: E402  (the stand-in)
 from frappe.model.document import Document  # noqa: E402
-from support import (CORRECTED_BSN, INVALID_PGN, OTHER_SECTOR, PUPILS, SECTOR,  # noqa: E402
-                     SERVICE_FILE, Checks, expected_eckid, requests)
+from support import (CORRECTED_BSN, INVALID_PGN, OTHER_SECTOR, OUTAGE_SERVICE_FILE,  # noqa: E402
+                     PUPILS, SECTOR, SERVICE_FILE, Checks, OutageEmulator, expected_eckid,
+                     requests, wait_for)
 
 check = Checks("frappe")
 frappe.install_app("eckid_frappe")
@@ -111,10 +113,44 @@ all_messages += text
 check(not stored(s4.name) and "not enabled" in text and requests(r".") == before,
       "disabled school: a 'not enabled' message, nothing sent")
 
+# Service down (queued, later delivered): the settings now name a service file whose
+# Nummervoorziening does not answer; the event is kept and the scheduler writes the ECK iD
+# once the service is back.
+settings = frappe.store[("ECK iD Settings", "ECK iD Settings")]
+settings["service_file"] = OUTAGE_SERVICE_FILE
+outage = OutageEmulator()
+try:
+    s5 = student(PUPILS[1]["pgn"], "PO Noord")
+    text = messages()
+    all_messages += text
+    record = frappe.store[("Student", s5.name)]
+    check(not record.get("eckid") and record["eckid_status"].startswith("QUEUED")
+          and "has not answered yet" in text,
+          "service down: the student is saved, the event queued, a message")
+    events = __import__("eckid_frappe.events", fromlist=["_"])
+    plugin = eckid.plugin_for(OUTAGE_SERVICE_FILE,
+                             events._schools(frappe.get_cached_doc("ECK iD Settings")).values())
+    check(plugin.queue_status().queued == 1, "service down: the event is in the outbox")
+    frappe.run_scheduler()
+    check(not stored(s5.name) and plugin.queue_status().queued == 1,
+          "service down: a scheduler run writes nothing, the event stays queued")
+    outage.start()
+    expected = expected_eckid(PUPILS[1]["hpgn"], SECTOR)
+    check(wait_for(lambda: (frappe.run_scheduler(), stored(s5.name))[1] == expected),
+          "service back: the scheduler writes the ECK iD")
+    info = plugin.queue_status()
+    check(frappe.store[("Student", s5.name)]["eckid_status"] == ""
+          and (info.queued, info.failed, info.undelivered) == (0, 0, 0),
+          "service back: the status cleared, the outbox empty and acknowledged")
+    check(not frappe.error_log, "service down and back: nothing in the error log")
+finally:
+    outage.stop()
+
 stored_text = repr({k: {f: v for f, v in r.items() if f != "eckid_pgn"}
                     for k, r in frappe.store.items()})
 check.pgn_free(stored_text, "the Student records apart from the PGN field")
 check.pgn_free(all_messages + messages(), "all messages")
 check.pgn_free(Path(SERVICE_FILE).with_name("service.schools.toml").read_text(),
                "the composed configuration")
+check.pgn_free(repr(frappe.error_log), "the error log")
 check.finish()

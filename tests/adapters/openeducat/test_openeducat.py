@@ -13,8 +13,9 @@ sys.path[:0] = [str(HERE), str(HERE.parent), str(ROOT / "adapters/python"),
                 str(ROOT / "adapters/openeducat")]
 
 from odoo import fields, models  # noqa: E402  (the stand-in)
-from support import (CORRECTED_BSN, FIXTURE, INVALID_PGN, OTHER_SECTOR, PUPILS,  # noqa: E402
-                     SECTOR, SERVICE_FILE, Checks, expected_eckid, requests)
+from support import (CORRECTED_BSN, FIXTURE, INVALID_PGN, OTHER_SECTOR,  # noqa: E402
+                     OUTAGE_SERVICE_FILE, PUPILS, SECTOR, SERVICE_FILE, Checks, OutageEmulator,
+                     expected_eckid, requests, wait_for)
 
 
 class ResCompany(models.Model):
@@ -101,6 +102,33 @@ before = requests(r".")
 s4 = Student.create({"name": "Daan", "eckid_pgn": PUPILS[1]["pgn"], "eckid_school_id": dicht.id})
 check(not s4.eckid and "not enabled" in messages(s4) and requests(r".") == before,
       "disabled school: a 'not enabled' note, nothing sent")
+
+# Service down (queued, later delivered): a school whose service file names a
+# Nummervoorziening that does not answer; the cron job writes the ECK iD once it is back.
+storing = env["res.company"].create([{
+    "name": "PO Storing", "eckid_enabled": True, "eckid_start_date": "2025-08-01",
+    "eckid_oin": "00000001000000000005", "eckid_sector": SECTOR, "eckid_chains": FIXTURE["chain"],
+    "eckid_service_file": OUTAGE_SERVICE_FILE}])
+outage = OutageEmulator()
+try:
+    s5 = Student.create({"name": "Eva", "eckid_pgn": PUPILS[1]["pgn"], "eckid_school_id": storing.id})
+    check(bool(s5) and not s5.eckid and s5.eckid_status.startswith("QUEUED")
+          and "has not answered yet" in messages(s5),
+          "service down: the student is saved, the event queued, a chatter note")
+    check(storing._eckid_plugin().queue_status().queued == 1, "service down: the event is in the outbox")
+    Student._eckid_deliver_results()  # the cron job, while the service is still down
+    check(not s5.eckid and storing._eckid_plugin().queue_status().queued == 1,
+          "service down: a cron run writes nothing, the event stays queued")
+    outage.start()
+    expected = expected_eckid(PUPILS[1]["hpgn"], SECTOR)
+    check(wait_for(lambda: (Student._eckid_deliver_results(), s5.eckid)[1] == expected),
+          "service back: the cron job writes the ECK iD")
+    info = storing._eckid_plugin().queue_status()
+    check(not s5.eckid_status and s5.eckid_school_id == storing
+          and (info.queued, info.failed, info.undelivered) == (0, 0, 0),
+          "service back: the status cleared, the outbox empty and acknowledged")
+finally:
+    outage.stop()
 
 check.pgn_free(repr([{k: v for k, v in r.items() if k != "eckid_pgn"}
                      for rows in env.data.values() for r in rows.values()]),

@@ -210,3 +210,12 @@ function HostStudentHeader( $student_id, $school_id )
 
 	return ob_get_clean();
 }
+
+/** The end of any page (Warehouse( 'footer' )): fires Warehouse.php|footer. */
+function HostPageLoad()
+{
+	global $error, $note;
+
+	$error = $note = [];
+	do_action( 'Warehouse.php|footer' );
+}

@@ -147,6 +147,71 @@ HostCreateStudent( 104, $pupils[1]['pgn'], 4, '2026-08-21' );
 check( stored( 104, 4 ) === null && stripos( messages(), 'not enabled' ) !== false && requests( '/./' ) === $before,
 	'disabled school: "not enabled" note, nothing sent' );
 
+// Service down (queued, later delivered): school 5's service file names a Nummervoorziening
+// that does not answer yet; the event is kept, and a page load records the ECK iD once it is back.
+HostSavePluginSettings( $plugin_dir, 5, [ 'ECKID_CONFIG_PATH' => getenv( 'ECKID_TEST_OUTAGE_SERVICE' ) ]
+	+ $settings( '00000001000000000005', $fixture['sector'], true ) );
+$outage = null;
+
+/** Starts nv-emulator on the outage port (the same secret: the same ECK iDs). */
+function outage_start()
+{
+	$command = array_merge( json_decode( getenv( 'ECKID_TEST_EMULATOR' ), true ),
+		[ '--port', getenv( 'ECKID_TEST_OUTAGE_PORT' ) ] );
+	$process = proc_open( $command, [ 1 => [ 'pipe', 'w' ] ], $pipes );
+	$line = fgets( $pipes[1] ); // Listening once it names its endpoint.
+
+	return [ $process, $pipes, strpos( (string) $line, 'https://' ) !== false ];
+}
+
+function outage_stop( $outage )
+{
+	if ( $outage )
+	{
+		proc_terminate( $outage[0] );
+		fclose( $outage[1][1] );
+		proc_close( $outage[0] );
+	}
+}
+
+try
+{
+	HostCreateStudent( 105, $pupils[1]['pgn'], 5, '2026-08-22' );
+	$text = messages();
+	$pending = EckIdPendingRow( 105, 5 );
+	check( stored( 105, 5 ) === null && $pending && $pending['STATUS'] === 'QUEUED'
+		&& stripos( $text, 'has not answered yet' ) !== false,
+		'service down: the student is saved, the event queued, a note' );
+	pgn_free( $text . HostStudentHeader( 105, 5 ), 'service down: the note and the page' );
+	check( EckIdPluginFor( 5 )->queueStatus()['queued'] === 1, 'service down: the event is in the outbox' );
+	HostPageLoad();
+	check( stored( 105, 5 ) === null && EckIdPluginFor( 5 )->queueStatus()['queued'] === 1,
+		'service down: a page load records nothing, the event stays queued' );
+
+	$outage = outage_start();
+	check( $outage[2], 'service back: nv-emulator listens on the same port' );
+	$expected = expected_eckid( $pupils[1]['hpgn'], $fixture['sector'] );
+	$until = microtime( true ) + 60;
+
+	do
+	{
+		usleep( 200000 );
+		HostPageLoad();
+	}
+	while ( stored( 105, 5 ) !== $expected && microtime( true ) < $until );
+
+	check( stored( 105, 5 ) === $expected, 'service back: a page load records the ECK iD' );
+	$info = EckIdPluginFor( 5 )->queueStatus();
+	check( ! EckIdPendingRow( 105, 5 ) && $info['queued'] === 0 && $info['failed'] === 0
+		&& $info['undelivered'] === 0,
+		'service back: nothing pending, the outbox empty and acknowledged' );
+	check( strpos( HostStudentHeader( 105, 5 ), $expected ) !== false, "service back: the student's page shows the ECK iD" );
+}
+finally
+{
+	outage_stop( $outage );
+}
+
 // No PGN in the plugin's own tables, the composed configuration or any message.
 $dump = '';
 foreach ( [ 'eckid_student', 'eckid_pending', 'program_config' ] as $table )

@@ -2,6 +2,10 @@
 method (hooks.py). They never raise: a failure must not roll back the host's save, so it is
 shown with msgprint and kept in the student's eckid_status until a later event succeeds.
 The PGN is read from the configured Student field and passed to the plugin only.
+
+An event the Nummervoorziening does not answer in time (down, slow) is kept in the plugin's
+outbox: the Student gets eckid_status "QUEUED: ..." and the ECK iD is written later by
+deliver_results, the scheduler entry point of hooks.py, which polls the plugin.
 """
 
 from __future__ import annotations
@@ -42,7 +46,50 @@ def _apply(student, school: str, event: Callable[[eckid.Plugin], eckid.Result]) 
                         title=_("ECK iD"),
                         indicator="orange" if e.status == eckid.Status.E_NOT_ENABLED else "red")
         return
+    if result.queued:
+        student.db_set("eckid_status", _queued_status(result))
+        frappe.msgprint(_("ECK iD for {0} requested: the Nummervoorziening has not answered yet; "
+                          "the ECK iD is written when it does").format(student.name),
+                        title=_("ECK iD"), indicator="blue")
+        return
     student.db_set({"eckid": result.eckid, "eckid_school": school, "eckid_status": ""})
+
+
+def _queued_status(result: eckid.Result) -> str:
+    return f"QUEUED: event {result.event_id}" + (f", last try: {result.message}"
+                                                 if result.message else "")
+
+
+def _write_result(result: eckid.Result) -> None:
+    """Writes one delivered result into its Student (pupil_key is the Student's name, the
+    school key its Company): the ECK iD and school, or the failure into eckid_status."""
+    if not frappe.db.exists("Student", result.pupil_key):
+        return  # deleted meanwhile: nothing to write
+    student = frappe.get_doc("Student", result.pupil_key)
+    if result.ok:
+        student.db_set({"eckid": result.eckid, "eckid_school": result.school_key,
+                        "eckid_status": ""})
+    elif result.queued:
+        student.db_set("eckid_status", _queued_status(result))
+    else:
+        student.db_set("eckid_status", f"{result.status_name}: {result.message}")
+
+
+def deliver_results() -> None:
+    """Scheduler entry point (hooks.py scheduler_events): writes every result the plugin
+    finished after its event call returned QUEUED, then acknowledges it (a result is only
+    acknowledged once written, so a crash in between delivers it again)."""
+    settings = _settings()
+    schools = _schools(settings)
+    if not settings.service_file or not schools:
+        return
+    try:
+        plugin = eckid.plugin_for(settings.service_file, schools.values())
+        while (result := plugin.poll()) is not None:
+            _write_result(result)
+            plugin.ack(result.event_id)
+    except eckid.EckIdError as e:
+        frappe.log_error(title="ECK iD delivery", message=str(e))
 
 
 def _pgn(student) -> str:

@@ -18,5 +18,13 @@ doc_events = {
     },
 }
 
+# Results the Nummervoorziening gave after the event call returned QUEUED (service down or
+# slow): polled from the plugin's outbox every minute and written into the Students.
+scheduler_events = {
+    "cron": {
+        "* * * * *": ["eckid_frappe.events.deliver_results"],
+    },
+}
+
 # The custom fields on Student and Program Enrollment (fixtures/custom_field.json).
 fixtures = [{"dt": "Custom Field", "filters": [["module", "=", "ECK iD"]]}]

@@ -2,9 +2,17 @@
 
 A failure never raises (the host's save must stand): it is posted on the student's chatter
 and kept in eckid_status until a later event succeeds. PGNs go to the plugin only.
+
+An event the Nummervoorziening does not answer in time (down, slow) stays in the plugin's
+outbox: eckid_status says "QUEUED: ..." and the cron job "ECK iD: deliver results"
+(data/ir_cron.xml) writes the ECK iD once the plugin has it (_eckid_deliver_results).
 """
 
+import logging
+
 from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
 
 
 class OpStudent(models.Model):
@@ -33,8 +41,55 @@ class OpStudent(models.Model):
             super(OpStudent, self).write({"eckid_status": f"{status}: {e}"})
             self.message_post(body=f"No ECK iD yet: {e}")
             return
+        if result.queued:
+            super(OpStudent, self).write({"eckid_status": self._eckid_queued_status(result)})
+            self.message_post(body="ECK iD requested: the Nummervoorziening has not answered "
+                                   "yet; the ECK iD is written when it does.")
+            return
         super(OpStudent, self).write(
             {"eckid": result.eckid, "eckid_school_id": school.id, "eckid_status": False})
+
+    @staticmethod
+    def _eckid_queued_status(result):
+        return f"QUEUED: event {result.event_id}" + (
+            f", last try: {result.message}" if result.message else "")
+
+    def _eckid_write_result(self, result):
+        """Writes one delivered result into its student (pupil_key: the student's id, school
+        key: the company's id): the ECK iD and school, or the failure with a chatter note."""
+        student = self.browse(int(result.pupil_key)).exists()
+        if not student:
+            return  # deleted meanwhile
+        if result.ok:
+            super(OpStudent, student).write({"eckid": result.eckid, "eckid_status": False,
+                                             "eckid_school_id": int(result.school_key)})
+        elif result.queued:
+            super(OpStudent, student).write({"eckid_status": self._eckid_queued_status(result)})
+        else:
+            super(OpStudent, student).write(
+                {"eckid_status": f"{result.status_name}: {result.message}"})
+            student.message_post(body=f"No ECK iD yet: {result.message}")
+
+    @api.model
+    def _eckid_deliver_results(self):
+        """Cron entry point: for each eckid service file of the companies, writes every result
+        the plugin finished after its event call returned QUEUED, then acknowledges it (only
+        once written: a crash in between delivers it again)."""
+        import eckid
+
+        done = set()
+        for company in self.env["res.company"].search([]):
+            service = company.eckid_service_file
+            if not service or service in done:
+                continue
+            done.add(service)
+            try:
+                plugin = company._eckid_plugin()
+                while (result := plugin.poll()) is not None:
+                    self._eckid_write_result(result)
+                    plugin.ack(result.event_id)
+            except eckid.EckIdError as e:
+                _logger.warning("ECK iD delivery for %s: %s", service, e)
 
     def _eckid_created(self, school):
         pgn = self._eckid_pgn(school)

@@ -12,6 +12,10 @@
  *
  * @param int      $student_id Student ID.
  * @param int      $school_id  School ID the result belongs to.
+ * A queued result (the Nummervoorziening did not answer in time: the event is kept in the
+ * plugin's outbox) leaves a QUEUED pending row; EckIdDeliverResults() records the ECK iDs
+ * once the plugin has them.
+ *
  * @param callable $event      fn( EckId\Plugin $plugin ): EckId\Result
  * @return bool True when the ECK iDs were recorded.
  */
@@ -28,7 +32,18 @@ function EckIdRun( $student_id, $school_id, $event )
 			return false;
 		}
 
-		EckIdSaveResult( $student_id, $school_id, $event( $plugin ) );
+		$result = $event( $plugin );
+
+		if ( $result->queued() )
+		{
+			EckIdSavePending( $student_id, $school_id, 'QUEUED', EckIdQueuedMessage( $result ) );
+
+			$note[] = _( 'ECK iD requested: the Nummervoorziening has not answered yet; the ECK iD is recorded when it does.' );
+
+			return false;
+		}
+
+		EckIdSaveResult( $student_id, $school_id, $result );
 
 		$note[] = sprintf( _( 'ECK iD recorded for school %s.' ), $school_id );
 
@@ -37,11 +52,7 @@ function EckIdRun( $student_id, $school_id, $event )
 	catch ( EckId\EckIdException $e )
 	{
 		// The plugin's message names the problem and never contains a PGN.
-		DBQuery( "DELETE FROM eckid_pending WHERE STUDENT_ID='" . (int) $student_id . "'
-			AND SCHOOL_ID='" . (int) $school_id . "'" );
-		DBQuery( "INSERT INTO eckid_pending (STUDENT_ID,SCHOOL_ID,STATUS,MESSAGE)
-			VALUES('" . (int) $student_id . "','" . (int) $school_id . "','"
-			. DBEscapeString( $e->statusName() ) . "','" . DBEscapeString( $e->getMessage() ) . "')" );
+		EckIdSavePending( $student_id, $school_id, $e->statusName(), $e->getMessage() );
 
 		$message = sprintf( _( 'No ECK iD yet: %s' ), $e->getMessage() );
 
@@ -56,6 +67,90 @@ function EckIdRun( $student_id, $school_id, $event )
 
 		return false;
 	}
+}
+
+/** The pending message of a queued event (the plugin's last transient failure, if any). */
+function EckIdQueuedMessage( EckId\Result $result )
+{
+	return sprintf( _( 'requested (event %d), waiting for the Nummervoorziening' ), $result->eventId )
+		. ( $result->message === '' ? '' : ': ' . $result->message );
+}
+
+/** Replaces a student's pending row at a school (the plugin's messages never hold a PGN). */
+function EckIdSavePending( $student_id, $school_id, $status, $message )
+{
+	DBQuery( "DELETE FROM eckid_pending WHERE STUDENT_ID='" . (int) $student_id . "'
+		AND SCHOOL_ID='" . (int) $school_id . "'" );
+	DBQuery( "INSERT INTO eckid_pending (STUDENT_ID,SCHOOL_ID,STATUS,MESSAGE)
+		VALUES('" . (int) $student_id . "','" . (int) $school_id . "','"
+		. DBEscapeString( $status ) . "','" . DBEscapeString( $message ) . "')" );
+}
+
+/**
+ * Records the results the plugin finished after their event call returned queued: for each
+ * service file of the schools' settings, every result eckid_poll() hands out, acknowledged
+ * once recorded (a crash in between delivers it again). Cheap when nothing is queued: the
+ * plugin is not even opened. Never throws; a failure stays for the next call.
+ *
+ * @return int How many results were recorded.
+ */
+function EckIdDeliverResults()
+{
+	$queued = DBGet( DBQuery( "SELECT DISTINCT SCHOOL_ID FROM eckid_pending WHERE STATUS='QUEUED'" ) );
+
+	if ( empty( $queued[1] ) )
+	{
+		return 0;
+	}
+
+	$schools = EckIdAllSchoolSettings();
+	$services = [];
+
+	foreach ( $queued as $row )
+	{
+		if ( ! empty( $schools[ $row['SCHOOL_ID'] ] ) )
+		{
+			$services[ $schools[ $row['SCHOOL_ID'] ]['ECKID_CONFIG_PATH'] ] = (int) $row['SCHOOL_ID'];
+		}
+	}
+
+	$count = 0;
+
+	foreach ( $services as $school_id )
+	{
+		try
+		{
+			$plugin = EckIdPluginFor( $school_id );
+
+			while ( $plugin && ( $result = $plugin->poll() ) )
+			{
+				$student_id = (int) $result->pupilKey;
+				$result_school = (int) $result->schoolKey;
+
+				if ( $result->ok() )
+				{
+					EckIdSaveResult( $student_id, $result_school, $result );
+				}
+				elseif ( $result->queued() )
+				{
+					EckIdSavePending( $student_id, $result_school, 'QUEUED', EckIdQueuedMessage( $result ) );
+				}
+				else
+				{
+					EckIdSavePending( $student_id, $result_school, $result->statusName(), $result->message );
+				}
+
+				$plugin->ack( $result->eventId );
+				$count++;
+			}
+		}
+		catch ( EckId\EckIdException $e )
+		{
+			// E.g. the state folder unreadable: the results wait in the outbox.
+		}
+	}
+
+	return $count;
 }
 
 /** Replaces a student's ECK iDs at a school with a plugin result; clears a pending row. */

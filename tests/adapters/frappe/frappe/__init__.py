@@ -23,6 +23,8 @@ class _dict(dict):
 store: dict[tuple[str, str], dict] = {}  # (doctype, name) -> fields: the database
 message_log: list[_dict] = []  # msgprint calls
 doc_events: dict[str, dict[str, list[str]]] = {}  # doctype -> method -> handler paths
+scheduler_events: list[str] = []  # handler paths of the installed apps' scheduler_events
+error_log: list[_dict] = []  # log_error calls
 
 
 def _(text: str) -> str:
@@ -31,6 +33,10 @@ def _(text: str) -> str:
 
 def msgprint(msg: str, title: str | None = None, indicator: str | None = None) -> None:
     message_log.append(_dict(message=msg, title=title, indicator=indicator))
+
+
+def log_error(title: str | None = None, message: str | None = None) -> None:
+    error_log.append(_dict(title=title, message=message))
 
 
 def get_attr(path: str) -> Any:
@@ -44,6 +50,17 @@ def install_app(app: str) -> None:
         for method, handlers in methods.items():
             doc_events.setdefault(doctype, {}).setdefault(method, []).extend(
                 [handlers] if isinstance(handlers, str) else handlers)
+    events = getattr(importlib.import_module(app + ".hooks"), "scheduler_events", {})
+    for kind, entries in events.items():  # "all", "hourly", ... lists; "cron": {spec: list}
+        for handlers in (entries.values() if isinstance(entries, dict) else [entries]):
+            scheduler_events.extend(handlers)
+
+
+def run_scheduler() -> None:
+    """One scheduler tick: every scheduled handler, called without arguments, as Frappe's
+    scheduler worker does when its time has come."""
+    for path in scheduler_events:
+        get_attr(path)()
 
 
 def get_doc(doctype: str, name: str | None = None):
@@ -80,6 +97,9 @@ class _Db:
 
     def __init__(self) -> None:
         self.writes: list[tuple[str, str, dict]] = []
+
+    def exists(self, doctype: str, name: str) -> str | None:
+        return name if (doctype, name) in store else None
 
     def set_value(self, doctype: str, name: str, field: str | dict, value: Any = None) -> None:
         values = field if isinstance(field, dict) else {field: value}

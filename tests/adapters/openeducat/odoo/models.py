@@ -71,6 +71,10 @@ class Model:
     def id(self) -> int | bool:
         return self._ids[0] if self._ids else False
 
+    def exists(self) -> "Model":
+        rows = self.env.data.get(self._name, {})
+        return self.browse([i for i in self._ids if i in rows])
+
     def filtered(self, keep) -> "Model":
         return self.browse([r.id for r in self if keep(r)])
 
