@@ -5,6 +5,7 @@ op.student.course; the ECK iDs the addon writes must equal the ones derived inde
 (support.py)."""
 
 import sys
+import threading
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -12,6 +13,7 @@ ROOT = HERE.parents[2]
 sys.path[:0] = [str(HERE), str(HERE.parent), str(ROOT / "adapters/python"),
                 str(ROOT / "adapters/openeducat")]
 
+import eckid  # noqa: E402
 from odoo import fields, models  # noqa: E402  (the stand-in)
 from support import (CORRECTED_BSN, FIXTURE, INVALID_PGN, OTHER_SECTOR,  # noqa: E402
                      OUTAGE_SERVICE_FILE, PUPILS, SECTOR, SERVICE_FILE, Checks, OutageEmulator,
@@ -127,6 +129,36 @@ try:
     check(not s5.eckid_status and s5.eckid_school_id == storing
           and (info.queued, info.failed, info.undelivered) == (0, 0, 0),
           "service back: the status cleared, the outbox empty and acknowledged")
+
+    # The Python binding's result callback (asynchronous delivery, a plugin thread), on a copy
+    # of the composed configuration with a state folder of its own.
+    composed = Path(OUTAGE_SERVICE_FILE).with_name("outage.schools.toml").read_text()
+    callback_config = Path(OUTAGE_SERVICE_FILE).with_name("callback.toml")
+    callback_config.write_text(composed.replace('"state-outage"', '"state-callback"'))
+    delivered, threads = [], []
+    arrived = threading.Event()
+
+    def on_result(result):
+        threads.append(threading.get_ident())
+        delivered.append(result)
+        callback_plugin.ack(result.event_id)  # allowed inside the callback
+        arrived.set()
+
+    with eckid.Plugin(callback_config, delivery=eckid.Delivery.ASYNC,
+                      on_result=on_result) as callback_plugin:
+        queued = callback_plugin.pupil_created(str(storing.id), "callback-1", PUPILS[0]["pgn"])
+        check(queued.queued and queued.event_id > 0 and not queued.eckids,
+              "asynchronous delivery: the event call returns queued at once")
+        arrived.wait(60)
+        check(len(delivered) == 1 and delivered[0].ok and delivered[0].event_id == queued.event_id
+              and delivered[0].eckid == expected_eckid(PUPILS[0]["hpgn"], SECTOR)
+              and delivered[0].pupil_key == "callback-1",
+              "result callback: the event's result with the expected ECK iD")
+        check(threads and threads[0] != threading.get_ident(),
+              "result callback: called on a plugin thread")
+        info = callback_plugin.queue_status()
+        check((info.queued, info.undelivered) == (0, 0) and callback_plugin.poll() is None,
+              "result callback: acknowledged inside it, nothing left to poll")
 finally:
     outage.stop()
 
