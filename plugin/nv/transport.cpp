@@ -84,8 +84,9 @@ CURLcode install_credentials(CURL *, void *ssl_ctx, void *userdata) {
     default:
       break;
   }
-  // A TLS alert after the handshake (TLS 1.3 reports a refused client certificate late).
-  if (why.find("alert") != std::string::npos || why.find("SSL") != std::string::npos) {
+  // A TLS alert after the handshake (TLS 1.3 reports a refused client certificate late). A
+  // plain end of stream is a dropped connection, worth a retry.
+  if (why.find("alert") != std::string::npos) {
     throw Error(ECKID_E_TLS, "TLS with " + endpoint + " failed: " + why +
                                  "; the service may not accept the client certificate");
   }

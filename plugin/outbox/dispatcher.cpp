@@ -23,10 +23,12 @@ bool service_failure(eckid_status s) {
          s == ECKID_E_SERVICE_DOWN;
 }
 
-// Worth another attempt later: the service, the network or the disk may recover.
+// Worth another attempt later: the service, the network, TLS (a server restarting, a
+// certificate being renewed) or the disk may recover. Not: a fault about the input, a
+// not-authorised answer, an invalid PGN, a conflict.
 bool transient(const Error &e) {
   if (service_failure(e.status()) || e.status() == ECKID_E_BAD_RESPONSE ||
-      e.status() == ECKID_E_STATE || e.status() == ECKID_E_NOMEM) {
+      e.status() == ECKID_E_TLS || e.status() == ECKID_E_STATE || e.status() == ECKID_E_NOMEM) {
     return true;
   }
   const auto *fault = dynamic_cast<const nv::ServiceFault *>(&e);

@@ -1,127 +1,14 @@
 // Events through the public C ABI against the emulator. Expected ECK iDs are derived here
 // independently, from the published HPgn vectors and the emulator's documented derivation
 // (tests/emulator/README.md: HMAC-SHA-512 under the secret).
-#include <eckid/eckid.h>
-#include <openssl/hmac.h>
-
 #include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "emulator_process.hpp"
-#include "test_support.hpp"
+#include "world.hpp"
 
-namespace {
-
-const std::string kSecret = "event test secret";
-const std::string kOtherSector =
-    "http://purl.edustandaard.nl/begrippenkader/9f3c6a2e-4b1d-4e8a-9c7f-2d5e8b1a6c04";
-
-std::string hmac_hex(const std::string &message) {
-  unsigned char mac[64];
-  unsigned int len = 0;
-  HMAC(EVP_sha512(), kSecret.data(), static_cast<int>(kSecret.size()),
-       reinterpret_cast<const unsigned char *>(message.data()), message.size(), mac, &len);
-  static const char *digits = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) {
-    hex += digits[mac[i] >> 4];
-    hex += digits[mac[i] & 15];
-  }
-  return hex;
-}
-
-// The ECK iD the emulator gives an HPgn in a sector, computed independently.
-std::string expected_eckid(const std::string &hpgn, const std::string &sector) {
-  const std::string stamp = "https://ketenid.nl/sppilot/" + hmac_hex("stampseudonym|" + hpgn);
-  return "https://ketenid.nl/pilot/" +
-         hmac_hex("eckid|" + stamp + "|" + eckid_test::test_chain() + "|" + sector);
-}
-
-// A published vector: (pgn, hpgn).
-std::pair<std::string, std::string> vector_pupil(std::size_t i) {
-  const auto &t = *eckid_test::vectors()["hpgn"].as_array()->get(i)->as_table();
-  return {*t["pgn"].value<std::string>(), *t["hpgn"].value<std::string>()};
-}
-
-std::string school(const std::string &key, const std::string &sector, const std::string &extra) {
-  return "[[school]]\nkey = \"" + key + "\"\noin = \"000000070000" + key + "1234\"\nsector = \"" +
-         sector + "\"\nchains = [\"" + eckid_test::test_chain() + "\"]\n" + extra + "\n";
-}
-
-struct LogLines {
-  std::vector<std::string> lines;
-};
-void collect(eckid_log_level, const char *message, void *payload) {
-  static_cast<LogLines *>(payload)->lines.emplace_back(message);
-}
-
-// An emulator and a plugin opened on a configuration with five schools:
-// PO01, PO02 (test sector), VO01 (other sector), OFF1 (disabled), LATE (starts in 2099).
-struct World {
-  eckid_test::TempDir dir;
-  eckid::emulator_test::Emulator emulator{{"--secret", kSecret}};
-  LogLines log;
-  eckid_plugin *plugin = nullptr;
-
-  World() {
-    dir.add_pki();
-    const std::string sector = eckid_test::test_sector();
-    const std::string config =
-        "[service]\nenvironment = \"sandbox\"\nendpoint = \"" + emulator.url() + "\"\nsalt = \"" +
-        eckid_test::sandbox_salt() +
-        "\"\nclient_certificate = \"client.p12\"\nkey_password_file = \"client.p12.pass\"\n"
-        "ca_bundle = \"ca.pem\"\nrequest_timeout_ms = 20000\n\n" +
-        school("PO01", sector, "enabled = true") + school("PO02", sector, "enabled = true") +
-        school("VO01", kOtherSector, "enabled = true") + school("OFF1", sector, "enabled = false") +
-        school("LATE", sector, "enabled = true\nstart_date = 2099-08-01");
-    const auto path = dir.write("eckid.toml", config);
-    eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
-    o.log = collect;
-    o.log_payload = &log;
-    REQUIRE(eckid_open(&plugin, path.c_str(), &o) == ECKID_OK);
-  }
-  ~World() { eckid_close(plugin); }
-
-  // The ECK iD of a one-chain result, freeing it; "" on failure. No Catch2 macros here:
-  // called from several threads. A wrong shape yields a text no expectation matches.
-  static std::pair<eckid_status, std::string> take(eckid_status s, eckid_result *r) {
-    std::string id;
-    if (r != nullptr && r->count != 1) id = "<" + std::to_string(r->count) + " chains>";
-    if (r != nullptr && r->count == 1) {
-      id = std::string(r->eckids[0].chain) == eckid_test::test_chain() ? r->eckids[0].eckid
-                                                                       : "<wrong chain>";
-    }
-    eckid_free(r);
-    return {s, id};
-  }
-  std::pair<eckid_status, std::string> created(const std::string &school_key,
-                                               const std::string &pupil, const std::string &pgn) {
-    eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
-    e.school_key = school_key.c_str();
-    e.pupil_key = pupil.c_str();
-    e.pgn = pgn.c_str();
-    eckid_result *r = nullptr;
-    const eckid_status s = eckid_pupil_created(plugin, &e, &r);
-    return take(s, r);
-  }
-  std::pair<eckid_status, std::string> transferred(const std::string &from, const std::string &to,
-                                                   const std::string &pupil,
-                                                   const std::string &pgn) {
-    eckid_pupil_transferred_event e = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
-    e.pupil_key = pupil.c_str();
-    e.from_school_key = from.c_str();
-    e.to_school_key = to.c_str();
-    e.pgn = pgn.c_str();
-    eckid_result *r = nullptr;
-    const eckid_status s = eckid_pupil_transferred(plugin, &e, &r);
-    return take(s, r);
-  }
-  std::size_t requests() const { return emulator.log_lines().size(); }
-};
-
-}  // namespace
+using namespace eckid_events;
 
 TEST_CASE("pupil created: the ECK iD for the school's sector, recorded", "[events]") {
   World w;
@@ -192,7 +79,7 @@ TEST_CASE("onderwijsnummer then BSN: the same ECK iD", "[events]") {
   // Afterwards the pupil is known by the BSN: created with it again gives the same ECK iD.
   CHECK(w.created("PO01", "p-4", bsn).second == id);
   bool logged_replace = false;
-  for (const auto &line : w.emulator.log_lines()) {
+  for (const auto &line : w.emulator->log_lines()) {
     logged_replace = logged_replace || line.find("replaceStampseudonym") != std::string::npos;
   }
   CHECK(logged_replace);
@@ -216,7 +103,7 @@ TEST_CASE("an invalid PGN sends nothing and is never logged", "[events][privacy]
   for (const std::string bad : {"123456781", "12345678", "1234 5678"}) {
     CHECK(w.created("PO01", "p-6", bad).first == ECKID_E_INVALID_PGN);
     CHECK(std::string(eckid_last_error()).find(bad) == std::string::npos);
-    for (const auto &line : w.log.lines) CHECK(line.find(bad) == std::string::npos);
+    CHECK_FALSE(w.log.contains(bad));
   }
   CHECK(w.requests() == before);
 }

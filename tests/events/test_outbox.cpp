@@ -1,0 +1,278 @@
+// The outbox: asynchronous delivery, retries against injected faults, a service that goes
+// down and comes back, permanent faults, shutdown, and damaged state.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "world.hpp"
+
+using namespace eckid_events;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Fast retries so that tests finish quickly.
+const std::string kFastRetries =
+    "\n[outbox]\nworkers = 4\ndeadline_ms = 2000\nretry_base_ms = 50\nretry_max_ms = 400\n"
+    "max_attempts = 40\nbreaker_threshold = 4\nbreaker_cooldown_ms = 100\n"
+    "shutdown_wait_ms = 200\n";
+
+// Results delivered through the callback (called on plugin threads): acknowledged at once,
+// counted per event id so that a delivery after the acknowledgement shows up.
+struct Inbox {
+  eckid_plugin **plugin = nullptr;
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::map<unsigned long long, std::pair<int, std::string>> results;  // status, ECK iD
+  std::map<unsigned long long, int> deliveries;
+
+  static void on_result(const eckid_result *r, void *payload) {
+    auto *self = static_cast<Inbox *>(payload);
+    {
+      std::lock_guard lock(self->mutex);
+      ++self->deliveries[r->event_id];
+      self->results[r->event_id] = {r->status, r->count == 1 ? r->eckids[0].eckid : ""};
+    }
+    eckid_ack(*self->plugin, r->event_id);
+    self->arrived.notify_all();
+  }
+  // Waits until every id has a result, up to the timeout.
+  bool wait_for(const std::vector<unsigned long long> &ids, std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex);
+    return arrived.wait_for(lock, timeout, [&] {
+      for (auto id : ids) {
+        if (!results.contains(id)) return false;
+      }
+      return true;
+    });
+  }
+};
+
+struct Fired {
+  eckid_status status;
+  unsigned long long event_id;
+};
+
+Fired fire_created(eckid_plugin *plugin, const std::string &school_key, const std::string &pupil,
+                   const std::string &pgn) {
+  eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
+  e.school_key = school_key.c_str();
+  e.pupil_key = pupil.c_str();
+  e.pgn = pgn.c_str();
+  eckid_result *r = nullptr;
+  const eckid_status s = eckid_pupil_created(plugin, &e, &r);
+  const unsigned long long id = r ? r->event_id : 0;
+  eckid_free(r);
+  return {s, id};
+}
+
+eckid_queue_info queue(eckid_plugin *plugin) {
+  eckid_queue_info info = ECKID_QUEUE_INFO_INIT;
+  REQUIRE(eckid_queue_status(plugin, &info) == ECKID_OK);
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("asynchronous events return at once and arrive through the callback", "[outbox]") {
+  Inbox inbox;
+  World w({{}, kFastRetries, ECKID_DELIVERY_ASYNC, Inbox::on_result, &inbox});
+  inbox.plugin = &w.plugin;
+  const auto [pgn, hpgn] = vector_pupil(0);
+  const Fired f = fire_created(w.plugin, "PO01", "a-1", pgn);
+  REQUIRE(f.status == ECKID_QUEUED);
+  REQUIRE(f.event_id != 0);
+  // The same event again is the same piece of work.
+  CHECK(fire_created(w.plugin, "PO01", "a-1", pgn).event_id == f.event_id);
+  REQUIRE(inbox.wait_for({f.event_id}, 60s));
+  CHECK(inbox.results[f.event_id] ==
+        std::make_pair(int(ECKID_OK), expected_eckid(hpgn, eckid_test::test_sector())));
+  const auto info = queue(w.plugin);
+  CHECK(info.queued == 0);
+  CHECK(info.undelivered == 0);
+  // Refused before queueing: a clear status, no event id.
+  CHECK(fire_created(w.plugin, "PO01", "a-2", "123456781").status == ECKID_E_INVALID_PGN);
+  CHECK(fire_created(w.plugin, "OFF1", "a-2", pgn).status == ECKID_E_NOT_ENABLED);
+}
+
+TEST_CASE("many events through 503s, latency and dropped connections all complete once",
+          "[outbox][faults]") {
+  const int events = 1000;
+  Inbox inbox;
+  World w({{"--http503-share", "0.2", "--drop-share", "0.05", "--latency-random-ms", "20", "--seed",
+            "7"},
+           kFastRetries,
+           ECKID_DELIVERY_ASYNC,
+           Inbox::on_result,
+           &inbox});
+  inbox.plugin = &w.plugin;
+  std::vector<unsigned long long> ids;
+  std::vector<std::string> expected;
+  for (int i = 0; i < events; ++i) {
+    const auto [pgn, hpgn] = vector_pupil(static_cast<std::size_t>(i % 3));
+    const bool po = i % 2 == 0;
+    const Fired f = fire_created(w.plugin, po ? "PO01" : "VO01", "m-" + std::to_string(i), pgn);
+    REQUIRE(f.status == ECKID_QUEUED);
+    ids.push_back(f.event_id);
+    expected.push_back(expected_eckid(hpgn, po ? eckid_test::test_sector() : kOtherSector));
+  }
+  REQUIRE(inbox.wait_for(ids, 1500s));
+  std::this_thread::sleep_for(500ms);  // room for a stray duplicate to show up
+  std::lock_guard lock(inbox.mutex);
+  for (int i = 0; i < events; ++i) {
+    INFO("event " << i);
+    CHECK(inbox.results[ids[i]] == std::make_pair(int(ECKID_OK), expected[i]));
+    CHECK(inbox.deliveries[ids[i]] == 1);
+  }
+  bool injected = false;
+  for (const auto &line : w.emulator->log_lines()) {
+    injected = injected || line.find("http503") != std::string::npos;
+  }
+  CHECK(injected);
+}
+
+TEST_CASE("while the service is down events queue, then drain when it is back", "[outbox]") {
+  Inbox inbox;
+  World w({{}, kFastRetries, ECKID_DELIVERY_ASYNC, Inbox::on_result, &inbox});
+  inbox.plugin = &w.plugin;
+  w.stop_emulator();
+  std::vector<unsigned long long> ids;
+  for (int i = 0; i < 3; ++i) {
+    const Fired f = fire_created(w.plugin, "PO01", "d-" + std::to_string(i),
+                                 vector_pupil(static_cast<std::size_t>(i)).first);
+    REQUIRE(f.status == ECKID_QUEUED);
+    ids.push_back(f.event_id);
+  }
+  std::this_thread::sleep_for(3s);
+  auto info = queue(w.plugin);
+  CHECK(info.queued == 3);
+  CHECK(info.oldest_queued_age_ms >= 2000);
+  CHECK(info.service_paused == 1);
+  {
+    std::lock_guard lock(inbox.mutex);
+    CHECK(inbox.results.empty());
+  }
+  w.start_emulator({});
+  REQUIRE(inbox.wait_for(ids, 120s));
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(inbox.results[ids[i]].second ==
+          expected_eckid(vector_pupil(i).second, eckid_test::test_sector()));
+  }
+  CHECK(queue(w.plugin).queued == 0);
+}
+
+TEST_CASE("a permanent fault is not retried; a manual retry works once fixed", "[outbox]") {
+  // The service does not accept the school's OIN: a SOAP fault, not worth retrying.
+  World w({{"--allowed-oins", "99999999999999999999"}, kFastRetries});
+  const auto [pgn, hpgn] = vector_pupil(0);
+  eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
+  e.school_key = "PO01";
+  e.pupil_key = "f-1";
+  e.pgn = pgn.c_str();
+  eckid_result *r = nullptr;
+  REQUIRE(eckid_pupil_created(w.plugin, &e, &r) == ECKID_E_SOAP_FAULT);
+  REQUIRE(r != nullptr);
+  const unsigned long long id = r->event_id;
+  const std::string message = r->message;
+  eckid_free(r);
+  CHECK_THAT(message, Catch::Contains("fault"));
+  CHECK_THAT(eckid_last_error(), Catch::Contains("fault"));
+  std::this_thread::sleep_for(1s);
+  CHECK(w.requests() == 1);  // one attempt, no retries
+  CHECK(queue(w.plugin).failed == 1);
+
+  w.stop_emulator();
+  w.start_emulator({});
+  unsigned long long count = 0;
+  REQUIRE(eckid_retry_failed(w.plugin, id, &count) == ECKID_OK);
+  CHECK(count == 1);
+  eckid_status status = ECKID_QUEUED;
+  for (int i = 0; i < 600 && status == ECKID_QUEUED; ++i) {
+    std::this_thread::sleep_for(100ms);
+    REQUIRE(eckid_event_result(w.plugin, id, &r) == ECKID_OK);
+    status = static_cast<eckid_status>(r->status);
+    if (status == ECKID_OK)
+      CHECK(std::string(r->eckids[0].eckid) == expected_eckid(hpgn, eckid_test::test_sector()));
+    eckid_free(r);
+  }
+  CHECK(status == ECKID_OK);
+  CHECK(eckid_retry_failed(w.plugin, 424242, nullptr) == ECKID_E_NOT_FOUND);
+}
+
+TEST_CASE("close leaves unfinished events queued; the next open completes them", "[outbox]") {
+  // Slow answers, a short shutdown wait: close returns with work still queued.
+  World w({{"--latency-ms", "1500"}, kFastRetries, ECKID_DELIVERY_ASYNC});
+  std::vector<unsigned long long> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(fire_created(w.plugin, "PO01", "c-" + std::to_string(i),
+                               vector_pupil(static_cast<std::size_t>(i)).first)
+                      .event_id);
+  }
+  w.close();
+  w.stop_emulator();
+  w.start_emulator({});
+  w.open();
+  // Everything arrives through polling, each result once until acknowledged.
+  std::map<unsigned long long, std::string> got;
+  for (int i = 0; i < 1200 && got.size() < ids.size(); ++i) {
+    eckid_result *r = nullptr;
+    const eckid_status s = eckid_poll(w.plugin, &r);
+    if (s == ECKID_E_NOT_FOUND) {
+      std::this_thread::sleep_for(100ms);
+      continue;
+    }
+    REQUIRE(s == ECKID_OK);
+    INFO(r->message);
+    CHECK(r->status == ECKID_OK);
+    CHECK_FALSE(got.contains(r->event_id));
+    got[r->event_id] = r->count == 1 ? r->eckids[0].eckid : "";
+    CHECK(eckid_ack(w.plugin, r->event_id) == ECKID_OK);
+    eckid_free(r);
+  }
+  REQUIRE(got.size() == ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(got[ids[i]] == expected_eckid(vector_pupil(i).second, eckid_test::test_sector()));
+  }
+  CHECK(eckid_ack(w.plugin, ids[0]) == ECKID_E_NOT_FOUND);
+}
+
+TEST_CASE("a damaged state database is a clear status at open, never a crash", "[outbox]") {
+  World w({{}, kFastRetries});
+  const auto state = w.config.parent_path() / "state";
+  w.close();
+  std::filesystem::remove(state / "eckid.db-wal");
+  std::filesystem::remove(state / "eckid.db-shm");
+  std::ofstream(state / "eckid.db", std::ios::binary | std::ios::trunc)
+      << std::string(8192, '\x5a');
+  eckid_plugin *p = nullptr;
+  CHECK(eckid_open(&p, w.config.c_str(), nullptr) == ECKID_E_STATE);
+  CHECK(p == nullptr);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("eckid.db"));
+}
+
+TEST_CASE("the outbox keeps no PGN in the clear", "[outbox][privacy]") {
+  World w({{"--http503-share", "1"}, kFastRetries, ECKID_DELIVERY_ASYNC});
+  const std::string pgn = vector_pupil(0).first;
+  REQUIRE(fire_created(w.plugin, "PO01", "s-1", pgn).status == ECKID_QUEUED);
+  w.close();  // the event stays queued, its PGN sealed
+  for (const auto &entry : std::filesystem::directory_iterator(w.config.parent_path() / "state")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    INFO(entry.path());
+    CHECK(bytes.find(pgn) == std::string::npos);
+  }
+  // The database passes SQLite's own check.
+  sqlite3 *db = nullptr;
+  REQUIRE(sqlite3_open((w.config.parent_path() / "state" / "eckid.db").c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt *st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char *>(sqlite3_column_text(st, 0))) == "ok");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}

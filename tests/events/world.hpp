@@ -1,0 +1,177 @@
+// Shared by the event and outbox tests: an nv-emulator, a plugin opened on a five-school
+// configuration, and ECK iDs derived independently from the published HPgn vectors and the
+// emulator's documented derivation (tests/emulator/README.md: HMAC-SHA-512 under the secret).
+#pragma once
+
+#include <eckid/eckid.h>
+#include <openssl/hmac.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "emulator_process.hpp"
+#include "test_support.hpp"
+
+namespace eckid_events {
+
+inline const std::string kSecret = "event test secret";
+inline const std::string kOtherSector =
+    "http://purl.edustandaard.nl/begrippenkader/9f3c6a2e-4b1d-4e8a-9c7f-2d5e8b1a6c04";
+
+inline std::string hmac_hex(const std::string &message) {
+  unsigned char mac[64];
+  unsigned int len = 0;
+  HMAC(EVP_sha512(), kSecret.data(), static_cast<int>(kSecret.size()),
+       reinterpret_cast<const unsigned char *>(message.data()), message.size(), mac, &len);
+  static const char *digits = "0123456789abcdef";
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) {
+    hex += digits[mac[i] >> 4];
+    hex += digits[mac[i] & 15];
+  }
+  return hex;
+}
+
+// The ECK iD the emulator gives an HPgn in a sector, computed independently.
+inline std::string expected_eckid(const std::string &hpgn, const std::string &sector) {
+  const std::string stamp = "https://ketenid.nl/sppilot/" + hmac_hex("stampseudonym|" + hpgn);
+  return "https://ketenid.nl/pilot/" +
+         hmac_hex("eckid|" + stamp + "|" + eckid_test::test_chain() + "|" + sector);
+}
+
+// A published vector: (pgn, hpgn).
+inline std::pair<std::string, std::string> vector_pupil(std::size_t i) {
+  const auto &t = *eckid_test::vectors()["hpgn"].as_array()->get(i)->as_table();
+  return {*t["pgn"].value<std::string>(), *t["hpgn"].value<std::string>()};
+}
+
+inline std::string school(const std::string &key, const std::string &sector,
+                          const std::string &extra) {
+  return "[[school]]\nkey = \"" + key + "\"\noin = \"000000070000" + key + "1234\"\nsector = \"" +
+         sector + "\"\nchains = [\"" + eckid_test::test_chain() + "\"]\n" + extra + "\n";
+}
+
+// Log lines of the plugin; the callback may come from plugin threads.
+struct LogLines {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+  bool contains(const std::string &s) {
+    std::lock_guard lock(mutex);
+    for (const auto &l : lines) {
+      if (l.find(s) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+inline void collect(eckid_log_level, const char *message, void *payload) {
+  auto *log = static_cast<LogLines *>(payload);
+  std::lock_guard lock(log->mutex);
+  log->lines.emplace_back(message);
+}
+
+// How a World is set up: emulator options, extra configuration, delivery and callback.
+struct Setup {
+  std::vector<std::string> emulator_args;
+  std::string extra_config;  // appended to the file, e.g. an [outbox] table
+  eckid_delivery delivery = ECKID_DELIVERY_SYNC;
+  eckid_result_fn on_result = nullptr;
+  void *result_payload = nullptr;
+};
+
+// An emulator and a plugin opened on a configuration with five schools:
+// PO01, PO02 (test sector), VO01 (other sector), OFF1 (disabled), LATE (starts in 2099).
+struct World {
+  Setup setup;
+  eckid_test::TempDir dir;
+  std::unique_ptr<eckid::emulator_test::Emulator> emulator;
+  std::uint16_t port = 0;
+  LogLines log;
+  eckid_plugin *plugin = nullptr;
+  std::filesystem::path config;
+
+  explicit World(Setup s = {}) : setup(std::move(s)) {
+    start_emulator(setup.emulator_args);
+    dir.add_pki();
+    const std::string sector = eckid_test::test_sector();
+    config = dir.write(
+        "eckid.toml",
+        "[service]\nenvironment = \"sandbox\"\nendpoint = \"" + emulator->url() + "\"\nsalt = \"" +
+            eckid_test::sandbox_salt() +
+            "\"\nclient_certificate = \"client.p12\"\nkey_password_file = \"client.p12.pass\"\n"
+            "ca_bundle = \"ca.pem\"\nrequest_timeout_ms = 20000\n\n" +
+            school("PO01", sector, "enabled = true") + school("PO02", sector, "enabled = true") +
+            school("VO01", kOtherSector, "enabled = true") +
+            school("OFF1", sector, "enabled = false") +
+            school("LATE", sector, "enabled = true\nstart_date = 2099-08-01") + setup.extra_config);
+    open();
+  }
+  ~World() { close(); }
+
+  void open() {
+    eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
+    o.log = collect;
+    o.log_payload = &log;
+    o.delivery = setup.delivery;
+    o.on_result = setup.on_result;
+    o.result_payload = setup.result_payload;
+    REQUIRE(eckid_open(&plugin, config.c_str(), &o) == ECKID_OK);
+  }
+  void close() {
+    eckid_close(plugin);
+    plugin = nullptr;
+  }
+  // Starts the emulator, on the same port as before when there was one.
+  void start_emulator(std::vector<std::string> args) {
+    if (port != 0) {
+      args.push_back("--port");
+      args.push_back(std::to_string(port));
+    }
+    args.push_back("--secret");
+    args.push_back(kSecret);
+    emulator = std::make_unique<eckid::emulator_test::Emulator>(args);
+    port = emulator->port();
+  }
+  void stop_emulator() { emulator.reset(); }
+
+  // The ECK iD of a one-chain result, freeing it; "" on failure. No Catch2 macros here:
+  // called from several threads. A wrong shape yields a text no expectation matches.
+  static std::pair<eckid_status, std::string> take(eckid_status s, eckid_result *r) {
+    std::string id;
+    if (r != nullptr && r->count != 1) id = "<" + std::to_string(r->count) + " chains>";
+    if (r != nullptr && r->count == 1) {
+      id = std::string(r->eckids[0].chain) == eckid_test::test_chain() ? r->eckids[0].eckid
+                                                                       : "<wrong chain>";
+    }
+    eckid_free(r);
+    return {s, id};
+  }
+  std::pair<eckid_status, std::string> created(const std::string &school_key,
+                                               const std::string &pupil, const std::string &pgn) {
+    eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
+    e.school_key = school_key.c_str();
+    e.pupil_key = pupil.c_str();
+    e.pgn = pgn.c_str();
+    eckid_result *r = nullptr;
+    const eckid_status s = eckid_pupil_created(plugin, &e, &r);
+    return take(s, r);
+  }
+  std::pair<eckid_status, std::string> transferred(const std::string &from, const std::string &to,
+                                                   const std::string &pupil,
+                                                   const std::string &pgn) {
+    eckid_pupil_transferred_event e = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
+    e.pupil_key = pupil.c_str();
+    e.from_school_key = from.c_str();
+    e.to_school_key = to.c_str();
+    e.pgn = pgn.c_str();
+    eckid_result *r = nullptr;
+    const eckid_status s = eckid_pupil_transferred(plugin, &e, &r);
+    return take(s, r);
+  }
+  std::size_t requests() const { return emulator->log_lines().size(); }
+};
+
+}  // namespace eckid_events
