@@ -157,8 +157,10 @@ try:
         check(threads and threads[0] != threading.get_ident(),
               "result callback: called on a plugin thread")
         info = callback_plugin.queue_status()
-        check((info.queued, info.undelivered) == (0, 0) and callback_plugin.poll() is None,
-              "result callback: acknowledged inside it, nothing left to poll")
+        check((info.queued, info.undelivered) == (0, 0) and callback_plugin.poll() is None
+              and callback_plugin.event_result(queued.event_id) is None
+              and not callback_plugin.ack(queued.event_id) and callback_plugin.retry_failed() == 0,
+              "result callback: acknowledged inside it, nothing left to poll, ack or retry")
 finally:
     outage.stop()
 

@@ -188,6 +188,9 @@ try
 	check( stored( 105, 5 ) === null && EckIdPluginFor( 5 )->queueStatus()['queued'] === 1,
 		'service down: a page load records nothing, the event stays queued' );
 
+	$event_id = preg_match( '/event (\d+)/', $pending['MESSAGE'], $m ) ? (int) $m[1] : 0;
+	$state = EckIdPluginFor( 5 )->eventResult( $event_id );
+	check( $state && $state->queued() && $state->pupilKey === '105', 'service down: eventResult() says queued' );
 	$outage = outage_start();
 	check( $outage[2], 'service back: nv-emulator listens on the same port' );
 	$expected = expected_eckid( $pupils[1]['hpgn'], $fixture['sector'] );
@@ -205,6 +208,9 @@ try
 	check( ! EckIdPendingRow( 105, 5 ) && $info['queued'] === 0 && $info['failed'] === 0
 		&& $info['undelivered'] === 0,
 		'service back: nothing pending, the outbox empty and acknowledged' );
+	check( EckIdPluginFor( 5 )->eventResult( $event_id ) === null && ! EckIdPluginFor( 5 )->ack( $event_id )
+		&& EckIdPluginFor( 5 )->retryFailed() === 0 && EckIdPluginFor( 5 )->poll() === null,
+		'service back: the event is done and gone (eventResult, ack, retryFailed, poll)' );
 	check( strpos( HostStudentHeader( 105, 5 ), $expected ) !== false, "service back: the student's page shows the ECK iD" );
 }
 finally
