@@ -135,6 +135,25 @@ def check_same_sector_transfers(args, work, model, hpgns, logged):
     return second
 
 
+def check_bad_rows(args, work):
+    """Bad rows are reported by line number and skipped; refused events name their status;
+    the exit status is 1; nothing quotes a row."""
+    bad = work / "bad.csv"
+    bad.write_text("event,school,pupil_key,pgn,old_pgn,target_school,date\n"
+                   "created,04AB,X1,123456789,,,\n"  # fails the 11-check
+                   "enrolled,04AB,X2,111222333,,,\n"  # unknown event
+                   "created,04AB,X3\n"  # too few columns
+                   "created,99ZZ,X4,111222333,,,\n")  # unknown school
+    run = run_host(args, work, bad)
+    want = [r"^line +2  created +04AB +X1 +invalid_pgn +-$", r"^line +3  bad row: unknown event",
+            r"^line +4  bad row: expected 7 columns, found 3$",
+            r"^line +5  created +99ZZ +X4 +unknown_school +-$"]
+    lines = run.stdout.splitlines()
+    if run.returncode != 1 or not all(any(re.match(w, l) for l in lines) for w in want):
+        fail(f"bad rows: exit {run.returncode}, expected 1 and {want}", run.stdout, run.stderr)
+    return run
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     for option in ("host", "plugin", "emulator", "pki", "sample", "vectors"):
@@ -185,9 +204,11 @@ def main():
                 fail("the emulator saw no identity request, or a fault", "\n".join(phase1_log))
 
             second = check_same_sector_transfers(args, work, model, hpgns, len(phase1_log))
+            third = check_bad_rows(args, work)
+            pgns += ["123456789", "111222333"]
 
-            texts = {"the host's stdout": first.stdout + second.stdout,
-                     "the host's stderr": first.stderr + second.stderr,
+            texts = {"the host's stdout": first.stdout + second.stdout + third.stdout,
+                     "the host's stderr": first.stderr + second.stderr + third.stderr,
                      "the pupil table": (work / "pupils.csv").read_text()}
             check_no_pgn(pgns, texts, work / "state")
         finally:
