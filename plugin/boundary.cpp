@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -26,8 +27,8 @@ struct eckid_plugin {
   eckid_result_fn on_result;
   void *result_payload;
   std::mutex poll_mutex;
-  std::int64_t poll_cursor = 0;  // the last event id eckid_poll() handed out
-  eckid::Plugin core;            // last: its workers stop before the fields above go
+  std::set<std::int64_t> handed_out;  // unacknowledged results eckid_poll() already gave
+  eckid::Plugin core;                 // last: its workers stop before the fields above go
 };
 
 namespace {
@@ -510,16 +511,29 @@ ECKID_EXPORT eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out) {
     *out = nullptr;
     eckid::Plugin &core = live(plugin);
     std::lock_guard lock(plugin->poll_mutex);
-    const auto next = core.outbox().unacknowledged(plugin->poll_cursor, 1);
-    if (next.empty()) throw eckid::Error(ECKID_E_NOT_FOUND, "no result waiting");
-    *out = pack_result(view_of(core, next.front()));
-    plugin->poll_cursor = next.front().id;
+    // Events finish out of id order: skip those already handed out, not everything below.
+    std::int64_t after = 0;
+    for (auto batch = core.outbox().unacknowledged(0, 64); !batch.empty();
+         batch = core.outbox().unacknowledged(after, 64)) {
+      for (const auto &e : batch) {
+        if (plugin->handed_out.contains(e.id)) continue;
+        *out = pack_result(view_of(core, e));
+        plugin->handed_out.insert(e.id);
+        return;
+      }
+      after = batch.back().id;
+    }
+    throw eckid::Error(ECKID_E_NOT_FOUND, "no result waiting");
   });
 }
 
 ECKID_EXPORT eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_id) {
   return guarded([&] {
     eckid::Plugin &core = live(plugin);
+    {
+      std::lock_guard lock(plugin->poll_mutex);
+      plugin->handed_out.erase(static_cast<std::int64_t>(event_id));
+    }
     if (!core.outbox().acknowledge(static_cast<std::int64_t>(event_id))) {
       throw eckid::Error(ECKID_E_NOT_FOUND,
                          "no finished event " + std::to_string(event_id) + " to acknowledge");

@@ -71,12 +71,13 @@ PupilRecord Engine::complete(const SchoolConfig &s, std::string_view pupil_key,
 }
 
 void Engine::log_result(std::string_view what, const PupilRecord &r) const {
-  std::string line = std::string(what) + ": pupil '" + r.pupil_key + "' at school '" +
-                     r.school_key + "', " + std::to_string(r.eckids.size()) + " ECK iD(s)";
-  if (logger_.sensitive_allowed()) {
-    for (const auto &[chain, id] : r.eckids) line += " " + id;
+  logger_.info(std::string(what) + ": pupil '" + r.pupil_key + "' at school '" + r.school_key +
+               "', " + std::to_string(r.eckids.size()) + " ECK iD(s)");
+  if (!logger_.sensitive_allowed()) return;
+  for (const auto &[chain, id] : r.eckids) {
+    logger_.debug("pupil '" + r.pupil_key + "' at school '" + r.school_key + "': HPgn " + r.hpgn +
+                  ", ECK iD " + id + " (chain " + chain + ")");
   }
-  logger_.info(line);
 }
 
 PupilRecord Engine::created(const CreatedEvent &e) {

@@ -1,12 +1,16 @@
 // The outbox: asynchronous delivery, retries against injected faults, a service that goes
 // down and comes back, permanent faults, shutdown, and damaged state.
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
 #include <map>
+#include <random>
 #include <thread>
 
 #include "world.hpp"
@@ -20,7 +24,7 @@ namespace {
 const std::string kFastRetries =
     "\n[outbox]\nworkers = 4\ndeadline_ms = 2000\nretry_base_ms = 50\nretry_max_ms = 400\n"
     "max_attempts = 40\nbreaker_threshold = 4\nbreaker_cooldown_ms = 100\n"
-    "shutdown_wait_ms = 200\n";
+    "shutdown_wait_ms = 200\n[hash]\nmemory_budget_mib = 1024\n";
 
 // Results delivered through the callback (called on plugin threads): acknowledged at once,
 // counted per event id so that a delivery after the acknowledgement shows up.
@@ -69,6 +73,22 @@ Fired fire_created(eckid_plugin *plugin, const std::string &school_key, const st
   const unsigned long long id = r ? r->event_id : 0;
   eckid_free(r);
   return {s, id};
+}
+
+// SQLite's own verdict on a database file: "ok" when sound.
+std::string integrity(const std::filesystem::path &file) {
+  sqlite3 *db = nullptr;
+  std::string verdict = "cannot open";
+  if (sqlite3_open(file.c_str(), &db) == SQLITE_OK) {
+    sqlite3_stmt *st = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      verdict = reinterpret_cast<const char *>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return verdict;
 }
 
 eckid_queue_info queue(eckid_plugin *plugin) {
@@ -271,13 +291,71 @@ TEST_CASE("the outbox keeps no PGN in the clear", "[outbox][privacy]") {
     INFO(entry.path());
     CHECK(bytes.find(pgn) == std::string::npos);
   }
-  // The database passes SQLite's own check.
-  sqlite3 *db = nullptr;
-  REQUIRE(sqlite3_open((w.config.parent_path() / "state" / "eckid.db").c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt *st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-  CHECK(std::string(reinterpret_cast<const char *>(sqlite3_column_text(st, 0))) == "ok");
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  CHECK(integrity(w.config.parent_path() / "state" / "eckid.db") == "ok");
+}
+
+TEST_CASE("a host killed at random moments loses no accepted event", "[outbox][crash]") {
+  World w({{"--latency-random-ms", "50"}, kFastRetries, ECKID_DELIVERY_ASYNC});
+  w.close();  // no plugin threads in this process while it forks
+  std::mt19937 random(20261129);
+  std::map<unsigned long long, std::string> accepted;  // event id -> expected ECK iD
+  for (int round = 0; round < 4; ++round) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      // The "host": fires a few events, reports each accepted event id, and lets the
+      // plugin's workers process them until it is killed (hashing, calling or writing).
+      ::close(fds[0]);
+      eckid_plugin *p = nullptr;
+      eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
+      o.delivery = ECKID_DELIVERY_ASYNC;
+      if (eckid_open(&p, w.config.c_str(), &o) != ECKID_OK) _exit(2);
+      for (int i = 0; i < 6; ++i) {
+        const auto [pgn, hpgn] = vector_pupil(static_cast<std::size_t>(i % 3));
+        const Fired f =
+            fire_created(p, "PO01", "k-" + std::to_string(round) + "-" + std::to_string(i), pgn);
+        if (f.status != ECKID_QUEUED) _exit(3);
+        const std::string line = std::to_string(f.event_id) + " " + std::to_string(i % 3) + "\n";
+        if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(4);
+      }
+      for (;;) pause();
+    }
+    ::close(fds[1]);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 3000)(random)));
+    REQUIRE(kill(child, SIGKILL) == 0);
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status));
+    FILE *in = fdopen(fds[0], "r");
+    unsigned long long id = 0;
+    int vector = 0;
+    while (std::fscanf(in, "%llu %d", &id, &vector) == 2) {
+      accepted[id] = expected_eckid(vector_pupil(static_cast<std::size_t>(vector)).second,
+                                    eckid_test::test_sector());
+    }
+    std::fclose(in);
+  }
+  REQUIRE_FALSE(accepted.empty());
+  // After the last kill: open again; every accepted event completes with the right ECK iD.
+  w.open();
+  std::map<unsigned long long, std::string> done;
+  for (int i = 0; i < 6000 && done.size() < accepted.size(); ++i) {
+    eckid_result *r = nullptr;
+    if (eckid_poll(w.plugin, &r) != ECKID_OK) {
+      std::this_thread::sleep_for(100ms);
+      continue;
+    }
+    if (r->status == ECKID_OK && r->count == 1) done[r->event_id] = r->eckids[0].eckid;
+    eckid_ack(w.plugin, r->event_id);
+    eckid_free(r);
+  }
+  for (const auto &[id, eckid] : accepted) {
+    INFO("event " << id);
+    CHECK(done[id] == eckid);
+  }
+  w.close();
+  CHECK(integrity(w.config.parent_path() / "state" / "eckid.db") == "ok");
 }
