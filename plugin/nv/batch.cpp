@@ -113,11 +113,26 @@ void add_list(Request &request, const char *list, const char *field, const std::
 
 }  // namespace
 
+void fill_stampseudonym_batch(Request &request, const std::vector<HpgnItem> &items) {
+  add_list(request, "hpgnList", "hPgn", items, &HpgnItem::hpgn);
+}
+
+void fill_eckid_batch(Request &request, const std::vector<StampseudonymItem> &items,
+                      std::string_view chain, std::string_view sector) {
+  add_list(request, "stampseudonymList", "stampseudonym", items, &StampseudonymItem::stampseudonym);
+  request.add(request.payload(), "chainId", chain);
+  request.add(request.payload(), "sectorId", sector);
+}
+
+void fill_retrieve_batch(Request &request, std::string_view batch_id) {
+  request.add(request.payload(), "batchIdentifier", batch_id);
+}
+
 std::string submit_stampseudonym_batch(const Client &client, std::string_view oin,
                                        const std::vector<HpgnItem> &items) {
   checked_indices(items, "submitStampseudonymBatch");
   Request request("submitStampseudonymBatch", client.endpoint(), oin);
-  add_list(request, "hpgnList", "hPgn", items, &HpgnItem::hpgn);
+  fill_stampseudonym_batch(request, items);
   return submitted_id(client, request);
 }
 
@@ -126,15 +141,13 @@ std::string submit_eckid_batch(const Client &client, std::string_view oin,
                                std::string_view sector) {
   checked_indices(items, "submitEckIdBatch");
   Request request("submitEckIdBatch", client.endpoint(), oin);
-  add_list(request, "stampseudonymList", "stampseudonym", items, &StampseudonymItem::stampseudonym);
-  request.add(request.payload(), "chainId", chain);
-  request.add(request.payload(), "sectorId", sector);
+  fill_eckid_batch(request, items, chain, sector);
   return submitted_id(client, request);
 }
 
 BatchResult retrieve_batch(const Client &client, std::string_view oin, std::string_view batch_id) {
   Request request("retrieveBatch", client.endpoint(), oin);
-  request.add(request.payload(), "batchIdentifier", batch_id);
+  fill_retrieve_batch(request, batch_id);
   const Response response = client.call(request, "retrieveBatchResponse");
   BatchResult result;
   for (pugi::xml_node n = response.payload().first_child(); n; n = n.next_sibling()) {

@@ -63,6 +63,15 @@ inline constexpr std::string_view kContentAlreadyRetrieved = "ContentAlreadyRetr
 inline constexpr std::string_view kContentRemoved = "ContentRemoved";
 inline constexpr std::string_view kDailyLimitReached = "DailyLimitReached";
 
+/// The bodies of the three requests, as the functions below send them (public for the WSDL
+/// tests): <hpgnList><index/><hPgn/></hpgnList> per item; <stampseudonymList><index/>
+/// <stampseudonym/></stampseudonymList> per item, then chainId, sectorId; batchIdentifier.
+/// Items in the given order; no checks here.
+void fill_stampseudonym_batch(Request &request, const std::vector<HpgnItem> &items);
+void fill_eckid_batch(Request &request, const std::vector<StampseudonymItem> &items,
+                      std::string_view chain, std::string_view sector);
+void fill_retrieve_batch(Request &request, std::string_view batch_id);
+
 /// submitStampseudonymBatch(hpgnList × n): the batch identifier. Before sending, refuses an
 /// empty list and negative or repeated indices (ECKID_E_INVALID_ARGUMENT; the service faults
 /// them too). The HPgn values are checked by the service, which reports bad ones per index

@@ -3,6 +3,7 @@
 // order, WS-Addressing headers with the binding's soapAction, and XML escaping.
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <optional>
 #include <pugixml.hpp>
 #include <regex>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "nv/batch.hpp"
 #include "nv/soap.hpp"
 
 namespace {
@@ -88,6 +90,8 @@ pugi::xml_node find_named(pugi::xml_node root, const char *uri, std::string_view
 struct WsdlField {
   std::string name;
   bool optional = false;
+  bool repeated = false;            // maxOccurs="unbounded"
+  std::vector<WsdlField> children;  // the sequence of a complex type (ListedHpgn, ...)
 };
 
 // What the WSDL says about one operation's request.
@@ -105,6 +109,24 @@ const pugi::xml_document &wsdl() {
   }();
   REQUIRE(loaded);
   return doc;
+}
+
+// The fields of a complexType's xsd:sequence, nested complex types included.
+std::vector<WsdlField> sequence_of(pugi::xml_node schema, const std::string &type_qname) {
+  const std::string type = type_qname.substr(type_qname.find(':') + 1);
+  const auto complex = find_named(schema, kXsd, "complexType", type);
+  if (!complex) return {};  // a simple type or xsd:*
+  const auto sequence = find(complex, kXsd, "sequence");
+  if (!sequence) return {};  // simpleContent
+  std::vector<WsdlField> out;
+  for (const auto e : elements(sequence)) {
+    REQUIRE(local(e) == "element");
+    out.push_back({e.attribute("name").value(),
+                   std::string(e.attribute("minOccurs").as_string("1")) == "0",
+                   std::string(e.attribute("maxOccurs").as_string("1")) == "unbounded",
+                   sequence_of(schema, e.attribute("type").value())});
+  }
+  return out;
 }
 
 WsdlRequest wsdl_request(const std::string &operation) {
@@ -127,20 +149,41 @@ WsdlRequest wsdl_request(const std::string &operation) {
   const auto element = find_named(schema, kXsd, "element", out.element);
   REQUIRE(element);
   const std::string type = element.attribute("type").value();
-  const auto complex = find_named(schema, kXsd, "complexType", type.substr(type.find(':') + 1));
-  REQUIRE(complex);
-  const auto sequence = find(complex, kXsd, "sequence");
-  REQUIRE(sequence);
-  for (const auto e : elements(sequence)) {
-    REQUIRE(local(e) == "element");
-    out.sequence.push_back(
-        {e.attribute("name").value(), std::string(e.attribute("minOccurs").as_string("1")) == "0"});
-  }
+  REQUIRE(find_named(schema, kXsd, "complexType", type.substr(type.find(':') + 1)));
+  out.sequence = sequence_of(schema, type);
   // The binding's soapAction.
   const auto bind_op = find_named(root.child("wsdl:binding"), kWsdl, "operation", operation);
   REQUIRE(bind_op);
   out.soap_action = find(bind_op, kWsdlSoap, "operation").attribute("soapAction").value();
   return out;
+}
+
+// Children of `parent`: qualified, each a field of the sequence, in the sequence's order,
+// repeated only where maxOccurs="unbounded", every required field present; nested list items
+// are checked against their own type's sequence.
+void check_sequence(pugi::xml_node parent, const std::vector<WsdlField> &sequence,
+                    const std::string &context) {
+  std::size_t next = 0;
+  for (const auto c : elements(parent)) {
+    CHECK(ns(c) == kEck);
+    INFO("element " << local(c) << " of " << context);
+    if (next > 0 && sequence[next - 1].repeated && sequence[next - 1].name == local(c)) {
+      check_sequence(c, sequence[next - 1].children, context + "/" + std::string(local(c)));
+      continue;
+    }
+    while (next < sequence.size() && sequence[next].name != local(c)) {
+      CHECK(sequence[next].optional);  // a required field was skipped
+      ++next;
+    }
+    REQUIRE(next < sequence.size());  // unknown, repeated or out of order
+    if (sequence[next].children.empty()) {
+      CHECK(elements(c).empty());
+    } else {
+      check_sequence(c, sequence[next].children, context + "/" + std::string(local(c)));
+    }
+    ++next;
+  }
+  for (; next < sequence.size(); ++next) CHECK(sequence[next].optional);
 }
 
 // Checks an envelope element by element against the WSDL; returns the body's request element.
@@ -172,20 +215,7 @@ pugi::xml_node check_envelope(const pugi::xml_document &doc, const std::string &
   REQUIRE(body.size() == 1);
   CHECK(local(body[0]) == w.element);
   CHECK(ns(body[0]) == kEck);
-  // Children: qualified, each a field of the sequence, in the sequence's order, and every
-  // required field present.
-  std::size_t next = 0;
-  for (const auto c : elements(body[0])) {
-    CHECK(ns(c) == kEck);
-    while (next < w.sequence.size() && w.sequence[next].name != local(c)) {
-      CHECK(w.sequence[next].optional);  // a required field was skipped
-      ++next;
-    }
-    INFO("element " << local(c) << " of " << operation);
-    REQUIRE(next < w.sequence.size());  // unknown, repeated or out of order
-    ++next;
-  }
-  for (; next < w.sequence.size(); ++next) CHECK(w.sequence[next].optional);
+  check_sequence(body[0], w.sequence, operation);
   return body[0];
 }
 
@@ -196,10 +226,14 @@ struct Built {
   pugi::xml_document doc;
 };
 
+// A request body filled by the plugin's own code (the batch requests, plugin/nv/batch.cpp).
+using Fill = std::function<void(eckid::nv::Request &)>;
+
 void build(Built &out, const std::string &operation,
-           const std::vector<std::pair<const char *, std::string>> &fields) {
+           const std::vector<std::pair<const char *, std::string>> &fields, const Fill &fill = {}) {
   eckid::nv::Request request(operation, kTo, kOin);
   for (const auto &[name, value] : fields) request.add(request.payload(), name, value);
+  if (fill) fill(request);
   out.text = request.serialize();
   out.message_id = request.message_id();
   REQUIRE(out.doc.load_string(out.text.c_str()));
@@ -230,7 +264,11 @@ TEST_CASE("request envelopes match the WSDL element by element", "[nv][wsdl]") {
     std::string operation;
     std::vector<std::pair<const char *, std::string>> fields;
     std::string golden_payload;
+    Fill fill = {};  // instead of fields: the batch requests
   };
+  const std::vector<eckid::nv::HpgnItem> hpgn_items = {{7, kHpgnA}, {0, kHpgnB}};
+  const std::vector<eckid::nv::StampseudonymItem> stamp_items = {{3, kStamp}};
+  const std::string batch_id = "0b4f5a1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b";
   const std::vector<Case> cases = {
       {"ping", {}, ""},
       {"retrieveStampseudonym", {{"hpgn", kHpgnA}}, "<sid:hpgn>" + kHpgnA + "</sid:hpgn>"},
@@ -247,17 +285,37 @@ TEST_CASE("request envelopes match the WSDL element by element", "[nv][wsdl]") {
            "</sid:hpgnNew><sid:effectiveDate>2030-01-01T00:00:00Z</sid:effectiveDate>"},
       {"retrieveChains", {}, ""},
       {"retrieveSectors", {}, ""},
+      {"submitStampseudonymBatch",
+       {},
+       "<sid:hpgnList><sid:index>7</sid:index><sid:hPgn>" + kHpgnA +
+           "</sid:hPgn></sid:hpgnList><sid:hpgnList><sid:index>0</sid:index><sid:hPgn>" + kHpgnB +
+           "</sid:hPgn></sid:hpgnList>",
+       [&](eckid::nv::Request &r) { eckid::nv::fill_stampseudonym_batch(r, hpgn_items); }},
+      {"submitEckIdBatch",
+       {},
+       "<sid:stampseudonymList><sid:index>3</sid:index><sid:stampseudonym>" + kStamp +
+           "</sid:stampseudonym></sid:stampseudonymList><sid:chainId>" + kChain +
+           "</sid:chainId><sid:sectorId>" + kSector + "</sid:sectorId>",
+       [&](eckid::nv::Request &r) {
+         eckid::nv::fill_eckid_batch(r, stamp_items, kChain, kSector);
+       }},
+      {"retrieveBatch",
+       {},
+       "<sid:batchIdentifier>" + batch_id + "</sid:batchIdentifier>",
+       [&](eckid::nv::Request &r) { eckid::nv::fill_retrieve_batch(r, batch_id); }},
   };
   for (const auto &c : cases) {
     DYNAMIC_SECTION(c.operation << " with " << c.fields.size() << " fields") {
       Built built;
-      build(built, c.operation, c.fields);
+      build(built, c.operation, c.fields, c.fill);
       const auto request = check_envelope(built.doc, c.operation);
-      const auto children = elements(request);
-      REQUIRE(children.size() == c.fields.size());
-      for (std::size_t i = 0; i < children.size(); ++i) {
-        CHECK(local(children[i]) == c.fields[i].first);
-        CHECK(children[i].child_value() == c.fields[i].second);
+      if (!c.fill) {
+        const auto children = elements(request);
+        REQUIRE(children.size() == c.fields.size());
+        for (std::size_t i = 0; i < children.size(); ++i) {
+          CHECK(local(children[i]) == c.fields[i].first);
+          CHECK(children[i].child_value() == c.fields[i].second);
+        }
       }
       CHECK(built.text == golden(c.operation, built.message_id, c.golden_payload));
     }
@@ -296,4 +354,20 @@ TEST_CASE("values with XML special characters are escaped", "[nv][wsdl]") {
   CHECK(elements(payload)[0].child_value() == nasty);
   CHECK(std::string(find(elements(doc.document_element()).at(0), kWsa, "To").child_value()) ==
         "https://h/x?a=1&b=<2>");
+}
+
+TEST_CASE("the WSDL's batch lists repeat, with index before the value", "[nv][wsdl]") {
+  const auto stamp = wsdl_request("submitStampseudonymBatch");
+  REQUIRE(stamp.sequence.size() == 1);
+  CHECK(stamp.sequence[0].name == "hpgnList");
+  CHECK(stamp.sequence[0].repeated);
+  REQUIRE(stamp.sequence[0].children.size() == 2);
+  CHECK(stamp.sequence[0].children[0].name == "index");
+  CHECK(stamp.sequence[0].children[1].name == "hPgn");
+  const auto eck = wsdl_request("submitEckIdBatch");
+  REQUIRE(eck.sequence.size() == 3);
+  CHECK(eck.sequence[0].name == "stampseudonymList");
+  CHECK(eck.sequence[0].repeated);
+  CHECK(eck.sequence[1].name == "chainId");
+  CHECK(eck.sequence[2].name == "sectorId");
 }
