@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <random>
@@ -358,4 +359,60 @@ TEST_CASE("a host killed at random moments loses no accepted event", "[outbox][c
   }
   w.close();
   CHECK(integrity(w.config.parent_path() / "state" / "eckid.db") == "ok");
+}
+
+TEST_CASE("a full disk is a clear status on the event, never a crash", "[outbox][disk]") {
+  // The state directory on a small tmpfs (needs root, as CI has; elsewhere the case says so).
+  eckid_test::TempDir mount_point;
+  const std::string mount =
+      "mount -t tmpfs -o size=2m tmpfs '" + mount_point.path().string() + "' 2>/dev/null";
+  if (std::system(mount.c_str()) != 0) {
+    WARN("cannot mount a tmpfs here (not root?): full-disk case not run");
+    return;
+  }
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { std::system(("umount '" + dir + "'").c_str()); }
+  } unmount{mount_point.path().string()};
+  const auto state = mount_point.path() / "state";
+  // Asynchronous: results stay in the outbox until acknowledged, so each can be looked up.
+  World w({{},
+           kFastRetries + "[state]\ndirectory = \"" + state.string() + "\"\n",
+           ECKID_DELIVERY_ASYNC});
+  // Fill what is left of the disk.
+  {
+    std::ofstream filler(mount_point.path() / "filler", std::ios::binary);
+    const std::string block(64 * 1024, 'x');
+    while (filler.write(block.data(), block.size())) {
+    }
+  }
+  const auto [pgn, hpgn] = vector_pupil(0);
+  std::vector<unsigned long long> accepted;
+  eckid_status s = ECKID_OK;
+  for (int i = 0; i < 50; ++i) {  // until the database needs a page the disk does not have
+    const Fired f = fire_created(w.plugin, "PO01", "full-" + std::to_string(i), pgn);
+    s = f.status;
+    if (s != ECKID_QUEUED) break;
+    accepted.push_back(f.event_id);
+  }
+  CHECK(s == ECKID_E_STATE);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("disk is full"));
+  // Space again: what was accepted completes, and new events are accepted again.
+  std::filesystem::remove(mount_point.path() / "filler");
+  accepted.push_back(fire_created(w.plugin, "PO02", "full-ok", pgn).event_id);
+  for (const unsigned long long id : accepted) {
+    INFO("event " << id);
+    eckid_status final_status = ECKID_QUEUED;
+    std::string eckid;
+    for (int i = 0; i < 1200 && final_status == ECKID_QUEUED; ++i) {
+      eckid_result *r = nullptr;
+      REQUIRE(eckid_event_result(w.plugin, id, &r) == ECKID_OK);
+      final_status = static_cast<eckid_status>(r->status);
+      if (r->count == 1) eckid = r->eckids[0].eckid;
+      eckid_free(r);
+      if (final_status == ECKID_QUEUED) std::this_thread::sleep_for(100ms);
+    }
+    CHECK(final_status == ECKID_OK);
+    CHECK(eckid == expected_eckid(hpgn, eckid_test::test_sector()));
+  }
 }
