@@ -1,0 +1,139 @@
+#include "doctor.hpp"
+
+#include <eckid/eckid.h>
+
+#include <toml++/toml.h>
+#include <algorithm>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace eckid_cli {
+
+namespace {
+
+struct Report {
+  std::ostream &out;
+  bool failed = false;
+
+  void line(std::string_view verdict, const std::string &check, const std::string &detail) {
+    out << verdict << std::string(5 - verdict.size(), ' ') << check << ": " << detail << '\n';
+    if (verdict == "FAIL") failed = true;
+  }
+};
+
+// What eckid_open logged at WARN or above.
+struct OpenLog {
+  std::vector<std::pair<eckid_log_level, std::string>> lines;
+};
+
+void collect(eckid_log_level level, const char *message, void *payload) {
+  if (level >= ECKID_LOG_WARN) static_cast<OpenLog *>(payload)->lines.emplace_back(level, message);
+}
+
+struct School {
+  std::string key, sector;
+  std::vector<std::string> chains;
+};
+
+std::vector<School> enabled_schools(const std::string &path) {
+  std::vector<School> out;
+  const toml::table config = toml::parse_file(path);
+  const auto *schools = config["school"].as_array();
+  if (!schools) return out;
+  for (const auto &node : *schools) {
+    const auto *t = node.as_table();
+    if (!t || !(*t)["enabled"].value_or(true)) continue;
+    School s{(*t)["key"].value_or(std::string()), (*t)["sector"].value_or(std::string()), {}};
+    if (const auto *chains = (*t)["chains"].as_array()) {
+      for (const auto &c : *chains) s.chains.push_back(c.value_or(std::string()));
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// The plugin's message (it names what to do) and the status number for a support request.
+std::string failure(eckid_status status) {
+  return std::string(eckid_last_error()) + " [status " + std::to_string(status) + "]";
+}
+
+using Catalog = std::unique_ptr<eckid_catalog, decltype(&eckid_free)>;
+
+// Checks that every id is in the catalog the service lists; one line per id.
+void check_listed(Report &report, const std::string &check, eckid_status status, eckid_catalog *raw,
+                  const std::vector<std::string> &ids) {
+  const Catalog catalog(raw, &eckid_free);
+  if (status != ECKID_OK) {
+    report.line("FAIL", check, "the service's list could not be retrieved: " + failure(status));
+    return;
+  }
+  for (const auto &id : ids) {
+    const eckid_catalog_entry *begin = catalog->entries;
+    const eckid_catalog_entry *end = begin + catalog->count;
+    const auto *hit =
+        std::find_if(begin, end, [&](const eckid_catalog_entry &e) { return id == e.id; });
+    if (hit == end) {
+      report.line("FAIL", check, id + " is not in the service's list; check the configuration");
+    } else {
+      report.line("OK", check, id + " (" + hit->name + ")");
+    }
+  }
+}
+
+}  // namespace
+
+int run_doctor(const std::string &config_path, std::ostream &out) {
+  Report report{out};
+  OpenLog log;
+  eckid_open_options options = ECKID_OPEN_OPTIONS_INIT;
+  options.log = collect;
+  options.log_payload = &log;
+  options.log_level = ECKID_LOG_WARN;
+  eckid_plugin *raw = nullptr;
+  const eckid_status opened = eckid_open(&raw, config_path.c_str(), &options);
+  const std::unique_ptr<eckid_plugin, decltype(&eckid_close)> plugin(raw, &eckid_close);
+  if (opened != ECKID_OK) {
+    report.line("FAIL", "config", config_path + " does not open: " + failure(opened));
+    return 1;
+  }
+  bool certificate_noted = false;
+  for (const auto &[level, message] : log.lines) {
+    const bool certificate = message.find("certificate") != std::string::npos;
+    certificate_noted = certificate_noted || certificate;
+    report.line(level >= ECKID_LOG_ERROR ? "FAIL" : "WARN", certificate ? "certificate" : "config",
+                message);
+  }
+  report.line("OK", "config", config_path + " opens");
+  if (!certificate_noted) {
+    report.line("OK", "certificate", "readable, not expiring within 60 days");
+  }
+
+  std::vector<School> schools;
+  try {
+    schools = enabled_schools(config_path);
+  } catch (const std::exception &e) {
+    report.line("FAIL", "config", std::string("cannot list the schools: ") + e.what());
+  }
+  if (schools.empty()) report.line("WARN", "schools", "no enabled school to check");
+  for (const auto &school : schools) {
+    const std::string prefix = "school " + school.key + " ";
+    char *version = nullptr;
+    const eckid_status pinged = eckid_ping(plugin.get(), school.key.c_str(), &version);
+    if (pinged != ECKID_OK) {
+      report.line("FAIL", prefix + "ping", failure(pinged));
+      continue;  // the lists would fail the same way
+    }
+    report.line("OK", prefix + "ping", std::string("service available, ") + version);
+    eckid_free(version);
+    eckid_catalog *sectors = nullptr;
+    const eckid_status s = eckid_retrieve_sectors(plugin.get(), school.key.c_str(), &sectors);
+    check_listed(report, prefix + "sector", s, sectors, {school.sector});
+    eckid_catalog *chains = nullptr;
+    const eckid_status c = eckid_retrieve_chains(plugin.get(), school.key.c_str(), &chains);
+    check_listed(report, prefix + "chain", c, chains, school.chains);
+  }
+  return report.failed ? 1 : 0;
+}
+
+}  // namespace eckid_cli
