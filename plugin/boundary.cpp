@@ -578,6 +578,21 @@ ECKID_EXPORT eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_i
   });
 }
 
+ECKID_EXPORT eckid_status eckid_list_failed(eckid_plugin *plugin, unsigned long long *ids,
+                                            size_t capacity, size_t *count) {
+  return guarded([&] {
+    require(count, "count");
+    *count = 0;
+    eckid::Plugin &core = live(plugin);
+    if (capacity > 0) require(ids, "ids");
+    const auto failed = core.outbox().failed_ids();
+    for (std::size_t i = 0; i < failed.size() && i < capacity; ++i) {
+      ids[i] = static_cast<unsigned long long>(failed[i]);
+    }
+    *count = failed.size();
+  });
+}
+
 ECKID_EXPORT eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long long event_id,
                                              unsigned long long *count) {
   return guarded([&] {

@@ -177,5 +177,7 @@ typedef struct eckid_queue_info {
 } eckid_queue_info;
 
 eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_info *info);
+eckid_status eckid_list_failed(eckid_plugin *plugin, unsigned long long *ids, size_t capacity,
+                               size_t *count);
 eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long long event_id,
                                 unsigned long long *count);

@@ -159,6 +159,14 @@ std::int64_t Outbox::retry_failed(std::int64_t id, std::int64_t now_ms) {
   return db_.changes();
 }
 
+std::vector<std::int64_t> Outbox::failed_ids() {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_, "SELECT id FROM outbox WHERE state = 2 ORDER BY id");
+  std::vector<std::int64_t> ids;
+  while (q.step()) ids.push_back(q.integer(0));
+  return ids;
+}
+
 OutboxStats Outbox::stats() {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,

@@ -77,6 +77,8 @@ class Outbox {
   /// Moves failed events (one, or all with id 0) back to the queue. Returns how many.
   std::int64_t retry_failed(std::int64_t id, std::int64_t now_ms);
   OutboxStats stats();
+  /// Ids of failed events, oldest first.
+  std::vector<std::int64_t> failed_ids();
 
  private:
   OutboxEvent read(Database::Statement &row) const;

@@ -194,7 +194,10 @@ TEST_CASE("while the service is down events queue, then drain when it is back", 
 
 TEST_CASE("a permanent fault is not retried; a manual retry works once fixed", "[outbox]") {
   // The service does not accept the school's OIN: a SOAP fault, not worth retrying.
-  World w({{"--allowed-oins", "99999999999999999999"}, kFastRetries});
+  // A long deadline: the synchronous call returns the outcome even on a busy machine.
+  std::string config = kFastRetries;
+  config.replace(config.find("deadline_ms = 2000"), 18, "deadline_ms = 120000");
+  World w({{"--allowed-oins", "99999999999999999999"}, config});
   const auto [pgn, hpgn] = vector_pupil(0);
   eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
   e.school_key = "PO01";
@@ -211,6 +214,11 @@ TEST_CASE("a permanent fault is not retried; a manual retry works once fixed", "
   std::this_thread::sleep_for(1s);
   CHECK(w.requests() == 1);  // one attempt, no retries
   CHECK(queue(w.plugin).failed == 1);
+  unsigned long long listed[4] = {};
+  std::size_t n = 0;
+  REQUIRE(eckid_list_failed(w.plugin, listed, 4, &n) == ECKID_OK);
+  CHECK(n == 1);
+  CHECK(listed[0] == id);
 
   w.stop_emulator();
   w.start_emulator({});
@@ -227,6 +235,8 @@ TEST_CASE("a permanent fault is not retried; a manual retry works once fixed", "
     eckid_free(r);
   }
   CHECK(status == ECKID_OK);
+  REQUIRE(eckid_list_failed(w.plugin, nullptr, 0, &n) == ECKID_OK);
+  CHECK(n == 0);
   CHECK(eckid_retry_failed(w.plugin, 424242, nullptr) == ECKID_E_NOT_FOUND);
 }
 

@@ -509,6 +509,17 @@ typedef struct eckid_queue_info {
 ECKID_API eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_info *info);
 
 /**
+ * Lists failed events (oldest first), for an administrator: their ids go into the caller's
+ * array; details with eckid_event_result(), a new attempt with eckid_retry_failed().
+ * ids: array of capacity entries (may be NULL when capacity is 0).
+ * count: receives the number of failed events, which may exceed capacity (then only the
+ * first capacity ids are written). Errors: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT,
+ * ECKID_E_STATE. Thread-safe.
+ */
+ECKID_API eckid_status eckid_list_failed(eckid_plugin *plugin, unsigned long long *ids,
+                                         size_t capacity, size_t *count);
+
+/**
  * Puts failed events back in the queue after the cause was fixed: one (event_id) or all
  * (event_id 0). count (may be NULL) receives how many. Errors: ECKID_E_INVALID_HANDLE,
  * ECKID_E_NOT_FOUND (no failed event with this id), ECKID_E_STATE. Thread-safe.

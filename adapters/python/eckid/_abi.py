@@ -109,6 +109,10 @@ SIGNATURES = {
     "eckid_ack": (c_int, [_P, ctypes.c_ulonglong]),
     "eckid_event_result": (c_int, [_P, ctypes.c_ulonglong, _RESULT_OUT]),
     "eckid_queue_status": (c_int, [_P, ctypes.POINTER(eckid_queue_info)]),
+    "eckid_list_failed": (
+        c_int,
+        [_P, ctypes.POINTER(ctypes.c_ulonglong), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
+    ),
     "eckid_retry_failed": (c_int, [_P, ctypes.c_ulonglong, ctypes.POINTER(ctypes.c_ulonglong)]),
 }
 
