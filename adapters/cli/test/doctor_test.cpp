@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "emulator_process.hpp"
@@ -39,18 +40,20 @@ Run doctor(const std::filesystem::path &config) {
 }
 
 // One enabled school talking to the emulator; PKI files copied next to the file.
+const std::string kP12 =
+    "client_certificate = \"client.p12\"\nkey_password_file = \"client.p12.pass\"\n";
+
 std::filesystem::path write_config(const eckid_test::TempDir &dir, const std::string &endpoint,
-                                   const std::string &chain, const std::string &ca = "ca.pem") {
+                                   const std::string &chain, const std::string &ca = "ca.pem",
+                                   const std::string &identity = kP12) {
   dir.add_pki();
-  return dir.write(
-      "eckid.toml",
-      "[service]\nenvironment = \"sandbox\"\nsalt = \"" + eckid_test::sandbox_salt() +
-          "\"\nendpoint = \"" + endpoint +
-          "\"\nclient_certificate = \"client.p12\"\nkey_password_file = \"client.p12.pass\"\n"
-          "ca_bundle = \"" +
-          ca + "\"\nconnect_timeout_ms = 2000\nrequest_timeout_ms = 5000\n\n[[school]]\n" +
-          "key = \"99ZZ\"\noin = \"" + kOin + "\"\nsector = \"" + eckid_test::test_sector() +
-          "\"\nchains = [\"" + chain + "\"]\nenabled = true\n");
+  return dir.write("eckid.toml",
+                   "[service]\nenvironment = \"sandbox\"\nsalt = \"" + eckid_test::sandbox_salt() +
+                       "\"\nendpoint = \"" + endpoint + "\"\n" + identity + "ca_bundle = \"" + ca +
+                       "\"\nconnect_timeout_ms = 2000\nrequest_timeout_ms = 5000\n\n[[school]]\n" +
+                       "key = \"99ZZ\"\noin = \"" + kOin + "\"\nsector = \"" +
+                       eckid_test::test_sector() + "\"\nchains = [\"" + chain +
+                       "\"]\nenabled = true\n");
 }
 
 }  // namespace
@@ -70,6 +73,27 @@ TEST_CASE("doctor: a good configuration passes every check") {
   CHECK(run.output.find("OK   school 99ZZ chain: " + eckid_test::test_chain()) !=
         std::string::npos);
   CHECK(run.output.find("FAIL") == std::string::npos);
+}
+
+TEST_CASE("doctor: a certificate expiring within 60 days is a warning, not a failure") {
+  eckid::emulator_test::Emulator emulator;
+  eckid_test::TempDir dir;
+  const std::string pki = ECKID_TEST_PKI_DIR;
+  const std::string out = dir.path().string();
+  // The test client key, certified by the test CA for 30 days only.
+  const std::string make = "openssl req -new -key " + pki + "/client.key -subj /CN=soon -out " +
+                           out + "/soon.csr && openssl x509 -req -in " + out + "/soon.csr -CA " +
+                           pki + "/ca.pem -CAkey " + pki + "/ca.key -CAcreateserial -CAserial " +
+                           out + "/ca.srl -sha256 -days 30 -out " + out + "/soon.pem 2>/dev/null";
+  REQUIRE(std::system(make.c_str()) == 0);
+  const Run run = doctor(
+      write_config(dir, emulator.url(), eckid_test::test_chain(), "ca.pem",
+                   "client_certificate = \"soon.pem\"\nclient_key = \"" + pki + "/client.key\"\n"));
+  INFO(run.output);
+  CHECK(run.status == 0);
+  CHECK(run.output.find("WARN certificate: ") != std::string::npos);
+  CHECK(run.output.find("OK   certificate: ") == std::string::npos);
+  CHECK(run.output.find("OK   school 99ZZ ping: ") != std::string::npos);
 }
 
 TEST_CASE("doctor: an unknown chain fails with exit status 1") {
