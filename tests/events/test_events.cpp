@@ -43,7 +43,7 @@ TEST_CASE("transfer in the same sector keeps the ECK iD without a service call",
   CHECK(w.requests() == before);
 }
 
-TEST_CASE("transfer to another sector gives a new ECK iD; the old one stays", "[events]") {
+TEST_CASE("transfer to another sector gives a new ECK iD and the old one stays", "[events]") {
   World w;
   const auto [pgn, hpgn] = vector_pupil(1);
   const std::string po = w.created("PO01", "p-3", pgn).second;

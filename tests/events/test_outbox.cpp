@@ -192,7 +192,7 @@ TEST_CASE("while the service is down events queue, then drain when it is back", 
   CHECK(queue(w.plugin).queued == 0);
 }
 
-TEST_CASE("a permanent fault is not retried; a manual retry works once fixed", "[outbox]") {
+TEST_CASE("a permanent fault is not retried, and a manual retry works once fixed", "[outbox]") {
   // The service does not accept the school's OIN: a SOAP fault, not worth retrying.
   // A long deadline: the synchronous call returns the outcome even on a busy machine.
   std::string config = kFastRetries;
@@ -240,7 +240,7 @@ TEST_CASE("a permanent fault is not retried; a manual retry works once fixed", "
   CHECK(eckid_retry_failed(w.plugin, 424242, nullptr) == ECKID_E_NOT_FOUND);
 }
 
-TEST_CASE("close leaves unfinished events queued; the next open completes them", "[outbox]") {
+TEST_CASE("close leaves unfinished events queued and the next open completes them", "[outbox]") {
   // Slow answers, a short shutdown wait: close returns with work still queued.
   World w({{"--latency-ms", "1500"}, kFastRetries, ECKID_DELIVERY_ASYNC});
   std::vector<unsigned long long> ids;
