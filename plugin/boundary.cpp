@@ -158,6 +158,34 @@ ECKID_EXPORT const char *eckid_strerror(int status) {
       return "invalid or closed plugin handle";
     case ECKID_E_INTERNAL:
       return "internal error";
+    case ECKID_E_SOAP_FAULT:
+      return "the service answered with a SOAP fault";
+    case ECKID_E_HTTP:
+      return "HTTP error from the service";
+    case ECKID_E_TIMEOUT:
+      return "the service did not answer in time";
+    case ECKID_E_TLS:
+      return "TLS failure";
+    case ECKID_E_CONNECT:
+      return "cannot connect to the service";
+    case ECKID_E_NOT_AUTHORISED:
+      return "not authorised by the service (certificate or OIN)";
+    case ECKID_E_SERVICE_DOWN:
+      return "the service reports itself unavailable";
+    case ECKID_E_BAD_RESPONSE:
+      return "unusable answer from the service";
+    case ECKID_E_RESPONSE_TOO_LARGE:
+      return "answer from the service too large";
+    case ECKID_E_CREDENTIALS:
+      return "client certificate or key unusable";
+    case ECKID_E_PUPIL_CONFLICT:
+      return "the pupil's record disagrees with the event";
+    case ECKID_E_NOT_FOUND:
+      return "not found";
+    case ECKID_E_STATE:
+      return "state database error";
+    case ECKID_QUEUED:
+      return "queued: the result follows through the callback or eckid_poll()";
     default:
       return "unknown status";
   }

@@ -1,6 +1,7 @@
 // The C ABI under misuse: nothing throws, nothing aborts, every mistake is a status.
 #include <eckid/eckid.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -32,6 +33,20 @@ TEST_CASE("strerror and last error are never NULL", "[abi]") {
   REQUIRE(eckid_last_error() != nullptr);
   eckid_pgn_validate("123456782", ECKID_PGN_PUPIL, nullptr);
   CHECK(std::string(eckid_last_error()) == "no error");
+}
+
+TEST_CASE("every status has a description of its own", "[abi]") {
+  const std::string unknown = eckid_strerror(9999);
+  std::vector<std::string> seen;
+  for (int s = ECKID_OK; s <= ECKID_QUEUED; ++s) {
+    if (s > ECKID_E_INTERNAL && s < ECKID_E_SOAP_FAULT) continue;  // 12..19 reserved
+    INFO("status " << s);
+    const std::string text = eckid_strerror(s);
+    CHECK(text != unknown);
+    CHECK(std::find(seen.begin(), seen.end(), text) == seen.end());
+    seen.push_back(text);
+  }
+  CHECK(std::string(eckid_strerror(12)) == unknown);
 }
 
 TEST_CASE("NULL arguments are statuses", "[abi]") {
