@@ -305,26 +305,46 @@ char *malloc_string(const std::string &s) {
   return p;
 }
 
-// Packs entries into one allocation: the header, the entry array, then the strings.
+// One malloc'd block the caller releases with a single eckid_free(): a Head, n Entry
+// structs, then the NUL-terminated strings they point to. string_bytes counts every string's
+// bytes including its NUL.
+template <class Head, class Entry>
+class Block {
+ public:
+  Block(std::size_t n, std::size_t string_bytes) {
+    head_ = static_cast<Head *>(std::malloc(sizeof(Head) + n * sizeof(Entry) + string_bytes));
+    if (head_ == nullptr) throw std::bad_alloc();
+    entries_ = reinterpret_cast<Entry *>(head_ + 1);
+    strings_ = reinterpret_cast<char *>(entries_ + n);
+  }
+  Head *head() const noexcept { return head_; }
+  Entry *entries() const noexcept { return entries_; }
+  // Copies s into the block; returns where it now lives.
+  const char *put(const std::string &s) noexcept {
+    const char *at = strings_;
+    std::memcpy(strings_, s.c_str(), s.size() + 1);
+    strings_ += s.size() + 1;
+    return at;
+  }
+
+ private:
+  Head *head_;
+  Entry *entries_;
+  char *strings_;
+};
+
 eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries) {
-  std::size_t bytes = sizeof(eckid_catalog) + entries.size() * sizeof(eckid_catalog_entry);
+  std::size_t bytes = 0;
   for (const auto &e : entries) {
     bytes += e.id.size() + e.name.size() + e.description.size() + e.last_edited.size() + 4;
   }
-  auto *catalog = static_cast<eckid_catalog *>(std::malloc(bytes));
-  if (catalog == nullptr) throw std::bad_alloc();
+  Block<eckid_catalog, eckid_catalog_entry> block(entries.size(), bytes);
+  eckid_catalog *catalog = block.head();
   catalog->count = entries.size();
-  catalog->entries = reinterpret_cast<eckid_catalog_entry *>(catalog + 1);
-  char *strings = reinterpret_cast<char *>(catalog->entries + entries.size());
-  auto put = [&strings](const std::string &s) {
-    const char *at = strings;
-    std::memcpy(strings, s.c_str(), s.size() + 1);
-    strings += s.size() + 1;
-    return at;
-  };
+  catalog->entries = block.entries();
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    catalog->entries[i] = {put(entries[i].id), put(entries[i].name), put(entries[i].description),
-                           put(entries[i].last_edited)};
+    catalog->entries[i] = {block.put(entries[i].id), block.put(entries[i].name),
+                           block.put(entries[i].description), block.put(entries[i].last_edited)};
   }
   return catalog;
 }
@@ -385,33 +405,25 @@ struct ResultView {
   std::string message;
 };
 
-// Packs a result into one allocation: the header, the entry array, then the strings.
+// Packs a result into one Block.
 eckid_result *pack_result(const ResultView &v) {
   const eckid::PupilRecord &r = v.record;
-  std::size_t bytes = sizeof(eckid_result) + r.eckids.size() * sizeof(eckid_chain_eckid) +
-                      r.school_key.size() + r.pupil_key.size() + r.sector.size() +
-                      v.message.size() + 4;
+  std::size_t bytes =
+      r.school_key.size() + r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
   for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
-  auto *result = static_cast<eckid_result *>(std::malloc(bytes));
-  if (result == nullptr) throw std::bad_alloc();
+  Block<eckid_result, eckid_chain_eckid> block(r.eckids.size(), bytes);
+  eckid_result *result = block.head();
   result->count = r.eckids.size();
-  result->eckids = reinterpret_cast<eckid_chain_eckid *>(result + 1);
-  char *strings = reinterpret_cast<char *>(result->eckids + r.eckids.size());
-  auto put = [&strings](const std::string &s) {
-    const char *at = strings;
-    std::memcpy(strings, s.c_str(), s.size() + 1);
-    strings += s.size() + 1;
-    return at;
-  };
-  result->school_key = put(r.school_key);
-  result->pupil_key = put(r.pupil_key);
-  result->sector = put(r.sector);
+  result->eckids = block.entries();
+  result->school_key = block.put(r.school_key);
+  result->pupil_key = block.put(r.pupil_key);
+  result->sector = block.put(r.sector);
   for (std::size_t i = 0; i < r.eckids.size(); ++i) {
-    result->eckids[i] = {put(r.eckids[i].first), put(r.eckids[i].second)};
+    result->eckids[i] = {block.put(r.eckids[i].first), block.put(r.eckids[i].second)};
   }
   result->event_id = static_cast<unsigned long long>(v.event_id);
   result->status = v.status;
-  result->message = put(v.message);
+  result->message = block.put(v.message);
   return result;
 }
 
@@ -595,9 +607,7 @@ ECKID_EXPORT eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_i
                          "ECKID_QUEUE_INFO_VERSION (use ECKID_QUEUE_INFO_INIT)");
     }
     const auto stats = core.outbox().stats();
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const std::int64_t now = eckid::unix_ms();
     info->queued = static_cast<unsigned long long>(stats.queued);
     info->failed = static_cast<unsigned long long>(stats.failed);
     info->undelivered = static_cast<unsigned long long>(stats.unacknowledged);
@@ -626,9 +636,7 @@ ECKID_EXPORT eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long
   return guarded([&] {
     if (count != nullptr) *count = 0;
     eckid::Plugin &core = live(plugin);
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const std::int64_t now = eckid::unix_ms();
     const std::int64_t n = core.outbox().retry_failed(static_cast<std::int64_t>(event_id), now);
     if (n == 0 && event_id != 0) {
       throw eckid::Error(ECKID_E_NOT_FOUND,

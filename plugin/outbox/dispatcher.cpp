@@ -11,12 +11,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMaxCooldown = std::chrono::minutes(5);
 constexpr auto kIdlePoll = std::chrono::seconds(1);
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Failures of the service or the way to it, as opposed to failures of the event itself.
 bool service_failure(eckid_status s) {
   return s == ECKID_E_TIMEOUT || s == ECKID_E_CONNECT || s == ECKID_E_HTTP ||
@@ -135,7 +129,7 @@ void Dispatcher::run(bool deliver_backlog) {
     }
     std::optional<OutboxEvent> event;
     try {
-      event = outbox_.next_due(now_ms(), running_);
+      event = outbox_.next_due(unix_ms(), running_);
     } catch (const std::exception &e) {
       logger_.error(std::string("outbox: ") + e.what());
     }
@@ -145,7 +139,7 @@ void Dispatcher::run(bool deliver_backlog) {
         due = outbox_.earliest_due();
       } catch (const std::exception &) {
       }
-      const auto wait = due ? std::chrono::milliseconds(std::max<std::int64_t>(*due - now_ms(), 1))
+      const auto wait = due ? std::chrono::milliseconds(std::max<std::int64_t>(*due - unix_ms(), 1))
                             : std::chrono::milliseconds(kIdlePoll);
       work_.wait_for(lock, std::min<std::chrono::milliseconds>(wait, kIdlePoll));
       continue;
@@ -189,7 +183,7 @@ void Dispatcher::process(OutboxEvent e) {
   try {
     apply(e);
     breaker_result(false);
-    outbox_.finish(e.id, EventState::done, ECKID_OK, "", attempts, now_ms());
+    outbox_.finish(e.id, EventState::done, ECKID_OK, "", attempts, unix_ms());
     e.state = EventState::done;
     e.status = ECKID_OK;
     e.message.clear();
@@ -197,13 +191,13 @@ void Dispatcher::process(OutboxEvent e) {
     breaker_result(service_failure(err.status()));
     try {
       if (transient(err) && attempts < config_.outbox.max_attempts) {
-        const std::int64_t next = now_ms() + backoff_ms(attempts);
+        const std::int64_t next = unix_ms() + backoff_ms(attempts);
         outbox_.reschedule(e.id, attempts, next, err.status(), err.what());
         logger_.info("event " + std::to_string(e.id) + " will be retried (attempt " +
                      std::to_string(attempts) + "): " + err.what());
         return;
       }
-      outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, now_ms());
+      outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, unix_ms());
     } catch (const std::exception &store_error) {
       logger_.error(std::string("outbox: ") + store_error.what());
       return;  // the event stays queued and is tried again

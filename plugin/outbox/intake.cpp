@@ -9,12 +9,6 @@
 namespace eckid {
 
 namespace {
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Appends text and a unit separator to a secret buffer.
 void append(SecureBytes &buffer, std::size_t &at, std::string_view text) {
   std::memcpy(buffer.data() + at, text.data(), text.size());
@@ -83,7 +77,7 @@ std::int64_t Intake::queue(OutboxEvent o, std::string_view pgn, std::string_view
     append(identity, at, part);
   }
   const std::string key = sealer_.keyed_hash({reinterpret_cast<const char *>(identity.data()), at});
-  o.created_ms = now_ms();
+  o.created_ms = unix_ms();
   const auto [id, added] = outbox_.enqueue(o, key);
   if (added) dispatcher_.notify();
   return id;

@@ -2,6 +2,7 @@
 // stays until it is done and the host acknowledged its result.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,13 @@
 #include "store/database.hpp"
 
 namespace eckid {
+
+/// The current time as Unix milliseconds: the unit of every time in the outbox table.
+inline std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 enum class EventKind : int { created = 1, transferred = 2, pgn_changed = 3 };
 enum class EventState : int { queued = 0, done = 1, failed = 2 };
