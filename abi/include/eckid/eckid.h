@@ -527,6 +527,84 @@ ECKID_API eckid_status eckid_list_failed(eckid_plugin *plugin, unsigned long lon
 ECKID_API eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long long event_id,
                                           unsigned long long *count);
 
+/* ---- Onboarding: a school's whole pupil list at once (batch operations) ------------- */
+
+/** One pupil (or staff member) of an onboarding list. */
+typedef struct eckid_onboard_pupil {
+  const char *pupil_key; /**< the host's pupil id: non-empty, unique within the list */
+  const char *pgn;       /**< BSN or onderwijsnummer (staff PGN with kind); unique in the list */
+  eckid_pgn_kind kind;   /**< ECKID_PGN_PUPIL or ECKID_PGN_STAFF */
+} eckid_onboard_pupil;
+
+/** What became of one pupil of the list, at the same position as in the input. */
+typedef struct eckid_onboard_receipt {
+  /** The pupil's outbox event id (its result follows through the result callback or
+   *  eckid_poll(), like an event's), or 0 when the pupil was refused. */
+  unsigned long long event_id;
+  /** ECKID_QUEUED (accepted; also for a pupil already recorded with this PGN, whose result
+   *  is delivered at once without hashing or a service call), or why it was refused:
+   *  ECKID_E_INVALID_PGN, ECKID_E_INVALID_ARGUMENT (empty pupil key, unknown kind, a pupil
+   *  key or PGN that appears earlier in the list). */
+  int status;
+  /** "" when accepted, else what was wrong (never the PGN; names the earlier position of a
+   *  duplicate). */
+  const char *message;
+} eckid_onboard_receipt;
+
+/** The receipts of one eckid_onboard() call: one allocation, released with one
+ *  eckid_free(). */
+typedef struct eckid_onboard_receipts {
+  size_t count;                    /**< entries in receipts: the input's count */
+  eckid_onboard_receipt *receipts; /**< count entries, in input order */
+  size_t accepted;                 /**< receipts with event_id != 0 */
+  size_t refused;                  /**< receipts with event_id == 0 */
+} eckid_onboard_receipts;
+
+/**
+ * Onboarding: asks ECK iDs for a school's whole pupil list with the service's batch
+ * operations (spec "Operations": submitStampseudonymBatch, submitEckIdBatch,
+ * retrieveBatch) instead of two calls per pupil. Each accepted pupil becomes an outbox event
+ * (durable before this call returns; PGN only sealed) whose result - the pupil's ECK iDs or
+ * the service's message for that pupil - arrives through the result callback or
+ * eckid_poll(), then eckid_ack() as for events. The plugin hashes on every core while
+ * earlier batches are with the service; [onboarding] in the configuration sets the batch
+ * size and the polling policy. A batch the service no longer has is resubmitted with only
+ * its unrecorded pupils; at the service's daily batch limit the rest waits for the next UTC
+ * day (eckid_onboard_status()). Calling again with the same list is safe: pupils still
+ * queued keep their event, failed ones are tried again, and pupils recorded with the same
+ * PGN are not hashed or sent again. A pupil recorded with another PGN fails with
+ * ECKID_E_PUPIL_CONFLICT.
+ *
+ * school_key: the [[school]] key. pupils: count entries (count may be 0). out: receives the
+ * receipts (release with eckid_free(*out)); NULL on error.
+ * Errors (nothing queued): ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT (NULL),
+ * ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_ENABLED, ECKID_E_STATE, ECKID_E_NOMEM. A refused
+ * pupil is not an error of the call: see the receipts. Thread-safe.
+ */
+ECKID_API eckid_status eckid_onboard(eckid_plugin *plugin, const char *school_key,
+                                     const eckid_onboard_pupil *pupils, size_t count,
+                                     eckid_onboard_receipts **out);
+
+/** Onboarding progress of one school (eckid_onboard_status()): pupils not yet finished,
+ *  by stage. Finished ones are in eckid_queue_status(). */
+typedef struct eckid_onboard_info {
+  unsigned int version;             /**< ECKID_ONBOARD_INFO_VERSION */
+  unsigned long long waiting;       /**< accepted, HPgn not computed yet */
+  unsigned long long hashed;        /**< HPgn computed, waiting for a batch */
+  unsigned long long in_batch;      /**< in a batch the service is working on */
+  unsigned long long deferred;      /**< held back by the service's daily batch limit */
+  long long deferred_until_ms;      /**< Unix time in ms they are tried again; 0 if none */
+} eckid_onboard_info;
+#define ECKID_ONBOARD_INFO_VERSION 1
+#define ECKID_ONBOARD_INFO_INIT \
+  { ECKID_ONBOARD_INFO_VERSION, 0, 0, 0, 0, 0 }
+
+/** Fills *info (version set with ECKID_ONBOARD_INFO_INIT) for school_key. Errors:
+ *  ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_VERSION,
+ *  ECKID_E_UNKNOWN_SCHOOL, ECKID_E_STATE. Thread-safe. */
+ECKID_API eckid_status eckid_onboard_status(eckid_plugin *plugin, const char *school_key,
+                                            eckid_onboard_info *info);
+
 #ifdef __cplusplus
 }
 #endif
