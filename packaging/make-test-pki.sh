@@ -13,6 +13,8 @@
 #   other-ca.pem other-ca.key      a second, unrelated CA
 #   other-client.pem other-client.key  a client certificate signed by the other CA
 #   wrong-host.pem wrong-host.key  a server certificate for "wrong.example", by the test CA
+#   client-expired.pem             the client key certified by the test CA for January 2020 only
+#   client-future.pem              the client key certified by the test CA from 2099 on
 # Keys and password files are readable by the owner only. Never commit the output.
 set -eu
 
@@ -70,6 +72,40 @@ new_leaf() {
   fi
 }
 
+# new_dated_leaf NAME KEY CA SUBJECT START END: a client certificate NAME.pem for KEY.key,
+# signed by CA, valid from START to END (YYYYMMDDHHMMSSZ; openssl x509 takes only -days),
+# unless it exists.
+new_dated_leaf() {
+  if [ ! -f "$out/$1.pem" ]; then
+    : >"$tmp/index.txt"
+    openssl rand -hex 8 >"$tmp/serial"
+    cat >"$tmp/ca.cnf" <<CONF
+[ca]
+default_ca = dated
+[dated]
+database = $tmp/index.txt
+new_certs_dir = $tmp
+serial = $tmp/serial
+policy = any
+default_md = sha256
+unique_subject = no
+[any]
+countryName = optional
+organizationName = optional
+commonName = supplied
+[leaf]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+CONF
+    openssl req -new -key "$out/$2.key" -subj "$4" -out "$tmp/$1.csr"
+    openssl ca -batch -notext -config "$tmp/ca.cnf" -extensions leaf -cert "$out/$3.pem" \
+      -keyfile "$out/$3.key" -in "$tmp/$1.csr" -startdate "$5" -enddate "$6" \
+      -out "$out/$1.pem" 2>/dev/null
+    chmod 644 "$out/$1.pem"
+  fi
+}
+
 # new_password FILE: a random password in FILE unless it exists.
 new_password() {
   if [ ! -f "$out/$1" ]; then
@@ -82,6 +118,11 @@ new_leaf server ca "/C=NL/O=eckid test/CN=localhost" serverAuth "DNS:localhost,I
 new_leaf client ca "/C=NL/O=eckid test supplier/serialNumber=00000001234567890000/CN=eckid test client" \
   clientAuth
 new_leaf wrong-host ca "/C=NL/O=eckid test/CN=wrong.example" serverAuth "DNS:wrong.example"
+
+new_dated_leaf client-expired client ca "/C=NL/O=eckid test/CN=eckid expired client" \
+  20200101000000Z 20200201000000Z
+new_dated_leaf client-future client ca "/C=NL/O=eckid test/CN=eckid future client" \
+  20990101000000Z 20991231000000Z
 
 new_ca other-ca "/C=NL/O=eckid other/CN=eckid other CA"
 new_leaf other-client other-ca "/C=NL/O=eckid other/CN=eckid other client" clientAuth
