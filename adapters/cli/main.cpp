@@ -12,7 +12,7 @@ int main(int argc, char **argv) {
   std::string config;
   auto *doctor = app.add_subcommand(
       "doctor",
-      "Check a configuration: file, client certificate, service (ping), and each school's "
+      "Check a configuration: file, client certificate, salt, service (ping), and each school's "
       "sector and chains. One line per check (OK/WARN/FAIL); exit status 1 on any FAIL.");
   doctor->add_option("--config", config, "configuration file (TOML)")
       ->required()
