@@ -232,6 +232,28 @@ TEST_CASE("doctor: an unreadable certificate or a wrong password names the file"
                        (dir.path() / "client.p12").string() + ": wrong or missing key password"));
     CHECK_FALSE(has(run, "not-the-password"));
   }
+  SECTION("password variable not set, then set") {
+    const std::string identity =
+        "client_certificate = \"client.p12\"\nkey_password_env = \"ECKID_DOCTOR_TEST_PASSWORD\"\n";
+    unsetenv("ECKID_DOCTOR_TEST_PASSWORD");
+    const auto config =
+        write_config(dir, emulator.url(), eckid_test::test_chain(), "ca.pem", identity);
+    const Run unset = doctor(config);
+    INFO(unset.output);
+    CHECK(unset.status == 1);
+    CHECK(has(unset,
+              "FAIL certificate: the environment variable ECKID_DOCTOR_TEST_PASSWORD "
+              "(key_password_env) is not set"));
+    const Run password = shell("head -n 1 '" + pki("client.p12.pass") + "'");
+    const std::string text = password.output.substr(0, password.output.find('\n'));
+    setenv("ECKID_DOCTOR_TEST_PASSWORD", text.c_str(), 1);
+    const Run set = doctor(config);
+    unsetenv("ECKID_DOCTOR_TEST_PASSWORD");
+    INFO(set.output);
+    CHECK(set.status == 0);
+    CHECK(has(set, "OK   certificate: " + (dir.path() / "client.p12").string() + " (PKCS#12)"));
+    CHECK_FALSE(has(set, text));
+  }
 }
 
 TEST_CASE("doctor: the salt is checked for base64, length and environment") {
