@@ -31,7 +31,8 @@ final class Result
     /** The ECK iD of the school's first chain (the common one-chain case); "" when none. */
     public function eckid(): string
     {
-        return (string) reset($this->eckids);
+        // Not reset(): it takes the readonly array by reference and throws.
+        return (string) (array_values($this->eckids)[0] ?? '');
     }
 
     /** Whether the ECK iDs are there (status OK). */
