@@ -642,8 +642,62 @@ ECKID_EXPORT eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long
       throw eckid::Error(ECKID_E_NOT_FOUND,
                          "no failed event " + std::to_string(event_id) + " to retry");
     }
-    if (n > 0) core.dispatcher().notify();
+    if (n > 0) {
+      core.dispatcher().notify();
+      core.onboarder().notify();
+    }
     if (count != nullptr) *count = static_cast<unsigned long long>(n);
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school_key,
+                                        const eckid_onboard_pupil *pupils, size_t count,
+                                        eckid_onboard_receipts **out) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    eckid::Plugin &core = live(plugin);
+    if (count > 0) require(pupils, "pupils");
+    std::vector<eckid::OnboardPupil> list;
+    list.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const eckid_onboard_pupil &p = pupils[i];
+      list.push_back({p.pupil_key ? p.pupil_key : "", p.pgn ? p.pgn : "", p.kind});
+    }
+    const auto receipts = core.onboarder().accept(field(school_key, "school_key"), list);
+    std::size_t bytes = 0;
+    for (const auto &r : receipts) bytes += r.message.size() + 1;
+    Block<eckid_onboard_receipts, eckid_onboard_receipt> block(receipts.size(), bytes);
+    eckid_onboard_receipts *head = block.head();
+    head->count = receipts.size();
+    head->receipts = block.entries();
+    head->accepted = 0;
+    for (std::size_t i = 0; i < receipts.size(); ++i) {
+      head->receipts[i] = {static_cast<unsigned long long>(receipts[i].event_id),
+                           receipts[i].status, block.put(receipts[i].message)};
+      if (receipts[i].event_id != 0) ++head->accepted;
+    }
+    head->refused = head->count - head->accepted;
+    *out = head;
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_onboard_status(eckid_plugin *plugin, const char *school_key,
+                                               eckid_onboard_info *info) {
+  return guarded([&] {
+    eckid::Plugin &core = live(plugin);
+    require(info, "info");
+    if (info->version != ECKID_ONBOARD_INFO_VERSION) {
+      throw eckid::Error(ECKID_E_VERSION,
+                         "eckid_onboard_info.version must be ECKID_ONBOARD_INFO_VERSION (use "
+                         "ECKID_ONBOARD_INFO_INIT)");
+    }
+    const eckid::OnboardCounts c = core.onboarder().counts(field(school_key, "school_key"));
+    info->waiting = static_cast<unsigned long long>(c.waiting);
+    info->hashed = static_cast<unsigned long long>(c.hashed);
+    info->in_batch = static_cast<unsigned long long>(c.in_batch);
+    info->deferred = static_cast<unsigned long long>(c.deferred);
+    info->deferred_until_ms = c.deferred_until_ms;
   });
 }
 

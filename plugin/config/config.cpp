@@ -140,6 +140,11 @@ class TableReader {
   }
 
   // Unknown keys are warnings: an old plugin keeps working with a newer file.
+  // A duration in ms in [min, max], or fallback when absent.
+  long milliseconds(std::string_view key, std::int64_t min, std::int64_t max, long fallback) {
+    return static_cast<long>(integer(key, min, max, "milliseconds").value_or(fallback));
+  }
+
   void warn_unknown() const {
     for (const auto &[k, v] : table_) {
       if (!seen_.contains(std::string(k.str()))) {
@@ -306,19 +311,36 @@ OutboxConfig read_outbox(const toml::table &t, const std::filesystem::path &file
                          std::vector<std::string> &warnings) {
   TableReader r(t, "[outbox]", file, warnings);
   OutboxConfig o;
-  const auto ms = [&r](const char *key, std::int64_t min, std::int64_t max, long fallback) {
-    return static_cast<long>(r.integer(key, min, max, "milliseconds").value_or(fallback));
-  };
   o.workers = static_cast<unsigned>(r.integer("workers", 1, 64, "threads").value_or(o.workers));
-  o.deadline_ms = ms("deadline_ms", 0, 3'600'000, o.deadline_ms);
+  o.deadline_ms = r.milliseconds("deadline_ms", 0, 3'600'000, o.deadline_ms);
   o.max_attempts =
       static_cast<int>(r.integer("max_attempts", 1, 1000, "attempts").value_or(o.max_attempts));
-  o.retry_base_ms = ms("retry_base_ms", 10, 3'600'000, o.retry_base_ms);
-  o.retry_max_ms = ms("retry_max_ms", 10, 86'400'000, o.retry_max_ms);
+  o.retry_base_ms = r.milliseconds("retry_base_ms", 10, 3'600'000, o.retry_base_ms);
+  o.retry_max_ms = r.milliseconds("retry_max_ms", 10, 86'400'000, o.retry_max_ms);
   o.breaker_threshold = static_cast<int>(
       r.integer("breaker_threshold", 1, 1000, "failures").value_or(o.breaker_threshold));
-  o.breaker_cooldown_ms = ms("breaker_cooldown_ms", 10, 3'600'000, o.breaker_cooldown_ms);
-  o.shutdown_wait_ms = ms("shutdown_wait_ms", 0, 600'000, o.shutdown_wait_ms);
+  o.breaker_cooldown_ms =
+      r.milliseconds("breaker_cooldown_ms", 10, 3'600'000, o.breaker_cooldown_ms);
+  o.shutdown_wait_ms = r.milliseconds("shutdown_wait_ms", 0, 600'000, o.shutdown_wait_ms);
+  r.warn_unknown();
+  return o;
+}
+
+OnboardingConfig read_onboarding(const toml::table &t, const std::filesystem::path &file,
+                                 std::vector<std::string> &warnings) {
+  TableReader r(t, "[onboarding]", file, warnings);
+  OnboardingConfig o;
+  o.batch_size =
+      static_cast<unsigned>(r.integer("batch_size", 1, 100'000, "pupils").value_or(o.batch_size));
+  o.hash_workers =
+      static_cast<unsigned>(r.integer("hash_workers", 0, 256, "threads").value_or(o.hash_workers));
+  o.poll_delay_ms = r.milliseconds("poll_delay_ms", 10, 3'600'000, o.poll_delay_ms);
+  o.max_polls = static_cast<int>(r.integer("max_polls", 1, 10'000, "polls").value_or(o.max_polls));
+  o.blocked_delay_ms = r.milliseconds("blocked_delay_ms", 10, 3'600'000, o.blocked_delay_ms);
+  o.blocked_delay_max_ms =
+      r.milliseconds("blocked_delay_max_ms", 10, 86'400'000, o.blocked_delay_max_ms);
+  o.max_blocked =
+      static_cast<int>(r.integer("max_blocked", 1, 1'000, "answers").value_or(o.max_blocked));
   r.warn_unknown();
   return o;
 }
@@ -397,6 +419,11 @@ Config parse_config(std::string_view text, const std::filesystem::path &source,
   const toml::node *outbox = top.get("outbox");
   if (outbox != nullptr && !outbox->is_table()) top.fail(outbox, "[outbox]", "expected a table");
   c.outbox = read_outbox(outbox ? *outbox->as_table() : kEmpty, source, warnings);
+  const toml::node *onboarding = top.get("onboarding");
+  if (onboarding != nullptr && !onboarding->is_table()) {
+    top.fail(onboarding, "[onboarding]", "expected a table");
+  }
+  c.onboarding = read_onboarding(onboarding ? *onboarding->as_table() : kEmpty, source, warnings);
 
   const toml::node *schools = top.get("school");
   if (schools == nullptr || !schools->is_array_of_tables() || schools->as_array()->empty()) {

@@ -84,6 +84,18 @@ struct OutboxConfig {
   long shutdown_wait_ms = 5'000;     // how long close waits for events in progress
 };
 
+/// [onboarding]: whole-school onboarding with the batch operations (eckid_onboard(); spec
+/// "Operations" and "Transport" for the batch states).
+struct OnboardingConfig {
+  unsigned batch_size = 1'000;          // pupils per submitted batch
+  unsigned hash_workers = 0;            // threads computing HPgns; 0: one per core
+  long poll_delay_ms = 30'000;          // wait between retrieveBatch polls (NotFinished)
+  int max_polls = 40;                   // polls per batch before it waits for the next round
+  long blocked_delay_ms = 60'000;       // first back-off after TemporarilyBlocked; doubles
+  long blocked_delay_max_ms = 900'000;  // longest back-off
+  int max_blocked = 6;                  // TemporarilyBlocked answers in a row per request
+};
+
 /// One [[school]]: a school as the host knows it.
 struct SchoolConfig {
   std::string key;  // the host's school identifier
@@ -106,6 +118,7 @@ struct Config {
   HashConfig hash;
   StateConfig state;
   OutboxConfig outbox;
+  OnboardingConfig onboarding;
   std::vector<SchoolConfig> schools;
 
   /// The school with this key, or nullptr.

@@ -47,7 +47,9 @@ Plugin::Plugin(const std::filesystem::path &config_path, Logger logger, Dispatch
       outbox_(std::make_unique<Outbox>(config_.state, logger_)),
       dispatcher_(std::make_unique<Dispatcher>(config_, *outbox_, *sealer_, *engine_, client_,
                                                logger_, std::move(deliver))),
-      intake_(std::make_unique<Intake>(*engine_, *outbox_, *sealer_, *dispatcher_)) {
+      intake_(std::make_unique<Intake>(*engine_, *outbox_, *sealer_, *dispatcher_)),
+      onboarder_(std::make_unique<Onboarder>(config_, *engine_, hasher_, client_, *store_, *sealer_,
+                                             *outbox_, *dispatcher_, logger_)) {
   logger_.info("eckid opened " + config_path.string() + ": " +
                std::to_string(config_.schools.size()) + " school(s), environment " +
                std::string(to_string(config_.service.environment)) + ", endpoint " +

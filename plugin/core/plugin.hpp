@@ -11,6 +11,7 @@
 #include "log/logger.hpp"
 #include "nv/client.hpp"
 #include "nv/credentials.hpp"
+#include "onboard/onboarder.hpp"
 #include "outbox/dispatcher.hpp"
 #include "outbox/intake.hpp"
 #include "outbox/outbox.hpp"
@@ -37,6 +38,7 @@ class Plugin {
   Intake &intake() noexcept { return *intake_; }
   Outbox &outbox() noexcept { return *outbox_; }
   Dispatcher &dispatcher() noexcept { return *dispatcher_; }
+  Onboarder &onboarder() noexcept { return *onboarder_; }
 
  private:
   Logger logger_;
@@ -49,6 +51,7 @@ class Plugin {
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Dispatcher> dispatcher_;  // declared after what its workers use: stops first
   std::unique_ptr<Intake> intake_;
+  std::unique_ptr<Onboarder> onboarder_;  // after the dispatcher it delivers through
 };
 
 }  // namespace eckid

@@ -192,8 +192,9 @@ BatchRun poll_batch(const Client &client, std::string_view oin, std::string_view
       }
       if (actor != kNotFinished) throw;
       if (run.polls >= policy.max_polls) {
-        throw Error(ECKID_E_TIMEOUT, "batch " + std::string(batch_id) + " was not finished after " +
-                                         std::to_string(run.polls) + " polls; poll it again later");
+        throw BatchNotFinished(ECKID_E_TIMEOUT,
+                               "batch " + std::string(batch_id) + " was not finished after " +
+                                   std::to_string(run.polls) + " polls; poll it again later");
       }
     }
     wait(policy, policy.poll_delay);
@@ -218,7 +219,7 @@ namespace {
 template <typename Submit>
 BatchRun run_batch(const Client &client, std::string_view oin,
                    const std::vector<BatchIndex> &indices, const BatchPolicy &policy,
-                   Submit &&submit) {
+                   const OnSubmitted &on_submitted, Submit &&submit) {
   std::string id;
   try {
     id = with_backoff(policy, submit);
@@ -230,21 +231,24 @@ BatchRun run_batch(const Client &client, std::string_view oin,
     run.message = fault.detail().string;
     return run;
   }
+  if (on_submitted) on_submitted(id);
   return poll_batch(client, oin, id, indices, policy);
 }
 
 }  // namespace
 
 BatchRun run_stampseudonym_batch(const Client &client, std::string_view oin,
-                                 const std::vector<HpgnItem> &items, const BatchPolicy &policy) {
+                                 const std::vector<HpgnItem> &items, const BatchPolicy &policy,
+                                 const OnSubmitted &on_submitted) {
   return run_batch(client, oin, checked_indices(items, "submitStampseudonymBatch"), policy,
-                   [&] { return submit_stampseudonym_batch(client, oin, items); });
+                   on_submitted, [&] { return submit_stampseudonym_batch(client, oin, items); });
 }
 
 BatchRun run_eckid_batch(const Client &client, std::string_view oin,
                          const std::vector<StampseudonymItem> &items, std::string_view chain,
-                         std::string_view sector, const BatchPolicy &policy) {
-  return run_batch(client, oin, checked_indices(items, "submitEckIdBatch"), policy,
+                         std::string_view sector, const BatchPolicy &policy,
+                         const OnSubmitted &on_submitted) {
+  return run_batch(client, oin, checked_indices(items, "submitEckIdBatch"), policy, on_submitted,
                    [&] { return submit_eckid_batch(client, oin, items, chain, sector); });
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "nv/client.hpp"
+#include "util/error.hpp"
 
 namespace eckid::nv {
 
@@ -91,6 +92,13 @@ std::string submit_eckid_batch(const Client &client, std::string_view oin,
 /// integer is ECKID_E_BAD_RESPONSE. Batch states throw ServiceFault (see the constants).
 BatchResult retrieve_batch(const Client &client, std::string_view oin, std::string_view batch_id);
 
+/// What poll_batch() throws when a batch is still NotFinished after max_polls polls
+/// (ECKID_E_TIMEOUT), as opposed to a request that timed out.
+class BatchNotFinished : public Error {
+ public:
+  using Error::Error;
+};
+
 /// How the driver waits. Durations in milliseconds; the defaults suit the real service.
 struct BatchPolicy {
   /// Delay between polls while the batch is NotFinished.
@@ -131,18 +139,24 @@ struct BatchRun {
 /// caller already recorded (after a crash between retrieving and finishing, say). Results
 /// must refer to submitted indices, each at most once (else ECKID_E_BAD_RESPONSE). Throws
 /// eckid::Error ECKID_E_TIMEOUT after max_polls NotFinished answers (the message names the
-/// batch identifier, so polling can resume later), the last ServiceFault after max_blocked
-/// blocked answers in a row, and other errors as retrieve_batch().
+/// batch identifier, so polling can resume later; type BatchNotFinished), the last ServiceFault
+/// after max_blocked blocked answers in a row, and other errors as retrieve_batch().
 BatchRun poll_batch(const Client &client, std::string_view oin, std::string_view batch_id,
                     const std::vector<BatchIndex> &submitted, const BatchPolicy &policy,
                     const std::vector<BatchIndex> &recorded = {});
 
+/// Called with the batchIdentifier as soon as the service accepted a batch, before the first
+/// poll: the moment to record it, so polling can resume after a restart.
+using OnSubmitted = std::function<void(const std::string &batch_id)>;
+
 /// Submits (backing off while TemporarilyBlocked) and polls with poll_batch(). A
 /// DailyLimitReached answer is kDeferred at once, with every index unresolved: no retry.
 BatchRun run_stampseudonym_batch(const Client &client, std::string_view oin,
-                                 const std::vector<HpgnItem> &items, const BatchPolicy &policy);
+                                 const std::vector<HpgnItem> &items, const BatchPolicy &policy,
+                                 const OnSubmitted &on_submitted = {});
 BatchRun run_eckid_batch(const Client &client, std::string_view oin,
                          const std::vector<StampseudonymItem> &items, std::string_view chain,
-                         std::string_view sector, const BatchPolicy &policy);
+                         std::string_view sector, const BatchPolicy &policy,
+                         const OnSubmitted &on_submitted = {});
 
 }  // namespace eckid::nv

@@ -17,10 +17,9 @@ bool service_failure(eckid_status s) {
          s == ECKID_E_SERVICE_DOWN;
 }
 
-// Worth another attempt later: the service, the network, TLS (a server restarting, a
-// certificate being renewed) or the disk may recover. Not: a fault about the input, a
-// not-authorised answer, an invalid PGN, a conflict.
-bool transient(const Error &e) {
+}  // namespace
+
+bool transient_failure(const Error &e) {
   if (service_failure(e.status()) || e.status() == ECKID_E_BAD_RESPONSE ||
       e.status() == ECKID_E_TLS || e.status() == ECKID_E_STATE || e.status() == ECKID_E_NOMEM) {
     return true;
@@ -28,8 +27,6 @@ bool transient(const Error &e) {
   const auto *fault = dynamic_cast<const nv::ServiceFault *>(&e);
   return fault != nullptr && fault->detail().actor == "TemporarilyBlocked";
 }
-
-}  // namespace
 
 Dispatcher::Dispatcher(const Config &config, Outbox &outbox, const Sealer &sealer, Engine &engine,
                        const nv::Client &client, const Logger &logger, Deliver deliver)
@@ -174,6 +171,8 @@ void Dispatcher::apply(const OutboxEvent &e) {
       engine_.pgn_changed({e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date});
       return;
     }
+    case EventKind::onboarding:
+      break;  // the Onboarder's (next_due never returns one)
   }
   throw Error(ECKID_E_INTERNAL, "unknown event kind in the outbox");
 }
@@ -190,7 +189,7 @@ void Dispatcher::process(OutboxEvent e) {
   } catch (const Error &err) {
     breaker_result(service_failure(err.status()));
     try {
-      if (transient(err) && attempts < config_.outbox.max_attempts) {
+      if (transient_failure(err) && attempts < config_.outbox.max_attempts) {
         const std::int64_t next = unix_ms() + backoff_ms(attempts);
         outbox_.reschedule(e.id, attempts, next, err.status(), err.what());
         logger_.info("event " + std::to_string(e.id) + " will be retried (attempt " +

@@ -20,8 +20,14 @@
 #include "nv/client.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/sealer.hpp"
+#include "util/error.hpp"
 
 namespace eckid {
+
+/// Worth another attempt later: the service, the network, TLS (a server restarting, a
+/// certificate being renewed), a TemporarilyBlocked fault or the disk may recover. Not: a
+/// fault about the input, a not-authorised answer, an invalid PGN, a conflict.
+bool transient_failure(const Error &error);
 
 /// Owns the worker threads. Thread-safe. Destruction stops the workers (stop()).
 class Dispatcher {
@@ -46,15 +52,19 @@ class Dispatcher {
   void stop();
   /// True while the circuit breaker holds calls back.
   bool breaker_open() const;
+  /// The delay before attempt attempts + 1, in ms: [outbox] retry_base_ms doubled per
+  /// attempt up to retry_max_ms, with jitter (50..100 %).
+  std::int64_t backoff_ms(int attempts);
+  /// Hands a finished event to its waiting caller, else to the host's callback (if any). Also
+  /// used by the Onboarder for onboarding events.
+  void finished(const OutboxEvent &event);
 
  private:
   void run(bool deliver_backlog);
   void process(OutboxEvent event);
   void apply(const OutboxEvent &event);
-  void finished(const OutboxEvent &event);
   void breaker_result(bool service_failure);
   bool probe();
-  std::int64_t backoff_ms(int attempts);
 
   const Config &config_;
   Outbox &outbox_;

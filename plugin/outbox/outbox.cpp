@@ -73,7 +73,8 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
                                             const std::set<std::int64_t> &running) {
   std::lock_guard lock(mutex_);
   const std::string sql = select(
-      "WHERE o.state = 0 AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM outbox p "
+      "WHERE o.state = 0 AND o.kind != 4 AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM "
+      "outbox p "
       "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
       "ORDER BY o.next_attempt_ms, o.id LIMIT 64");
   Database::Statement q(db_, sql.c_str());
@@ -86,7 +87,8 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
 
 std::optional<std::int64_t> Outbox::earliest_due() {
   std::lock_guard lock(mutex_);
-  Database::Statement q(db_, "SELECT MIN(next_attempt_ms) FROM outbox WHERE state = 0");
+  Database::Statement q(db_,
+                        "SELECT MIN(next_attempt_ms) FROM outbox WHERE state = 0 AND kind != 4");
   if (q.step() && !q.is_null(0)) return q.integer(0);
   return std::nullopt;
 }

@@ -24,7 +24,9 @@ inline std::int64_t unix_ms() {
       .count();
 }
 
-enum class EventKind : int { created = 1, transferred = 2, pgn_changed = 3 };
+/// onboarding: a pupil of an eckid_onboard() list, processed with the batch operations by
+/// the Onboarder (plugin/onboard), never by the Dispatcher.
+enum class EventKind : int { created = 1, transferred = 2, pgn_changed = 3, onboarding = 4 };
 enum class EventState : int { queued = 0, done = 1, failed = 2 };
 
 /// One queued or finished event. school_key is the school the event is for (for a transfer:

@@ -53,6 +53,35 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, next_attempt_ms);
 CREATE INDEX outbox_pupil ON outbox (pupil_key, id);
 )sql",
+    // 3: onboarding (plugin/onboard). An onboarding event (kind 4) carries its progress:
+    // the HPgn, the stampseudonym, the ECK iDs gathered so far ("chain TAB eckid" lines) and
+    // the batch it is in. onboard_batch: one submitted (or about to be submitted) batch;
+    // chain NULL for submitStampseudonymBatch. onboard_known: a keyed hash of a recorded
+    // pupil's PGN, valid while the pupil's HPgn is the one it was made with, so a repeated
+    // onboarding skips the pupil without hashing.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN hpgn TEXT;
+ALTER TABLE outbox ADD COLUMN stampseudonym TEXT;
+ALTER TABLE outbox ADD COLUMN eckids TEXT;
+ALTER TABLE outbox ADD COLUMN batch_row INTEGER;
+ALTER TABLE outbox ADD COLUMN batch_index INTEGER;
+CREATE INDEX outbox_batch ON outbox (batch_row);
+CREATE TABLE onboard_batch (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  school_key TEXT NOT NULL,
+  chain      TEXT,
+  service_id TEXT,
+  next_ms    INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE onboard_known (
+  school_key TEXT NOT NULL,
+  pupil_key  TEXT NOT NULL,
+  pgn_tag    TEXT NOT NULL,
+  hpgn       TEXT NOT NULL,
+  PRIMARY KEY (school_key, pupil_key)
+);
+)sql",
 };
 
 /// The schema version this plugin writes (PRAGMA user_version).

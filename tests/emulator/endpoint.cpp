@@ -1,6 +1,7 @@
 #include "endpoint.hpp"
 
 #include <string>
+#include <vector>
 
 #include "fault.hpp"
 #include "operations.hpp"
@@ -76,6 +77,22 @@ std::string spoiled(AnswerMode mode, std::string body) {
   return body;
 }
 
+// Every HPgn in a request (hPgn of a batch item, hpgn, hpgnOld, hpgnNew), for --hpgn-log.
+std::vector<std::string> hpgns_in(pugi::xml_node element) {
+  std::vector<std::string> found;
+  for (auto child = element.first_child(); child; child = child.next_sibling()) {
+    std::string_view name = child.name();
+    name = name.substr(name.find(':') + 1);  // npos + 1 == 0: no prefix
+    if (name == "hPgn" || name == "hpgn" || name == "hpgnOld" || name == "hpgnNew") {
+      found.emplace_back(child.text().get());
+    } else {
+      auto nested = hpgns_in(child);
+      found.insert(found.end(), nested.begin(), nested.end());
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 http::response<http::string_body> plain_reply(http::status status, unsigned version,
@@ -105,6 +122,9 @@ Reply answer(Context &context, const http::request<http::string_body> &request) 
     pugi::xml_document doc;
     try {
       const auto element = parse_request(doc, request.body(), request["SOAPAction"], info);
+      if (context.log.logs_hpgns()) {
+        context.log.write_hpgns(info.operation, hpgns_in(element));
+      }
       check_oin(context.options, info);
       if (const auto fault = injected(context)) {
         outcome = *fault;

@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
       return 0;
     }
     Random random(options.seed);
-    RequestLog log(options.log_file);
+    RequestLog log(options.log_file, options.hpgn_log_file);
     Service service(options, random);
     Context context{options, service, log, random};
     serve(context);

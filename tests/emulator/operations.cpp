@@ -96,7 +96,9 @@ void submit_stampseudonym_batch(Service &service, const RequestInfo &info, pugi:
     check_sequence(item, {{"index"}, {"hPgn"}});
     const int index = checked_index(item, seen);
     const auto hpgn = required_text(item, "hPgn");
-    if (is_hpgn(hpgn)) {
+    if (const std::string *refusal = service.refusal(hpgn)) {
+      result.failed.emplace_back(index, *refusal);
+    } else if (is_hpgn(hpgn)) {
       result.success.emplace_back(index, service.stampseudonym(hpgn));
     } else {
       result.failed.emplace_back(index,
@@ -120,7 +122,9 @@ void submit_eckid_batch(Service &service, const RequestInfo &info, pugi::xml_nod
     check_sequence(item, {{"index"}, {"stampseudonym"}});
     const int index = checked_index(item, seen);
     const auto stampseudonym = required_text(item, "stampseudonym");
-    if (service.accepts_stampseudonym(stampseudonym)) {
+    if (const std::string *refusal = service.refusal(stampseudonym)) {
+      result.failed.emplace_back(index, *refusal);
+    } else if (service.accepts_stampseudonym(stampseudonym)) {
       result.success.emplace_back(index, service.eckid(stampseudonym, chain, sector));
     } else {
       result.failed.emplace_back(index, "invalid stampseudonym");

@@ -181,6 +181,14 @@ void load_fixtures(const std::string &file, Fixtures &fixtures) {
           required_string(*item, "sector_id", file)}] = required_string(*item, "eckid", file);
     }
   }
+  if (const auto *array = table["refused"].as_array()) {
+    for (const auto &node : *array) {
+      const auto *item = node.as_table();
+      if (item == nullptr) throw std::runtime_error(file + ": refused must be an array of tables");
+      fixtures.refused[required_string(*item, "value", file)] =
+          required_string(*item, "message", file);
+    }
+  }
 }
 
 using Setter = std::function<void(Options &, const std::string &)>;
@@ -201,6 +209,7 @@ const std::map<std::string, Setter, std::less<>> &setters() {
       {"--secret", [](Options &o, const std::string &v) { o.secret = v; }},
       {"--fixtures", [](Options &o, const std::string &v) { load_fixtures(v, o.fixtures); }},
       {"--log", [](Options &o, const std::string &v) { o.log_file = v; }},
+      {"--hpgn-log", [](Options &o, const std::string &v) { o.hpgn_log_file = v; }},
       {"--seed",
        [](Options &o, const std::string &v) { o.seed = parse_number<std::uint64_t>("--seed", v); }},
       {"--threads",
@@ -299,6 +308,7 @@ https://127.0.0.1:PORT/eck/ws/201703. Prints one line with the URL when it liste
                            [[chains]], [[sectors]], [faults] (flags win)
   --fixtures FILE          TOML: [[stampseudonym]] and [[eckid]] answers to replay
   --log FILE               request log, one line per request
+  --hpgn-log FILE          log of the HPgns in requests, one line per HPgn (tests only)
   --seed N                 seed of the fault injection and batch identifiers (default 1)
   --threads N              I/O threads (default 2)
 fault injection (all off by default):

@@ -37,6 +37,8 @@ struct Fixtures {
   std::map<std::string, std::string> stampseudonyms;  // HPgn -> stampseudonym
   // (stampseudonym, chain id, sector id) -> ECK iD
   std::map<std::tuple<std::string, std::string, std::string>, std::string> eckids;
+  // batch item value (hPgn or stampseudonym) -> errorMessage of its `failed` entry
+  std::map<std::string, std::string> refused;
 };
 
 // How successful answers are spoiled on purpose, so clients' refusals can be tested.
@@ -58,6 +60,7 @@ struct Options {
   std::string key_file;
   std::string secret;
   std::optional<std::string> log_file;
+  std::optional<std::string> hpgn_log_file;  // --hpgn-log: the HPgns clients sent (tests only)
   std::uint64_t seed = 1;
   unsigned threads = 2;
   std::size_t body_limit = 8u * 1024u * 1024u;

@@ -63,6 +63,11 @@ void Service::check_chain_and_sector(const std::string &chain, const std::string
   }
 }
 
+const std::string *Service::refusal(const std::string &value) const {
+  const auto it = fixtures_.refused.find(value);
+  return it == fixtures_.refused.end() ? nullptr : &it->second;
+}
+
 bool Service::accepts_stampseudonym(const std::string &text) const {
   return is_stampseudonym(text) || fixture_stampseudonyms_.contains(text);
 }

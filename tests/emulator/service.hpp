@@ -43,6 +43,8 @@ class Service {
   void check_chain_and_sector(const std::string &chain, const std::string &sector) const;
 
   // True when the text is a stampseudonym this service could have handed out.
+  /// The errorMessage a batch item with this value fails with ([[refused]] fixtures), or null.
+  const std::string *refusal(const std::string &value) const;
   bool accepts_stampseudonym(const std::string &text) const;
 
   // From `effective` on (or now), `hpgn_new` resolves like `hpgn_old`; returns the

@@ -1,7 +1,10 @@
 // Fault injection and the request log.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "emulator_process.hpp"
@@ -78,4 +81,38 @@ TEST_CASE("the request log has one line per request and nothing more") {
     CHECK(line.find(stampseudonym) == std::string::npos);
     CHECK(line.find('T') == 10);
   }
+}
+
+TEST_CASE("--hpgn-log lists the HPgns each request carried and nothing else") {
+  const std::string path =
+      std::filesystem::temp_directory_path() / ("nv-hpgn-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(path);
+  {
+    Emulator emulator({"--hpgn-log", path});
+    Client client(emulator.url());
+    const auto single = make_hpgn(1);
+    const auto stampseudonym = stampseudonym_of(client, single);
+    client.call("submitStampseudonymBatch", [](pugi::xml_node request) {
+      for (unsigned i = 2; i <= 3; ++i) {
+        auto item = add(request, "hpgnList");
+        add(item, "index", std::to_string(i));
+        add(item, "hPgn", make_hpgn(i));
+      }
+    });
+    eckid_of(client, stampseudonym);
+    client.call("replaceStampseudonym", [](pugi::xml_node request) {
+      add(request, "hpgnOld", make_hpgn(1));
+      add(request, "hpgnNew", make_hpgn(4));
+    });
+  }
+  std::ifstream file(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  std::filesystem::remove(path);
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0].ends_with(" retrieveStampseudonym " + make_hpgn(1)));
+  CHECK(lines[1].ends_with(" submitStampseudonymBatch " + make_hpgn(2)));
+  CHECK(lines[2].ends_with(" submitStampseudonymBatch " + make_hpgn(3)));
+  CHECK(lines[3].ends_with(" replaceStampseudonym " + make_hpgn(1)));
+  CHECK(lines[4].ends_with(" replaceStampseudonym " + make_hpgn(4)));
 }

@@ -1,0 +1,418 @@
+#include "onboard/onboarder.hpp"
+
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "pgn/pgn.hpp"
+#include "util/error.hpp"
+#include "util/secure.hpp"
+
+namespace eckid {
+
+namespace {
+
+constexpr auto kIdle = std::chrono::seconds(1);
+constexpr std::int64_t kDayMs = 86'400'000;
+
+std::string kind_name(eckid_pgn_kind kind) {
+  return kind == ECKID_PGN_STAFF ? "staff" : "pupil";
+}
+
+// The idempotency key of an onboarding: a keyed hash over school, pupil key, kind and PGN,
+// built in a buffer that is wiped afterwards.
+std::string onboarding_key(const Sealer &sealer, const std::string &school, const OnboardPupil &p) {
+  const std::string head = "onboard\x1f" + school + '\x1f' + std::string(p.pupil_key) + '\x1f' +
+                           std::to_string(static_cast<int>(p.kind)) + '\x1f';
+  SecureBytes identity(head.size() + p.pgn.size());
+  std::memcpy(identity.data(), head.data(), head.size());
+  std::memcpy(identity.data() + head.size(), p.pgn.data(), p.pgn.size());
+  return sealer.keyed_hash({reinterpret_cast<const char *>(identity.data()), identity.size()});
+}
+
+std::string utc_date(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Onboarder::Onboarder(const Config &config, const Engine &engine, const HpgnHasher &hasher,
+                     const nv::Client &client, Store &store, const Sealer &sealer, Outbox &outbox,
+                     Dispatcher &dispatcher, const Logger &logger)
+    : config_(config),
+      engine_(engine),
+      hasher_(hasher),
+      client_(client),
+      store_(store),
+      sealer_(sealer),
+      outbox_(outbox),
+      dispatcher_(dispatcher),
+      logger_(logger),
+      table_(config.state, logger) {
+  unsigned workers = config.onboarding.hash_workers;
+  if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { hash_worker(); });
+  threads_.emplace_back([this] { coordinate(); });
+}
+
+Onboarder::~Onboarder() {
+  stop();
+}
+
+void Onboarder::notify() {
+  wake_.notify_all();
+}
+
+bool Onboarder::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+void Onboarder::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto &t : threads_) t.join();
+  threads_.clear();
+}
+
+std::vector<OnboardReceipt> Onboarder::accept(std::string_view school_key,
+                                              const std::vector<OnboardPupil> &pupils) {
+  const SchoolConfig &school = engine_.active_school(school_key);
+  std::vector<OnboardReceipt> receipts(pupils.size());
+  std::vector<OnboardEntry> entries;
+  std::vector<bool> done;
+  std::vector<std::size_t> positions;  // entry -> pupil
+  std::unordered_map<std::string_view, std::size_t> keys;
+  std::unordered_map<std::string, std::string_view> pgns;  // keyed hash of kind+PGN -> pupil key
+  for (std::size_t i = 0; i < pupils.size(); ++i) {
+    const OnboardPupil &p = pupils[i];
+    OnboardReceipt &r = receipts[i];
+    try {
+      if (p.pupil_key.empty()) throw Error(ECKID_E_INVALID_ARGUMENT, "the pupil key is empty");
+      validate_pgn(p.pgn, p.kind);
+      if (!keys.emplace(p.pupil_key, i).second) {
+        throw Error(ECKID_E_INVALID_ARGUMENT, "pupil key '" + std::string(p.pupil_key) +
+                                                  "' appears earlier in the list; each pupil "
+                                                  "once");
+      }
+      OnboardPupil anonymous{"", p.pgn, p.kind};
+      const auto [seen, fresh] = pgns.emplace(onboarding_key(sealer_, "", anonymous), p.pupil_key);
+      if (!fresh) {
+        throw Error(ECKID_E_INVALID_ARGUMENT, "pupil '" + std::string(p.pupil_key) +
+                                                  "' has the same " + kind_name(p.kind) +
+                                                  " PGN as pupil '" + std::string(seen->second) +
+                                                  "' earlier in the list; each person once");
+      }
+    } catch (const Error &e) {
+      r.status = e.status();
+      r.message = e.what();
+      continue;
+    }
+    OnboardEntry entry;
+    entry.pupil_key = p.pupil_key;
+    entry.pgn_kind = p.kind;
+    entry.sealed_pgn = sealer_.seal(p.pgn);
+    entry.key = onboarding_key(sealer_, school.key, p);
+    bool recorded = false;
+    if (table_.known(school.key, entry.pupil_key, entry.key)) {
+      const auto record = store_.find(school.key, entry.pupil_key);
+      recorded = record && record->sector == school.sector;
+      for (const auto &chain : school.chains) {
+        recorded = recorded && record->eckid(chain) != nullptr;
+      }
+    }
+    entries.push_back(std::move(entry));
+    done.push_back(recorded);
+    positions.push_back(i);
+  }
+  const auto ids = table_.accept(school.key, entries, done, unix_ms());
+  std::vector<std::int64_t> finished;
+  for (std::size_t e = 0; e < ids.size(); ++e) {
+    receipts[positions[e]].event_id = ids[e].first;
+    if (ids[e].second) finished.push_back(ids[e].first);
+  }
+  logger_.info("onboarding for school '" + school.key + "': " + std::to_string(ids.size()) +
+               " of " + std::to_string(pupils.size()) + " pupil(s) accepted, " +
+               std::to_string(finished.size()) + " already recorded");
+  deliver(finished);
+  notify();
+  return receipts;
+}
+
+OnboardCounts Onboarder::counts(std::string_view school_key) {
+  return table_.counts(engine_.lookup_school(school_key).key, unix_ms());
+}
+
+void Onboarder::deliver(const std::vector<std::int64_t> &ids) {
+  for (std::int64_t id : ids) {
+    if (const auto e = outbox_.get(id)) dispatcher_.finished(*e);
+  }
+}
+
+// ---- Hashing --------------------------------------------------------------------------
+
+void Onboarder::hash_worker() {
+  while (!stopping()) {
+    std::optional<UnhashedItem> item;
+    try {
+      std::lock_guard lock(mutex_);
+      auto found = table_.unhashed(unix_ms(), hashing_, 1);
+      if (!found.empty()) {
+        item = std::move(found.front());
+        hashing_.insert(item->id);
+      }
+    } catch (const std::exception &e) {
+      logger_.error(std::string("onboarding: ") + e.what());
+    }
+    if (!item) {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, kIdle, [this] { return stopping_; });
+      continue;
+    }
+    hash_one(*item);
+    {
+      std::lock_guard lock(mutex_);
+      hashing_.erase(item->id);
+    }
+    wake_.notify_all();  // the coordinator may have a full batch now
+  }
+}
+
+void Onboarder::hash_one(const UnhashedItem &item) {
+  try {
+    std::string hpgn;
+    {
+      const SecureBytes pgn = sealer_.open(item.sealed_pgn);
+      hpgn = hasher_.hpgn({reinterpret_cast<const char *>(pgn.data()), pgn.size()}, item.pgn_kind);
+    }
+    const SchoolConfig &school = engine_.lookup_school(item.school_key);
+    std::vector<std::pair<std::string, std::string>> known;
+    if (const auto record = store_.find(school.key, item.pupil_key)) {
+      if (record->hpgn != hpgn) {
+        throw Error(ECKID_E_PUPIL_CONFLICT,
+                    "pupil '" + item.pupil_key + "' at school '" + school.key +
+                        "' already has an ECK iD for another PGN; report the change with "
+                        "eckid_pgn_changed()");
+      }
+      if (record->sector == school.sector) known = record->eckids;
+      bool all = record->sector == school.sector;
+      for (const auto &chain : school.chains) all = all && record->eckid(chain) != nullptr;
+      if (all) {  // recorded by an event with this PGN: nothing to ask, nothing to record
+        table_.remember(school.key, item.pupil_key, item.key, hpgn);
+        outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms());
+        deliver({item.id});
+        return;
+      }
+    }
+    table_.set_hashed(item.id, hpgn, known);
+  } catch (const Error &e) {
+    if (transient_failure(e)) {
+      outbox_.reschedule(item.id, 0, unix_ms() + dispatcher_.backoff_ms(1), e.status(), e.what());
+      logger_.warn("onboarding: pupil '" + item.pupil_key + "' will be hashed again: " + e.what());
+      return;
+    }
+    outbox_.finish(item.id, EventState::failed, e.status(), e.what(), 1, unix_ms());
+    logger_.warn("onboarding: pupil '" + item.pupil_key + "' failed: " + e.what());
+    deliver({item.id});
+  } catch (const std::exception &e) {
+    logger_.error("onboarding: pupil '" + item.pupil_key + "': " + e.what());
+  }
+}
+
+// ---- Batches --------------------------------------------------------------------------
+
+nv::BatchPolicy Onboarder::policy() {
+  const OnboardingConfig &c = config_.onboarding;
+  nv::BatchPolicy p;
+  p.poll_delay = std::chrono::milliseconds(c.poll_delay_ms);
+  p.max_polls = c.max_polls;
+  p.blocked_delay = std::chrono::milliseconds(c.blocked_delay_ms);
+  p.blocked_delay_max = std::chrono::milliseconds(c.blocked_delay_max_ms);
+  p.max_blocked = c.max_blocked;
+  p.sleep = [this](std::chrono::milliseconds delay) {
+    std::unique_lock lock(mutex_);
+    if (wake_.wait_for(lock, delay, [this] { return stopping_; })) throw Stopped{};
+  };
+  return p;
+}
+
+void Onboarder::coordinate() {
+  try {
+    table_.drop_unsubmitted();
+  } catch (const std::exception &e) {
+    logger_.error(std::string("onboarding: ") + e.what());
+  }
+  while (!stopping()) {
+    bool worked = false;
+    try {
+      worked = coordinate_once();
+    } catch (const Stopped &) {
+      break;  // the batch in hand stays recorded and is polled after the next open
+    } catch (const std::exception &e) {
+      logger_.error(std::string("onboarding: ") + e.what());
+    }
+    if (!worked) {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, kIdle, [this] { return stopping_; });
+    }
+  }
+}
+
+// One round: polls batches the service has, records what is complete, and sends the next
+// batch of each stage that is full or has nothing more coming. True when it did something.
+bool Onboarder::coordinate_once() {
+  bool worked = false;
+  for (OpenBatch &batch : table_.open_batches(unix_ms())) {
+    const SchoolConfig *school = config_.find_school(batch.school_key);
+    if (school == nullptr) continue;
+    run_batch(*school, std::move(batch));
+    worked = true;
+  }
+  for (const SchoolConfig &school : config_.schools) {
+    if (!school.active_on(today_local())) continue;
+    finalize(school);
+    if (table_.deferred_until(school.key, unix_ms())) continue;
+    std::vector<std::string> stages(school.chains.rbegin(), school.chains.rend());
+    stages.emplace_back();  // the stampseudonym stage last: later stages finish pupils first
+    for (const std::string &chain : stages) {
+      const std::int64_t now = unix_ms();
+      const std::int64_t ready = table_.ready(school.key, chain, now);
+      if (ready == 0) continue;
+      if (ready < static_cast<std::int64_t>(config_.onboarding.batch_size) &&
+          table_.upstream(school.key, chain, now) > 0) {
+        continue;  // more are coming: wait for a full batch
+      }
+      auto batch = table_.form_batch(school.key, chain, config_.onboarding.batch_size, now);
+      if (!batch) continue;
+      run_batch(school, std::move(*batch));
+      finalize(school);
+      return true;
+    }
+  }
+  return worked;
+}
+
+void Onboarder::run_batch(const SchoolConfig &school, OpenBatch batch) {
+  const nv::BatchPolicy p = policy();
+  const std::string what = batch.chain.empty() ? "stampseudonym batch" : "ECK iD batch";
+  nv::BatchRun run;
+  try {
+    if (!batch.service_id.empty()) {
+      std::vector<nv::BatchIndex> indices;
+      for (const auto &item : batch.items) indices.push_back(item.first);
+      run = nv::poll_batch(client_, school.oin, batch.service_id, indices, p);
+    } else {
+      const auto submitted = [&](const std::string &id) {
+        table_.set_service_id(batch.row, id);
+        batch.service_id = id;
+        logger_.info("onboarding: " + what + " " + id + " for school '" + school.key +
+                     "': " + std::to_string(batch.items.size()) + " pupil(s) submitted");
+      };
+      if (batch.chain.empty()) {
+        std::vector<nv::HpgnItem> items;
+        for (const auto &[index, hpgn] : batch.items) items.push_back({index, hpgn});
+        run = nv::run_stampseudonym_batch(client_, school.oin, items, p, submitted);
+      } else {
+        std::vector<nv::StampseudonymItem> items;
+        for (const auto &[index, value] : batch.items) items.push_back({index, value});
+        run = nv::run_eckid_batch(client_, school.oin, items, batch.chain, school.sector, p,
+                                  submitted);
+      }
+    }
+  } catch (const Error &e) {
+    batch_failed(batch, e);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    poll_failures_.erase(batch.row);
+  }
+  settle(school, batch, run);
+}
+
+void Onboarder::settle(const SchoolConfig &school, const OpenBatch &batch,
+                       const nv::BatchRun &run) {
+  const std::int64_t now = unix_ms();
+  Recorded recorded;
+  switch (run.outcome) {
+    case nv::BatchOutcome::kComplete:
+      recorded = table_.record(batch, run, config_.outbox.max_attempts, now);
+      logger_.info("onboarding: batch " + run.batch_id + " for school '" + school.key +
+                   "': " + std::to_string(run.result.successes.size()) + " result(s), " +
+                   std::to_string(run.result.failures.size()) + " refused");
+      break;
+    case nv::BatchOutcome::kLost:
+      recorded = table_.record(batch, run, config_.outbox.max_attempts, now);
+      logger_.warn("onboarding: the Nummervoorziening no longer has batch " + run.batch_id + " (" +
+                   run.message + "); its " + std::to_string(run.unresolved.size()) +
+                   " pupil(s) without a recorded result are sent again");
+      break;
+    case nv::BatchOutcome::kDeferred: {
+      const std::int64_t next_day = (now / kDayMs + 1) * kDayMs;
+      const std::string message = "the Nummervoorziening's daily batch limit is reached (" +
+                                  run.message + "); onboarding for school '" + school.key +
+                                  "' continues after " + utc_date(next_day);
+      recorded = table_.release(batch, next_day, ECKID_QUEUED, message, false, 0);
+      logger_.warn("onboarding: " + message);
+      break;
+    }
+  }
+  deliver(recorded.failed);
+}
+
+void Onboarder::batch_failed(const OpenBatch &batch, const Error &e) {
+  const int max_attempts = config_.outbox.max_attempts;
+  const std::string why =
+      std::string("onboarding batch for school '") + batch.school_key + "' failed: " + e.what();
+  Recorded recorded;
+  if (dynamic_cast<const nv::BatchNotFinished *>(&e) != nullptr || !transient_failure(e)) {
+    // An explicit end: the pupils fail with the reason and can be retried.
+    recorded = table_.fail(batch, e.status(), e.what(), unix_ms());
+    logger_.warn(why);
+  } else if (batch.service_id.empty()) {
+    recorded = table_.release(batch, unix_ms() + dispatcher_.backoff_ms(1), e.status(), e.what(),
+                              true, max_attempts);
+    logger_.warn(why + "; tried again later");
+  } else {
+    int failures = 0;
+    {
+      std::lock_guard lock(mutex_);
+      failures = ++poll_failures_[batch.row];
+    }
+    if (failures >= max_attempts) {
+      recorded = table_.fail(batch, e.status(), e.what(), unix_ms());
+      logger_.warn(why);
+    } else {
+      table_.repoll_later(batch.row, unix_ms() + dispatcher_.backoff_ms(failures));
+      logger_.warn(why + "; polled again later");
+    }
+  }
+  deliver(recorded.failed);
+}
+
+// Records the pupils whose ECK iDs are all gathered and hands out their results.
+void Onboarder::finalize(const SchoolConfig &school) {
+  for (const CompleteItem &item : table_.complete(school.key, school.chains)) {
+    PupilRecord record{school.key, item.pupil_key, item.hpgn, school.sector, item.eckids, 0, 0};
+    store_.save(record);
+    table_.remember(school.key, item.pupil_key, item.key, item.hpgn);
+    outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms());
+    if (logger_.sensitive_allowed()) {
+      for (const auto &[chain, id] : item.eckids) {
+        logger_.debug("onboarding: pupil '" + item.pupil_key + "' at school '" + school.key +
+                      "': HPgn " + item.hpgn + ", ECK iD " + id + " (chain " + chain + ")");
+      }
+    }
+    deliver({item.id});
+  }
+}
+
+}  // namespace eckid
