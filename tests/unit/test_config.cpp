@@ -173,3 +173,30 @@ TEST_CASE("[hash] engine and memory budget", "[config][hash]") {
   CHECK_THAT(error_of(minimal_config("", "[hash]\nmemory_budget_mib = 127\n")),
              Catch::Contains("[hash] memory_budget_mib: expected") && Catch::Contains("from 128"));
 }
+
+TEST_CASE("[onboarding] batch size and polling policy", "[config][onboarding]") {
+  std::vector<std::string> warnings;
+  const auto defaults = eckid::parse_config(minimal_config(), kFile, warnings);
+  CHECK(defaults.onboarding.batch_size == 1000);
+  CHECK(defaults.onboarding.poll_delay_ms == 30'000);
+  CHECK(defaults.onboarding.max_polls == 40);
+  const auto set = eckid::parse_config(
+      minimal_config("",
+                     "[onboarding]\nbatch_size = 250\npoll_delay_ms = 500\nmax_polls = 3\n"
+                     "hash_workers = 2\nblocked_delay_ms = 100\nblocked_delay_max_ms = 800\n"
+                     "max_blocked = 2\n"),
+      kFile, warnings);
+  CHECK(warnings.empty());
+  CHECK(set.onboarding.batch_size == 250);
+  CHECK(set.onboarding.poll_delay_ms == 500);
+  CHECK(set.onboarding.max_polls == 3);
+  CHECK(set.onboarding.hash_workers == 2);
+  CHECK(set.onboarding.blocked_delay_ms == 100);
+  CHECK(set.onboarding.blocked_delay_max_ms == 800);
+  CHECK(set.onboarding.max_blocked == 2);
+  CHECK_THAT(error_of(minimal_config("", "[onboarding]\nbatch_size = 0\n")),
+             Catch::Contains("[onboarding] batch_size: expected"));
+  eckid::parse_config(minimal_config("", "[onboarding]\nbatchsize = 5\n"), kFile, warnings);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("[onboarding] batchsize: unknown key"));
+}
