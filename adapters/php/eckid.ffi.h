@@ -181,3 +181,38 @@ eckid_status eckid_list_failed(eckid_plugin *plugin, unsigned long long *ids, si
                                size_t *count);
 eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long long event_id,
                                 unsigned long long *count);
+
+typedef struct eckid_onboard_pupil {
+  const char *pupil_key;
+  const char *pgn;
+  eckid_pgn_kind kind;
+} eckid_onboard_pupil;
+
+typedef struct eckid_onboard_receipt {
+  unsigned long long event_id;
+  int status;
+  const char *message;
+} eckid_onboard_receipt;
+
+typedef struct eckid_onboard_receipts {
+  size_t count;
+  eckid_onboard_receipt *receipts;
+  size_t accepted;
+  size_t refused;
+} eckid_onboard_receipts;
+
+eckid_status eckid_onboard(eckid_plugin *plugin, const char *school_key,
+                           const eckid_onboard_pupil *pupils, size_t count,
+                           eckid_onboard_receipts **out);
+
+typedef struct eckid_onboard_info {
+  unsigned int version;
+  unsigned long long waiting;
+  unsigned long long hashed;
+  unsigned long long in_batch;
+  unsigned long long deferred;
+  long long deferred_until_ms;
+} eckid_onboard_info;
+
+eckid_status eckid_onboard_status(eckid_plugin *plugin, const char *school_key,
+                                  eckid_onboard_info *info);

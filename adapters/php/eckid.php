@@ -5,6 +5,6 @@
  */
 declare(strict_types=1);
 
-foreach (['Status', 'EckIdException', 'Result', 'Abi', 'Plugin', 'SchoolConfig'] as $class) {
+foreach (['Status', 'EckIdException', 'Result', 'OnboardReceipt', 'Abi', 'Plugin', 'SchoolConfig'] as $class) {
     require_once __DIR__ . "/src/$class.php";
 }

@@ -18,8 +18,11 @@ final class Abi
     public const PUPIL_TRANSFERRED_EVENT_VERSION = 1;
     public const PGN_CHANGED_EVENT_VERSION = 1;
     public const QUEUE_INFO_VERSION = 1;
+    public const ONBOARD_INFO_VERSION = 1;
     public const DELIVERY_SYNC = 0;
     public const DELIVERY_ASYNC = 1;
+    public const PGN_PUPIL = 0; // eckid_pgn_kind: a BSN or an onderwijsnummer
+    public const PGN_STAFF = 1; // the staff PGN form
 
     /** @var array<string, FFI> */
     private static array $loaded = [];

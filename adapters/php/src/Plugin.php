@@ -240,6 +240,74 @@ final class Plugin
     }
 
     /**
+     * A school's whole pupil list at once, with the service's batch operations
+     * (eckid_onboard): for each pupil an outbox event whose Result - the ECK iDs or the
+     * service's message for that pupil - comes through poll(), then ack(). Calling again with
+     * the same list is safe: queued pupils keep their event, failed ones are tried again,
+     * recorded ones are not sent again.
+     *
+     * @param iterable<array{0: string, 1: string, 2: int}> $pupils [pupil key, PGN, kind]
+     *        rows; kind Abi::PGN_PUPIL or Abi::PGN_STAFF. PGNs are never kept, logged or put
+     *        in a message; this binding's copies are zeroed after the call
+     * @return list<OnboardReceipt> one per pupil, in input order; a refused pupil is a
+     *         receipt (eventId 0), not an exception
+     * @throws EckIdException nothing queued: E_UNKNOWN_SCHOOL, E_NOT_ENABLED, E_STATE, ...
+     */
+    public function onboard(string $school, iterable $pupils): array
+    {
+        $rows = is_array($pupils) ? array_values($pupils) : iterator_to_array($pupils, false);
+        $list = $this->ffi->new('eckid_onboard_pupil[' . max(count($rows), 1) . ']');
+        $keep = $secrets = [];
+        foreach ($rows as $i => [$pupil, $pgn, $kind]) {
+            $list[$i]->pupil_key = $this->text($pupil, $keep);
+            $list[$i]->pgn = $this->text($pgn, $keep, $secret);
+            $list[$i]->kind = $kind;
+            $secrets[] = $secret;
+        }
+        $out = $this->ffi->new('eckid_onboard_receipts*');
+        try {
+            $status = $this->ffi->eckid_onboard($this->handle(), $school, $list, count($rows),
+                FFI::addr($out));
+        } finally {
+            foreach ($secrets as $s) {
+                FFI::memset($s, 0, FFI::sizeof($s));
+            }
+        }
+        $this->check($status);
+        $receipts = [];
+        for ($i = 0; $i < $out[0]->count; $i++) {
+            $r = $out[0]->receipts[$i];
+            $receipts[] = new OnboardReceipt($rows[$i][0], $r->event_id, $r->status,
+                $r->message === null ? '' : FFI::string($r->message));
+        }
+        $this->ffi->eckid_free($out);
+        return $receipts;
+    }
+
+    /**
+     * Onboarding progress of a school (eckid_onboard_status): pupils not yet finished, by
+     * stage; finished ones are in queueStatus().
+     *
+     * @return array{waiting: int, hashed: int, in_batch: int, deferred: int,
+     *               deferred_until_ms: int} deferred_until_ms: Unix time in ms the deferred
+     *               ones are tried again, 0 if none
+     * @throws EckIdException E_UNKNOWN_SCHOOL, E_STATE, ...
+     */
+    public function onboardStatus(string $school): array
+    {
+        $info = $this->ffi->new('eckid_onboard_info');
+        $info->version = Abi::ONBOARD_INFO_VERSION;
+        $this->check($this->ffi->eckid_onboard_status($this->handle(), $school, FFI::addr($info)));
+        return [
+            'waiting' => $info->waiting,
+            'hashed' => $info->hashed,
+            'in_batch' => $info->in_batch,
+            'deferred' => $info->deferred,
+            'deferred_until_ms' => $info->deferred_until_ms,
+        ];
+    }
+
+    /**
      * Checks that the service accepts this client for a school (eckid_ping).
      *
      * @return string the service's application version

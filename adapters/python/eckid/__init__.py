@@ -7,7 +7,9 @@
 """
 
 from .config import SchoolSettings, plugin_for, write_school_config
-from .plugin import Delivery, EckIdError, LogLevel, Plugin, QueueInfo, Result, Status
+from .plugin import (Delivery, EckIdError, LogLevel, OnboardInfo, OnboardReceipt, PgnKind, Plugin,
+                     QueueInfo, Result, Status)
 
-__all__ = ["Delivery", "EckIdError", "LogLevel", "Plugin", "QueueInfo", "Result",
-           "SchoolSettings", "Status", "plugin_for", "write_school_config"]
+__all__ = ["Delivery", "EckIdError", "LogLevel", "OnboardInfo", "OnboardReceipt", "PgnKind",
+           "Plugin", "QueueInfo", "Result", "SchoolSettings", "Status", "plugin_for",
+           "write_school_config"]

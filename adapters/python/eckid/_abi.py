@@ -13,6 +13,7 @@ PUPIL_CREATED_EVENT_VERSION = 1
 PUPIL_TRANSFERRED_EVENT_VERSION = 1
 PGN_CHANGED_EVENT_VERSION = 1
 QUEUE_INFO_VERSION = 1
+ONBOARD_INFO_VERSION = 1
 
 DELIVERY_SYNC = 0  # eckid_delivery
 DELIVERY_ASYNC = 1
@@ -80,6 +81,25 @@ class eckid_pgn_changed_event(ctypes.Structure):
                 ("effective_date", c_char_p)]
 
 
+class eckid_onboard_pupil(ctypes.Structure):
+    _fields_ = [("pupil_key", c_char_p), ("pgn", ctypes.c_void_p), ("kind", c_int)]
+
+
+class eckid_onboard_receipt(ctypes.Structure):
+    _fields_ = [("event_id", ctypes.c_ulonglong), ("status", c_int), ("message", c_char_p)]
+
+
+class eckid_onboard_receipts(ctypes.Structure):
+    _fields_ = [("count", ctypes.c_size_t), ("receipts", ctypes.POINTER(eckid_onboard_receipt)),
+                ("accepted", ctypes.c_size_t), ("refused", ctypes.c_size_t)]
+
+
+class eckid_onboard_info(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("waiting", ctypes.c_ulonglong),
+                ("hashed", ctypes.c_ulonglong), ("in_batch", ctypes.c_ulonglong),
+                ("deferred", ctypes.c_ulonglong), ("deferred_until_ms", ctypes.c_longlong)]
+
+
 _P = ctypes.c_void_p  # eckid_plugin *
 _RESULT_OUT = ctypes.POINTER(ctypes.POINTER(eckid_result))
 _CATALOG_OUT = ctypes.POINTER(ctypes.POINTER(eckid_catalog))
@@ -114,6 +134,12 @@ SIGNATURES = {
         [_P, ctypes.POINTER(ctypes.c_ulonglong), ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)],
     ),
     "eckid_retry_failed": (c_int, [_P, ctypes.c_ulonglong, ctypes.POINTER(ctypes.c_ulonglong)]),
+    "eckid_onboard": (
+        c_int,
+        [_P, c_char_p, ctypes.POINTER(eckid_onboard_pupil), ctypes.c_size_t,
+         ctypes.POINTER(ctypes.POINTER(eckid_onboard_receipts))],
+    ),
+    "eckid_onboard_status": (c_int, [_P, c_char_p, ctypes.POINTER(eckid_onboard_info)]),
 }
 
 _loaded: dict[str, ctypes.CDLL] = {}

@@ -1,5 +1,6 @@
-"""The eckid plugin through its C ABI: open/close, enrolment events, lookup, ping, and the
-outbox: poll/ack, event_result, queue_status, retry_failed and the result callback."""
+"""The eckid plugin through its C ABI: open/close, enrolment events, lookup, ping, the
+outbox: poll/ack, event_result, queue_status, retry_failed and the result callback, and
+whole-school onboarding: onboard and onboard_status."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import ctypes
 import enum
 import os
 from dataclasses import dataclass
-from typing import Callable, Optional
+from contextlib import ExitStack
+from typing import Callable, Iterable, Optional
 
 from . import _abi
 
@@ -48,6 +50,13 @@ class Delivery(enum.IntEnum):
 
     SYNC = 0  # wait for the result up to [outbox] deadline_ms, then a queued Result
     ASYNC = 1  # a queued Result as soon as the event is stored
+
+
+class PgnKind(enum.IntEnum):
+    """eckid_pgn_kind: what a PGN is."""
+
+    PUPIL = 0  # a BSN or an onderwijsnummer (9 digits)
+    STAFF = 1  # the staff PGN form
 
 
 class LogLevel(enum.IntEnum):
@@ -126,6 +135,46 @@ class QueueInfo:
     service_paused: bool  # the circuit breaker holds calls back
 
 
+@dataclass(frozen=True)
+class OnboardReceipt:
+    """What became of one pupil of an onboard() list (eckid_onboard_receipt), in input order.
+
+    event_id: the pupil's outbox event, whose Result comes through poll() or on_result (then
+    ack() it, as for events); 0 when the pupil was refused. status: QUEUED when accepted (also
+    for a pupil already recorded with this PGN: its Result comes at once, without a service
+    call), else why it was refused: E_INVALID_PGN, E_INVALID_ARGUMENT (empty pupil key,
+    unknown kind, a pupil key or PGN that appears earlier in the list). message: "" when
+    accepted, else what was wrong (never the PGN).
+    """
+
+    pupil_key: str
+    event_id: int
+    status: "Status | int"
+    message: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the pupil became an outbox event (its Result follows)."""
+        return self.event_id != 0
+
+    @property
+    def status_name(self) -> str:
+        """The status's name, e.g. "QUEUED" or "E_INVALID_PGN"."""
+        return getattr(self.status, "name", str(self.status))
+
+
+@dataclass(frozen=True)
+class OnboardInfo:
+    """Onboarding progress of one school (eckid_onboard_status): pupils not yet finished, by
+    stage. Finished ones are in queue_status()."""
+
+    waiting: int  # accepted, HPgn not computed yet
+    hashed: int  # HPgn computed, waiting for a batch
+    in_batch: int  # in a batch the service is working on
+    deferred: int  # held back by the service's daily batch limit
+    deferred_until_ms: int  # Unix time in ms they are tried again; 0 if none
+
+
 class _Secret:
     """A PGN in a mutable C buffer that is zeroed on exit (the caller's str stays theirs)."""
 
@@ -141,6 +190,10 @@ class _Secret:
 
 def _c(text: Optional[str]) -> Optional[bytes]:
     return None if text is None else text.encode("utf-8")
+
+
+def _text(value: Optional[bytes]) -> str:
+    return value.decode("utf-8", "replace") if value is not None else ""
 
 
 class Plugin:
@@ -318,6 +371,47 @@ class Plugin:
         self._check(self._lib.eckid_retry_failed(self._live(), event_id, ctypes.byref(count)))
         return count.value
 
+    def onboard(self, school: str,
+                pupils: Iterable[tuple[str, str, PgnKind | int]]) -> list[OnboardReceipt]:
+        """A school's whole pupil list at once, with the service's batch operations
+        (eckid_onboard): for each pupil an outbox event whose Result - the ECK iDs or the
+        service's message for that pupil - comes through poll() or on_result, then ack().
+
+        pupils: (pupil_key, pgn, kind) tuples; pgn is never kept, logged or put in a message
+        (this binding's copies are zeroed after the call); kind: PgnKind.PUPIL or STAFF.
+        Returns one OnboardReceipt per pupil, in input order; a refused pupil is a receipt
+        (event_id 0), not an exception. Calling again with the same list is safe: queued pupils
+        keep their event, failed ones are tried again, recorded ones are not sent again.
+        Raises EckIdError (nothing queued): E_UNKNOWN_SCHOOL, E_NOT_ENABLED, E_STATE, ...
+        """
+        rows = list(pupils)
+        keys = [key for key, _pgn, _kind in rows]
+        array = (_abi.eckid_onboard_pupil * max(len(rows), 1))()
+        out = ctypes.POINTER(_abi.eckid_onboard_receipts)()
+        with ExitStack() as secrets:
+            for i, (key, pgn, kind) in enumerate(rows):
+                buffer = secrets.enter_context(_Secret(pgn))
+                array[i] = _abi.eckid_onboard_pupil(_c(key), ctypes.cast(buffer, ctypes.c_void_p),
+                                                    int(kind))
+            status = self._lib.eckid_onboard(self._live(), _c(school), array, len(rows),
+                                             ctypes.byref(out))
+        self._check(status)
+        try:
+            receipts = out.contents.receipts
+            return [OnboardReceipt(keys[i], receipts[i].event_id, _status(receipts[i].status),
+                                   _text(receipts[i].message))
+                    for i in range(out.contents.count)]
+        finally:
+            self._lib.eckid_free(out)
+
+    def onboard_status(self, school: str) -> OnboardInfo:
+        """Onboarding progress of a school (eckid_onboard_status). Raises EckIdError:
+        E_UNKNOWN_SCHOOL, E_STATE, ..."""
+        info = _abi.eckid_onboard_info(version=_abi.ONBOARD_INFO_VERSION)
+        self._check(self._lib.eckid_onboard_status(self._live(), _c(school), ctypes.byref(info)))
+        return OnboardInfo(info.waiting, info.hashed, info.in_batch, info.deferred,
+                           info.deferred_until_ms)
+
     def ping(self, school: str) -> str:
         """Checks that the service accepts this client for a school; returns the service's
         application version. Raises EckIdError: E_NOT_AUTHORISED, E_SERVICE_DOWN, ..."""
@@ -344,10 +438,9 @@ class Plugin:
 
     @staticmethod
     def _copy(r: _abi.eckid_result) -> Result:
-        text = lambda b: b.decode("utf-8", "replace") if b is not None else ""  # noqa: E731
-        eckids = {text(r.eckids[i].chain): text(r.eckids[i].eckid) for i in range(r.count)}
-        return Result(text(r.school_key), text(r.pupil_key), text(r.sector), eckids,
-                      r.event_id, _status(r.status), text(r.message))
+        eckids = {_text(r.eckids[i].chain): _text(r.eckids[i].eckid) for i in range(r.count)}
+        return Result(_text(r.school_key), _text(r.pupil_key), _text(r.sector), eckids,
+                      r.event_id, _status(r.status), _text(r.message))
 
     def _take(self, out: "ctypes._Pointer[_abi.eckid_result]") -> Result:
         result = self._copy(out.contents)

@@ -164,6 +164,53 @@ try:
 finally:
     outage.stop()
 
+# Whole-school onboarding through the binding (eckid_onboard, the service's batch operations)
+# at a school of its own: three pupils accepted, their results through poll(); a repeated
+# pupil key, a repeated PGN and an invalid PGN refused, each with a receipt.
+onboard_service = Path(SERVICE_FILE).with_name("onboard.toml")
+onboard_service.write_text(Path(SERVICE_FILE).read_text().replace('"state"', '"state-onboard"')
+                           + "\n[onboarding]\npoll_delay_ms = 100\n")
+onboard_config = eckid.write_school_config(onboard_service, [eckid.SchoolSettings(
+    "PO Instroom", "00000001000000000006", SECTOR, [FIXTURE["chain"]], True, "2025-08-01")])
+batches, single = requests(r" submitStampseudonymBatch \S+ ok"), requests()
+PUPIL = eckid.PgnKind.PUPIL
+rows = [("on-1", PUPILS[0]["pgn"], PUPIL), ("on-2", PUPILS[1]["pgn"], PUPIL),
+        ("on-3", PUPILS[2]["pgn"], PUPIL), ("on-1", CORRECTED_BSN, PUPIL),
+        ("on-4", PUPILS[1]["pgn"], PUPIL), ("on-5", INVALID_PGN, PUPIL)]
+results = {}
+with eckid.Plugin(onboard_config, delivery=eckid.Delivery.ASYNC) as onboard_plugin:
+    receipts = onboard_plugin.onboard("PO Instroom", rows)
+    accepted = receipts[:3]
+    check([r.pupil_key for r in receipts] == [key for key, _pgn, _kind in rows]
+          and all(r.accepted and r.status == eckid.Status.QUEUED and not r.message
+                  for r in accepted)
+          and len({r.event_id for r in accepted}) == 3,
+          "onboard: one receipt per pupil in input order, three accepted as events")
+    check([(r.event_id, r.status) for r in receipts[3:]]
+          == [(0, eckid.Status.E_INVALID_ARGUMENT), (0, eckid.Status.E_INVALID_ARGUMENT),
+              (0, eckid.Status.E_INVALID_PGN)] and all(r.message for r in receipts[3:]),
+          "onboard: a repeated pupil key, a repeated PGN and an invalid PGN are refused with "
+          "a status and a message")
+
+    def collect():
+        while (result := onboard_plugin.poll()) is not None:
+            results[result.event_id] = result
+            onboard_plugin.ack(result.event_id)
+        return len(results) >= len(accepted)
+
+    check(wait_for(collect), "onboard: the results arrive through poll()")
+    check({i: (r.pupil_key, r.ok, r.eckid) for i, r in results.items()}
+          == {r.event_id: (r.pupil_key, True, expected_eckid(PUPILS[n]["hpgn"], SECTOR))
+              for n, r in enumerate(accepted)},
+          "onboard: each pupil's result with the expected ECK iD")
+    info = onboard_plugin.onboard_status("PO Instroom")
+    check((info.waiting, info.hashed, info.in_batch, info.deferred) == (0, 0, 0, 0)
+          and onboard_plugin.queue_status().undelivered == 0,
+          "onboard: nothing left in onboarding, every result acknowledged")
+check(requests(r" submitStampseudonymBatch \S+ ok") > batches and requests() == single,
+      "onboard: sent as batches, no per-pupil request")
+check.pgn_free(repr(receipts) + repr(results), "onboard: the receipts and results")
+
 check.pgn_free(repr([{k: v for k, v in r.items() if k != "eckid_pgn"}
                      for rows in env.data.values() for r in rows.values()]),
                "the records apart from the PGN field")

@@ -218,6 +218,68 @@ finally
 	outage_stop( $outage );
 }
 
+// Whole-school onboarding through the binding (eckid_onboard, the service's batch operations)
+// at a school of its own: three pupils accepted, their results through poll(); a repeated
+// pupil key, a repeated PGN and an invalid PGN refused, each with a receipt.
+$onboard_service = dirname( getenv( 'ECKID_TEST_SERVICE' ) ) . '/onboard.toml';
+file_put_contents( $onboard_service, str_replace( '"state"', '"state-onboard"',
+	file_get_contents( getenv( 'ECKID_TEST_SERVICE' ) ) ) . "\n[onboarding]\npoll_delay_ms = 100\n" );
+$onboard_config = EckId\SchoolConfig::write( $onboard_service, [ [ 'key' => 'ON6',
+	'oin' => '00000001000000000006', 'sector' => $fixture['sector'], 'chains' => [ $fixture['chain'] ],
+	'enabled' => true, 'start_date' => '2025-08-01' ] ] );
+$batches = requests( '/ submitStampseudonymBatch \\S+ ok/' );
+$single = requests();
+$pupil = EckId\Abi::PGN_PUPIL;
+$rows = [ [ 'on-1', $pupils[0]['pgn'], $pupil ], [ 'on-2', $pupils[1]['pgn'], $pupil ],
+	[ 'on-3', $pupils[2]['pgn'], $pupil ], [ 'on-1', $corrected_bsn, $pupil ],
+	[ 'on-4', $pupils[1]['pgn'], $pupil ], [ 'on-5', $invalid_pgn, $pupil ] ];
+$onboard_plugin = new EckId\Plugin( $onboard_config, null, EckId\Abi::DELIVERY_ASYNC );
+$receipts = $onboard_plugin->onboard( 'ON6', $rows );
+$accepted = array_slice( $receipts, 0, 3 );
+check( array_map( fn( $r ) => $r->pupilKey, $receipts ) === array_column( $rows, 0 )
+	&& count( array_filter( $accepted, fn( $r ) => $r->accepted() && $r->status === EckId\Status::QUEUED
+		&& $r->message === '' ) ) === 3
+	&& count( array_unique( array_map( fn( $r ) => $r->eventId, $accepted ) ) ) === 3,
+	'onboard: one receipt per pupil in input order, three accepted as events' );
+check( array_map( fn( $r ) => [ $r->eventId, $r->status ], array_slice( $receipts, 3 ) )
+	=== [ [ 0, EckId\Status::E_INVALID_ARGUMENT ], [ 0, EckId\Status::E_INVALID_ARGUMENT ], [ 0, EckId\Status::E_INVALID_PGN ] ]
+	&& ! in_array( '', array_map( fn( $r ) => $r->message, array_slice( $receipts, 3 ) ), true ),
+	'onboard: a repeated pupil key, a repeated PGN and an invalid PGN are refused with a status and a message' );
+$results = [];
+$until = microtime( true ) + 60;
+
+while ( count( $results ) < 3 && microtime( true ) < $until )
+{
+	while ( $result = $onboard_plugin->poll() )
+	{
+		$results[ $result->eventId ] = $result;
+		$onboard_plugin->ack( $result->eventId );
+	}
+
+	usleep( 200000 );
+}
+
+$got = $expected = [];
+foreach ( $results as $id => $r )
+{
+	$got[ $id ] = [ $r->pupilKey, $r->ok(), $r->eckid() ];
+}
+foreach ( $accepted as $n => $r )
+{
+	$expected[ $r->eventId ] = [ $r->pupilKey, true, expected_eckid( $pupils[ $n ]['hpgn'], $fixture['sector'] ) ];
+}
+ksort( $got );
+ksort( $expected );
+check( $got === $expected, "onboard: each pupil's result through poll() with the expected ECK iD" );
+$info = $onboard_plugin->onboardStatus( 'ON6' );
+check( [ $info['waiting'], $info['hashed'], $info['in_batch'], $info['deferred'] ] === [ 0, 0, 0, 0 ]
+	&& $onboard_plugin->queueStatus()['undelivered'] === 0,
+	'onboard: nothing left in onboarding, every result acknowledged' );
+$onboard_plugin->close();
+check( requests( '/ submitStampseudonymBatch \\S+ ok/' ) > $batches && requests() === $single,
+	'onboard: sent as batches, no per-pupil request' );
+pgn_free( json_encode( $receipts ) . json_encode( $results ), 'onboard: the receipts and results' );
+
 // No PGN in the plugin's own tables, the composed configuration or any message.
 $dump = '';
 foreach ( [ 'eckid_student', 'eckid_pending', 'program_config' ] as $table )
