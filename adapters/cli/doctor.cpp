@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "certificate_check.hpp"
+#include "plugin.hpp"
 #include "report.hpp"
 #include "salt_check.hpp"
+#include "schools.hpp"
 
 namespace eckid_cli {
 
@@ -25,30 +27,11 @@ void collect(eckid_log_level level, const char *message, void *payload) {
   if (level >= ECKID_LOG_WARN) static_cast<OpenLog *>(payload)->lines.emplace_back(level, message);
 }
 
-struct School {
-  std::string key, sector;
-  std::vector<std::string> chains;
-};
-
+// The schools the doctor checks: those enabled in the file.
 std::vector<School> enabled_schools(const toml::table &config) {
-  std::vector<School> out;
-  const auto *schools = config["school"].as_array();
-  if (!schools) return out;
-  for (const auto &node : *schools) {
-    const auto *t = node.as_table();
-    if (!t || !(*t)["enabled"].value_or(false)) continue;  // the plugin's default
-    School s{(*t)["key"].value_or(std::string()), (*t)["sector"].value_or(std::string()), {}};
-    if (const auto *chains = (*t)["chains"].as_array()) {
-      for (const auto &c : *chains) s.chains.push_back(c.value_or(std::string()));
-    }
-    out.push_back(std::move(s));
-  }
+  std::vector<School> out = read_schools(config);
+  std::erase_if(out, [](const School &s) { return !s.enabled; });
   return out;
-}
-
-// The plugin's message (it names what to do) and the status number for a support request.
-std::string failure(eckid_status status) {
-  return std::string(eckid_last_error()) + " [status " + std::to_string(status) + "]";
 }
 
 using Catalog = std::unique_ptr<eckid_catalog, decltype(&eckid_free)>;

@@ -1,9 +1,25 @@
-// eckid: the administrator's command-line tool (issue 7). Commands: doctor.
+// eckid: the administrator's command-line tool (issue 7). Commands: doctor, import, status,
+// retry. Uses only the public C ABI of libeckid.so.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "doctor.hpp"
+#include "import.hpp"
+#include "plugin.hpp"
+#include "status.hpp"
+
+namespace {
+
+// The --config option every command has.
+void add_config(CLI::App *command, std::string &config) {
+  command->add_option("--config", config, "configuration file (TOML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
+}  // namespace
 
 int main(int argc, char **argv) {
   CLI::App app{"eckid: ECK iD plugin administration"};
@@ -14,11 +30,59 @@ int main(int argc, char **argv) {
       "doctor",
       "Check a configuration: file, client certificate, salt, service (ping), and each school's "
       "sector and chains. One line per check (OK/WARN/FAIL); exit status 1 on any FAIL.");
-  doctor->add_option("--config", config, "configuration file (TOML)")
+  add_config(doctor, config);
+
+  eckid_cli::ImportOptions import_options;
+  auto *import = app.add_subcommand(
+      "import",
+      "Get the ECK iDs of a school's whole pupil list (CSV with the header pupil_key,pgn,kind; "
+      "kind pupil, staff or empty for pupil) with the service's batch operations, and write "
+      "them to a CSV table (pupil_key, one column per chain of the school; never a PGN). "
+      "Unreadable or refused rows and failed pupils are reported as 'line N: ...'. Ctrl-C "
+      "stops cleanly; running the same command again resumes. Exit status: 0 all done, 1 a "
+      "row was invalid, refused or failed, 2 nothing could be done, 3 the rest waits for the "
+      "service's daily batch limit, 130 stopped.");
+  add_config(import, import_options.config_path);
+  import->add_option("--school", import_options.school_key, "the school's [[school]] key")
+      ->required();
+  import->add_option("--output", import_options.output_path,
+                     "the ECK iD table to write (default: PUPILS.eckid.csv beside PUPILS.csv)");
+  import->add_flag("--verbose,-v", import_options.verbose, "also show the plugin's info lines");
+  import->add_option("PUPILS.csv", import_options.pupils_path, "the pupil list (CSV, UTF-8)")
       ->required()
       ->check(CLI::ExistingFile);
 
-  CLI11_PARSE(app, argc, argv);
+  std::string school;
+  auto *status = app.add_subcommand(
+      "status",
+      "Show the queue (queued, failed, results not yet collected, oldest age, whether service "
+      "calls are paused), each school's onboarding stages, and the failed events with their "
+      "messages.");
+  add_config(status, config);
+  auto *status_school = status->add_option("--school", school, "only this school's onboarding");
+
+  unsigned long long event = 0;
+  auto *retry = app.add_subcommand(
+      "retry",
+      "Put failed events back in the queue after their cause was fixed: all of them, or one "
+      "with --event (ids as 'eckid status' lists them). Exit status 1 for an unknown id.");
+  add_config(retry, config);
+  auto *retry_event = retry->add_option("--event", event, "only the failed event with this id")
+                          ->check(CLI::PositiveNumber);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : eckid_cli::kExitUsage;
+  }
   if (doctor->parsed()) return eckid_cli::run_doctor(config, std::cout);
-  return 2;
+  if (import->parsed()) return eckid_cli::run_import(import_options);
+  if (status->parsed()) {
+    return eckid_cli::run_status(config, *status_school ? std::optional(school) : std::nullopt);
+  }
+  if (retry->parsed()) {
+    return eckid_cli::run_retry(config, *retry_event ? std::optional(event) : std::nullopt);
+  }
+  return eckid_cli::kExitUsage;
 }
