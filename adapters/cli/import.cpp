@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +26,7 @@ using Result = std::unique_ptr<eckid_result, decltype(&eckid_free)>;
 using Receipts = std::unique_ptr<eckid_onboard_receipts, decltype(&eckid_free)>;
 
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
+constexpr auto kSweepInterval = std::chrono::seconds(2);
 
 std::string ascii_lowercase(std::string s) {
   for (char &c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
@@ -52,6 +54,9 @@ class ImportRun {
   void report_refused(std::size_t row, const eckid_onboard_receipt &receipt);
   Ending collect();
   bool poll_results();
+  void sweep();
+  void take(std::size_t index, unsigned long long event_id, int status, const char *message,
+            bool acknowledge);
   std::optional<Stages> stages();
   int finish(Ending ending);
 
@@ -100,6 +105,12 @@ bool ImportRun::prepare() {
   }
   output_path_ = options_.output_path.empty() ? default_table_path(options_.pupils_path)
                                               : options_.output_path;
+  std::error_code ec;
+  if (std::filesystem::equivalent(output_path_, options_.pupils_path, ec)) {
+    console_.note("error: --output " + output_path_ +
+                  " is the pupil list itself; choose another file for the ECK iD table");
+    return false;
+  }
   for (const auto &problem : list_.problems) {
     console_.report("line " + std::to_string(problem.line) + ": " + problem.what);
   }
@@ -158,18 +169,23 @@ void ImportRun::report_refused(std::size_t row, const eckid_onboard_receipt &rec
 Ending ImportRun::collect() {
   Progress progress(console_, pending_.size());
   std::optional<Stages> now;
+  auto next_sweep = SteadyClock::now() + kSweepInterval;
   Ending ending = Ending::complete;
   for (;;) {
     if (!poll_results()) {
       ending = Ending::error;
       break;
     }
-    if (done_ == pending_.size()) break;
     now = stages();
+    const bool idle = now && now->waiting + now->hashed + now->in_batch == 0;
+    if (idle && done_ < pending_.size() && SteadyClock::now() >= next_sweep) {
+      sweep();
+      next_sweep = SteadyClock::now() + kSweepInterval;
+    }
+    if (done_ == pending_.size()) break;
     progress.update(done_, now);
     const std::size_t left = pending_.size() - done_;
-    if (now && now->deferred > 0 && now->deferred >= left &&
-        now->waiting + now->hashed + now->in_batch == 0) {
+    if (idle && now->deferred > 0 && now->deferred >= left) {
       ending = Ending::deferred;
       break;
     }
@@ -196,20 +212,42 @@ bool ImportRun::poll_results() {
     }
     const auto it = by_event_.find(result->event_id);
     if (it == by_event_.end() || result->status == ECKID_QUEUED) continue;
-    Pending &pending = pending_[it->second];
-    if (pending.status) continue;  // delivered again
-    pending.status = result->status;
-    collected_.push_back(result->event_id);
-    ++done_;
-    if (result->status != ECKID_OK) {
-      ++failed_;
-      const PupilRow &row = list_.rows[pending.row];
-      const std::string message =
-          *result->message != '\0' ? result->message : eckid_strerror(result->status);
-      console_.report("line " + std::to_string(row.line) + ": pupil '" + row.pupil_key +
-                      "': " + message + " [status " + std::to_string(result->status) + "]");
+    take(it->second, result->event_id, result->status, result->message, true);
+  }
+}
+
+// When the school has nothing in progress but results are missing, another program on the
+// same state folder may have taken and acknowledged them: reads each missing event directly.
+void ImportRun::sweep() {
+  for (const auto &[event_id, index] : by_event_) {
+    if (pending_[index].status) continue;
+    eckid_result *raw = nullptr;
+    const eckid_status status = eckid_event_result(plugin_.get(), event_id, &raw);
+    const Result result(raw, &eckid_free);
+    if (status == ECKID_E_NOT_FOUND) {
+      // Done and acknowledged elsewhere (a failed event would still be listed): the table
+      // shows whether its ECK iDs are recorded.
+      take(index, event_id, ECKID_OK, "", false);
+    } else if (status == ECKID_OK && result->status != ECKID_QUEUED) {
+      take(index, event_id, result->status, result->message, true);
     }
   }
+}
+
+// Records the result of pending_[index] once; reports a failure by line.
+void ImportRun::take(std::size_t index, unsigned long long event_id, int status,
+                     const char *message, bool acknowledge) {
+  Pending &pending = pending_[index];
+  if (pending.status) return;  // delivered again
+  pending.status = status;
+  if (acknowledge) collected_.push_back(event_id);
+  ++done_;
+  if (status == ECKID_OK) return;
+  ++failed_;
+  const PupilRow &row = list_.rows[pending.row];
+  console_.report("line " + std::to_string(row.line) + ": pupil '" + row.pupil_key +
+                  "': " + (*message != '\0' ? message : eckid_strerror(status)) + " [status " +
+                  std::to_string(status) + "]");
 }
 
 // The school's onboarding stages, or nothing when the plugin cannot say.

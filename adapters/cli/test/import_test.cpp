@@ -222,3 +222,57 @@ TEST_CASE("import: at the daily batch limit it stops with exit status 3 and says
                  "(daily batch limit; tried again from " +
                  std::string(day) + " 00:00 UTC)"));
 }
+
+namespace {
+
+// Acknowledges every result it is handed, as a school system with the plugin open does.
+void acknowledge_all(const eckid_result *result, void *payload) {
+  eckid_ack(*static_cast<eckid_plugin **>(payload), result->event_id);
+}
+
+}  // namespace
+
+TEST_CASE("import: results another program on the same state folder acknowledged still count") {
+  eckid::emulator_test::Emulator emulator(emulator_args());
+  eckid_test::TempDir dir;
+  const std::string config = write_config(dir, emulator.url());
+  const std::vector<Pupil> list = pupils(4, 400);
+  const std::string input = dir.write("pupils.csv", pupil_csv(list)).string();
+  // The school system: its own handle on the same configuration, acknowledging everything it
+  // is handed, so eckid_poll() in the tool may never see some results (the tool then reads
+  // the events directly).
+  eckid_plugin *other = nullptr;
+  eckid_open_options options = ECKID_OPEN_OPTIONS_INIT;
+  options.delivery = ECKID_DELIVERY_ASYNC;
+  options.on_result = acknowledge_all;
+  options.result_payload = &other;
+  REQUIRE(eckid_open(&other, config.c_str(), &options) == ECKID_OK);
+  CliProcess cli(dir, import_args(config, input));
+  const auto expected = expected_table(list);
+  const Outcome run = cli.wait();
+  eckid_close(other);
+  INFO(run.all());
+  CHECK(run.exit_code == 0);
+  CHECK(read_table(dir.path() / "pupils.eckid.csv") == expected);
+}
+
+TEST_CASE("import: an unknown school or a list without header or output over the list exit with 2") {
+  eckid_test::TempDir dir;
+  const std::string config = write_config(dir, "https://127.0.0.1:9/eck/ws/201703");
+  const std::string pgn = eckid_events::bsn(500);
+  const std::string input = dir.write("pupils.csv", pupil_csv({{"P500", pgn, ""}})).string();
+  const Outcome unknown = run_cli(dir, {"import", "--config", config, "--school", "NOPE", input});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.has("there is no [[school]] with key 'NOPE' in " + config +
+                    " (its schools: 99ZZ); check --school"));
+  const std::string headless = dir.write("headless.csv", "P500," + pgn + ",\n").string();
+  const Outcome no_header = run_cli(dir, import_args(config, headless));
+  CHECK(no_header.exit_code == 2);
+  CHECK(no_header.has("line 1: the first line must be the header pupil_key,pgn,kind"));
+  CHECK_FALSE(no_header.has(pgn));
+  const Outcome over =
+      run_cli(dir, {"import", "--config", config, "--school", kSchool, "--output", input, input});
+  CHECK(over.exit_code == 2);
+  CHECK(over.has("is the pupil list itself"));
+  CHECK(slurp(input) == pupil_csv({{"P500", pgn, ""}}));
+}
