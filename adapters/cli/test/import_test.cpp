@@ -173,7 +173,10 @@ TEST_CASE("import: interrupted at random moments and resumed gives the uninterru
     const std::size_t log_start = line_count(hpgn_log);
     const Outcome run = CliProcess(dir, import_args(config, input)).wait(delay);
     INFO("round " << round << ": " << run.all());
-    REQUIRE((run.exit_code == 0 || run.exit_code == 130));
+    // 130: stopped cleanly. A signal that comes while the process is still starting, before
+    // it takes SIGINT itself, ends it at once: nothing had begun then.
+    const bool early = run.signal == SIGINT;
+    REQUIRE((run.exit_code == 0 || run.exit_code == 130 || early));
     if (run.exit_code == 130) {
       ++interrupted;
       CHECK(run.has("stopped; run the same command again to resume"));
@@ -182,6 +185,7 @@ TEST_CASE("import: interrupted at random moments and resumed gives the uninterru
     for (const auto &hpgn : hpgns_sent(hpgn_log, log_start)) {
       for (const auto &key : recorded) CHECK(hpgn != hpgn_of[key]);
     }
+    if (early && !std::filesystem::exists(dir.path() / "pupils.eckid.csv")) continue;
     const auto table = read_table(dir.path() / "pupils.eckid.csv");
     for (const auto &key : recorded) CHECK(table.contains(key));
     for (const auto &[key, eckid] : table) {
@@ -256,7 +260,8 @@ TEST_CASE("import: results another program on the same state folder acknowledged
   CHECK(read_table(dir.path() / "pupils.eckid.csv") == expected);
 }
 
-TEST_CASE("import: an unknown school or a list without header or output over the list exit with 2") {
+TEST_CASE(
+    "import: an unknown school or a list without header or output over the list exit with 2") {
   eckid_test::TempDir dir;
   const std::string config = write_config(dir, "https://127.0.0.1:9/eck/ws/201703");
   const std::string pgn = eckid_events::bsn(500);
