@@ -53,7 +53,8 @@ Onboarder::Onboarder(const Config &config, const Engine &engine, const HpgnHashe
       outbox_(outbox),
       dispatcher_(dispatcher),
       logger_(logger),
-      table_(config.state, logger) {
+      table_(config.state, logger),
+      lease_(config.state.directory) {
   unsigned workers = config.onboarding.hash_workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { hash_worker(); });
@@ -163,12 +164,14 @@ void Onboarder::hash_worker() {
   while (!stopping()) {
     std::optional<UnhashedItem> item;
     try {
+      if (!lease_.held()) throw Stopped{};  // another handle does the work: wait
       std::lock_guard lock(mutex_);
       auto found = table_.unhashed(unix_ms(), hashing_, 1);
       if (!found.empty()) {
         item = std::move(found.front());
         hashing_.insert(item->id);
       }
+    } catch (const Stopped &) {
     } catch (const std::exception &e) {
       logger_.error(std::string("onboarding: ") + e.what());
     }
@@ -245,15 +248,19 @@ nv::BatchPolicy Onboarder::policy() {
 }
 
 void Onboarder::coordinate() {
-  try {
-    table_.drop_unsubmitted();
-  } catch (const std::exception &e) {
-    logger_.error(std::string("onboarding: ") + e.what());
-  }
+  bool leading = false;
   while (!stopping()) {
     bool worked = false;
     try {
-      worked = coordinate_once();
+      if (!leading) {
+        // Until this handle holds the state directory's lease, another one does the work.
+        if (lease_.try_acquire()) {
+          leading = true;
+          table_.drop_unsubmitted();  // batches a stopped leader formed but never sent
+          wake_.notify_all();         // the hash workers may start
+        }
+      }
+      if (leading) worked = coordinate_once();
     } catch (const Stopped &) {
       break;  // the batch in hand stays recorded and is polled after the next open
     } catch (const std::exception &e) {

@@ -21,6 +21,7 @@
 #include "nv/batch.hpp"
 #include "nv/client.hpp"
 #include "onboard/onboard_table.hpp"
+#include "onboard/state_lease.hpp"
 #include "outbox/dispatcher.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/sealer.hpp"
@@ -42,7 +43,9 @@ struct OnboardReceipt {
   std::string message;
 };
 
-/// Owns the hash workers and the batch coordinator. Thread-safe. Destruction stops them.
+/// Owns the hash workers and the batch coordinator. Thread-safe. Destruction stops them. Of
+/// all handles open on one state directory, only the one holding its StateLease works; the
+/// others accept pupils and report progress (the work is in the shared database).
 class Onboarder {
  public:
   Onboarder(const Config &config, const Engine &engine, const HpgnHasher &hasher,
@@ -93,6 +96,7 @@ class Onboarder {
   Dispatcher &dispatcher_;
   const Logger &logger_;
   OnboardTable table_;
+  StateLease lease_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -270,3 +270,47 @@ TEST_CASE("Onboarding checks a pupil recorded by an event against its PGN", "[on
   CHECK(refused.at(conflicting[0]).status == ECKID_E_PUPIL_CONFLICT);
   CHECK(w.requests() == before);
 }
+
+TEST_CASE("Of two handles on one state directory only one does the onboarding work", "[onboard]") {
+  eckid_test::TempDir logs;
+  const auto hpgn_log = logs.path() / "hpgns.log";
+  World w(async({"--hpgn-log", hpgn_log.string()}));
+  eckid_plugin *second = nullptr;
+  eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
+  o.delivery = ECKID_DELIVERY_ASYNC;
+  REQUIRE(eckid_open(&second, w.config.c_str(), &o) == ECKID_OK);
+  const Pupils pupils(4, 80);
+  const auto list = pupils.list();
+  eckid_onboard_receipts *r = nullptr;
+  REQUIRE(eckid_onboard(second, "PO01", list.data(), list.size(), &r) == ECKID_OK);
+  CHECK(r->accepted == 4);
+  eckid_free(r);
+  // Both handles see the results (one database); take them through the second one, and
+  // hand the work over midway by closing the first.
+  auto results = poll_results(second, 1, 120s);
+  w.close();
+  const auto rest = poll_results(second, 3, 120s);
+  results.insert(rest.begin(), rest.end());
+  REQUIRE(results.size() == 4);
+  std::set<std::string> got;
+  for (const auto &[id, d] : results) {
+    CHECK(d.status == ECKID_OK);
+    got.insert(d.eckid);
+  }
+  std::set<std::string> expected;
+  for (const auto &pgn : pupils.pgns) {
+    expected.insert(expected_eckid(independent_hpgn(pgn), eckid_test::test_sector()));
+  }
+  CHECK(got == expected);
+  // Every HPgn went to the service once: no handle resubmitted another's batch.
+  std::ifstream in(hpgn_log);
+  std::map<std::string, int> sent;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(" submitStampseudonymBatch ") != std::string::npos) {
+      ++sent[line.substr(line.rfind(' ') + 1)];
+    }
+  }
+  CHECK(sent.size() == 4);
+  for (const auto &[hpgn, n] : sent) CHECK(n == 1);
+  CHECK(eckid_close(second) == ECKID_OK);
+}
