@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end (README, first command): installs what is missing, builds, starts
 # the Nummervoorziening emulator over mutual TLS, loads the plugin from a fresh plugin folder
-# with the reference host and fires the sample enrolment file. Everything lands in build/demo/.
+# with the reference host and fires the sample enrolment file, then onboards a school's pupil
+# list with `eckid import` (batch operations). Everything lands in build/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,13 @@ build/adapters/native/eckid-host --plugin-dir "$demo/plugins" --config "$demo/ec
 echo
 echo "demo: the host's pupil table ($demo/pupils.csv)"
 [ -f "$demo/pupils.csv" ] && cat "$demo/pupils.csv"
+echo
+echo "demo: eckid import: school 21EF's first pupil list (packaging/sample/onboarding.csv) in batches"
+build/adapters/cli/eckid import --config "$demo/eckid.toml" --school 21EF \
+  --output "$demo/onboarding.eckid.csv" packaging/sample/onboarding.csv || status=$?
+echo "demo: its ECK iD table ($demo/onboarding.eckid.csv), first lines"
+[ -f "$demo/onboarding.eckid.csv" ] && head -4 "$demo/onboarding.eckid.csv"
+
 echo
 echo "demo: the emulator's requests by operation"
 awk '{ n[$2 " " $4]++ } END { for (k in n) print "  " k ": " n[k] }' "$demo/nv-requests.log" | sort

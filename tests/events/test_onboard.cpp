@@ -242,14 +242,8 @@ TEST_CASE("Onboarding refuses bad entries one by one and never names a PGN", "[o
 TEST_CASE("Onboarding checks a pupil recorded by an event against its PGN", "[onboard]") {
   World w(async());
   const std::string pgn = bsn(70), other = bsn(71);
-  // Recorded by an event (synchronous delivery is not needed: poll for it).
-  eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
-  e.school_key = "PO01";
-  e.pupil_key = "known";
-  e.pgn = pgn.c_str();
-  eckid_result *queued = nullptr;
-  REQUIRE(eckid_pupil_created(w.plugin, &e, &queued) == ECKID_QUEUED);
-  eckid_free(queued);
+  // Recorded by an event (asynchronous delivery: poll for it).
+  REQUIRE(fire_created(w.plugin, "PO01", "known", pgn).status == ECKID_QUEUED);
   REQUIRE(poll_results(w.plugin, 1, 60s).size() == 1);
   const std::size_t before = w.requests();
 

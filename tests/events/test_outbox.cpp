@@ -58,24 +58,6 @@ struct Inbox {
   }
 };
 
-struct Fired {
-  eckid_status status;
-  unsigned long long event_id;
-};
-
-Fired fire_created(eckid_plugin *plugin, const std::string &school_key, const std::string &pupil,
-                   const std::string &pgn) {
-  eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
-  e.school_key = school_key.c_str();
-  e.pupil_key = pupil.c_str();
-  e.pgn = pgn.c_str();
-  eckid_result *r = nullptr;
-  const eckid_status s = eckid_pupil_created(plugin, &e, &r);
-  const unsigned long long id = r ? r->event_id : 0;
-  eckid_free(r);
-  return {s, id};
-}
-
 // SQLite's own verdict on a database file: "ok" when sound.
 std::string integrity(const std::filesystem::path &file) {
   sqlite3 *db = nullptr;

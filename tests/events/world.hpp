@@ -73,6 +73,25 @@ inline void collect(eckid_log_level, const char *message, void *payload) {
   log->lines.emplace_back(message);
 }
 
+// A fired pupil-created event: the call's status and the event's outbox id (0 if refused).
+struct Fired {
+  eckid_status status;
+  unsigned long long event_id;
+};
+
+inline Fired fire_created(eckid_plugin *plugin, const std::string &school_key,
+                          const std::string &pupil, const std::string &pgn) {
+  eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
+  e.school_key = school_key.c_str();
+  e.pupil_key = pupil.c_str();
+  e.pgn = pgn.c_str();
+  eckid_result *r = nullptr;
+  const eckid_status s = eckid_pupil_created(plugin, &e, &r);
+  const unsigned long long id = r ? r->event_id : 0;
+  eckid_free(r);
+  return {s, id};
+}
+
 // How a World is set up: emulator options, extra configuration, delivery and callback.
 struct Setup {
   std::vector<std::string> emulator_args;
