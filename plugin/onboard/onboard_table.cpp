@@ -116,7 +116,8 @@ std::vector<UnhashedItem> OnboardTable::unhashed(std::int64_t now_ms,
   std::lock_guard lock(mutex_);
   Database::Statement q(
       db_,
-      "SELECT id, school_key, pupil_key, sealed_pgns, idempotency_key, pgn_kind FROM outbox "
+      "SELECT id, school_key, pupil_key, sealed_pgns, idempotency_key, pgn_kind, attempts "
+      "FROM outbox "
       "WHERE kind = 4 AND state = 0 AND hpgn IS NULL AND next_attempt_ms <= ?1 "
       "ORDER BY id LIMIT ?2");
   q.bind(1, now_ms).bind(2, static_cast<std::int64_t>(busy.size() + limit));
@@ -124,7 +125,7 @@ std::vector<UnhashedItem> OnboardTable::unhashed(std::int64_t now_ms,
   while (out.size() < limit && q.step()) {
     if (busy.contains(q.integer(0))) continue;
     out.push_back({q.integer(0), q.text(1), q.text(2), q.blob(3), q.text(4),
-                   static_cast<eckid_pgn_kind>(q.integer(5))});
+                   static_cast<eckid_pgn_kind>(q.integer(5)), static_cast<int>(q.integer(6))});
   }
   return out;
 }

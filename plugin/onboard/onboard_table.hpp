@@ -32,6 +32,7 @@ struct UnhashedItem {
   std::int64_t id = 0;
   std::string school_key, pupil_key, sealed_pgn, key;
   eckid_pgn_kind pgn_kind = ECKID_PGN_PUPIL;
+  int attempts = 0;  // transient failures so far
 };
 
 /// An onboarding event whose ECK iDs are all gathered.

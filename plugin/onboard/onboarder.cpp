@@ -217,12 +217,14 @@ void Onboarder::hash_one(const UnhashedItem &item) {
     }
     table_.set_hashed(item.id, hpgn, known);
   } catch (const Error &e) {
-    if (transient_failure(e)) {
-      outbox_.reschedule(item.id, 0, unix_ms() + dispatcher_.backoff_ms(1), e.status(), e.what());
+    const int attempts = item.attempts + 1;
+    if (transient_failure(e) && attempts < config_.outbox.max_attempts) {
+      outbox_.reschedule(item.id, attempts, unix_ms() + dispatcher_.backoff_ms(attempts),
+                         e.status(), e.what());
       logger_.warn("onboarding: pupil '" + item.pupil_key + "' will be hashed again: " + e.what());
       return;
     }
-    outbox_.finish(item.id, EventState::failed, e.status(), e.what(), 1, unix_ms());
+    outbox_.finish(item.id, EventState::failed, e.status(), e.what(), attempts, unix_ms());
     logger_.warn("onboarding: pupil '" + item.pupil_key + "' failed: " + e.what());
     deliver({item.id});
   } catch (const std::exception &e) {
