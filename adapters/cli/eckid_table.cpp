@@ -1,5 +1,7 @@
 #include "eckid_table.hpp"
 
+#include "pupils.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -26,7 +28,8 @@ std::string table_line(eckid_plugin *plugin, const School &school, const TableRo
   const eckid_status status =
       eckid_pupil_lookup(plugin, school.key.c_str(), row.pupil_key.c_str(), &raw);
   const Result result(raw, &eckid_free);
-  const std::string who = "line " + std::to_string(row.line) + ": pupil '" + row.pupil_key + "'";
+  const std::string who =
+      "line " + std::to_string(row.line) + ": pupil " + quoted_key(row.pupil_key);
   if (status != ECKID_OK) {
     problem = who + ": no ECK iD in the table: " + failure(status);
     return {};

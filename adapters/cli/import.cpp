@@ -1,5 +1,13 @@
 #include "import.hpp"
 
+#include <cstdio>
+
+#include <cerrno>
+
+#include <cstring>
+
+#include <fcntl.h>
+
 #include <eckid/eckid.h>
 #include <unistd.h>
 
@@ -111,6 +119,17 @@ bool ImportRun::prepare() {
                   " is the pupil list itself; choose another file for the ECK iD table");
     return false;
   }
+  // Found out now, not after the work: the table's folder must take a new file.
+  const std::string probe = output_path_ + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    console_.note("error: cannot create the ECK iD table " + output_path_ + ": " +
+                  std::strerror(errno) +
+                  "; check the folder or choose another place with --output");
+    return false;
+  }
+  ::close(fd);
+  std::remove(probe.c_str());
   for (const auto &problem : list_.problems) {
     console_.report("line " + std::to_string(problem.line) + ": " + problem.what);
   }
@@ -161,8 +180,9 @@ void ImportRun::report_refused(std::size_t row, const eckid_onboard_receipt &rec
       earlier = " (the same PGN as line " + std::to_string(e.line) + ")";
     }
   }
-  console_.report("line " + std::to_string(r.line) + ": pupil '" + r.pupil_key + "' refused: " +
-                  receipt.message + earlier + " [status " + std::to_string(receipt.status) + "]");
+  console_.report("line " + std::to_string(r.line) + ": pupil " + quoted_key(r.pupil_key) +
+                  " refused: " + receipt.message + earlier + " [status " +
+                  std::to_string(receipt.status) + "]");
 }
 
 // Collects this run's results until all are in, the rest is deferred, or a stop signal.
@@ -245,8 +265,8 @@ void ImportRun::take(std::size_t index, unsigned long long event_id, int status,
   if (status == ECKID_OK) return;
   ++failed_;
   const PupilRow &row = list_.rows[pending.row];
-  console_.report("line " + std::to_string(row.line) + ": pupil '" + row.pupil_key +
-                  "': " + (*message != '\0' ? message : eckid_strerror(status)) + " [status " +
+  console_.report("line " + std::to_string(row.line) + ": pupil " + quoted_key(row.pupil_key) +
+                  ": " + (*message != '\0' ? message : eckid_strerror(status)) + " [status " +
                   std::to_string(status) + "]");
 }
 
@@ -279,7 +299,7 @@ int ImportRun::finish(Ending ending) {
   for (const auto &problem : table.problems) console_.report(problem);
   for (const auto id : collected_) {
     const eckid_status acked = eckid_ack(plugin_.get(), id);
-    if (acked != ECKID_OK) {
+    if (acked != ECKID_OK && acked != ECKID_E_NOT_FOUND) {  // NOT_FOUND: another handle did
       console_.note("warning: result " + std::to_string(id) +
                     " was not acknowledged and will be delivered again: " + failure(acked));
     }
@@ -309,6 +329,11 @@ int ImportRun::finish(Ending ending) {
       return kExitFailed;
     case Ending::complete:
       break;
+  }
+  if (failed > 0) {
+    console_.report(
+        "the failed pupils stay listed in 'eckid status'; after fixing the cause, run the same "
+        "command again (or 'eckid retry') to try them again");
   }
   return invalid + refused_ + failed == 0 ? kExitOk : kExitFailed;
 }

@@ -2,6 +2,7 @@
 // retry. Uses only the public C ABI of libeckid.so.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -68,7 +69,7 @@ int main(int argc, char **argv) {
       "with --event (ids as 'eckid status' lists them). Exit status 1 for an unknown id.");
   add_config(retry, config);
   auto *retry_event = retry->add_option("--event", event, "only the failed event with this id")
-                          ->check(CLI::PositiveNumber);
+                          ->check(CLI::Range(1ull, std::numeric_limits<unsigned long long>::max()));
 
   try {
     app.parse(argc, argv);

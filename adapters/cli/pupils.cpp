@@ -116,4 +116,11 @@ void forget_pgns(std::vector<PupilRow> &rows) {
   }
 }
 
+std::string quoted_key(const std::string &key) {
+  if (eckid_pgn_validate(key.c_str(), ECKID_PGN_PUPIL, nullptr) == ECKID_OK) {
+    return "(a key in the form of a BSN or onderwijsnummer, not shown)";
+  }
+  return "'" + key + "'";
+}
+
 }  // namespace eckid_cli

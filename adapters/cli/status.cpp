@@ -1,5 +1,7 @@
 #include "status.hpp"
 
+#include "pupils.hpp"
+
 #include <eckid/eckid.h>
 
 #include <algorithm>
@@ -87,8 +89,8 @@ bool print_failed(eckid_plugin *plugin, const std::string &config_path, Console 
     }
     const std::string message =
         *result->message != '\0' ? result->message : eckid_strerror(result->status);
-    console.report("  event " + std::to_string(id) + "  school " + result->school_key +
-                   "  pupil '" + result->pupil_key + "'  status " + std::to_string(result->status) +
+    console.report("  event " + std::to_string(id) + "  school " + result->school_key + "  pupil " +
+                   quoted_key(result->pupil_key) + "  status " + std::to_string(result->status) +
                    " (" + eckid_strerror(result->status) + "): " + message);
   }
   if (!ids.empty()) {

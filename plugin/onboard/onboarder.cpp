@@ -100,17 +100,17 @@ std::vector<OnboardReceipt> Onboarder::accept(std::string_view school_key,
       if (p.pupil_key.empty()) throw Error(ECKID_E_INVALID_ARGUMENT, "the pupil key is empty");
       validate_pgn(p.pgn, p.kind);
       if (!keys.emplace(p.pupil_key, i).second) {
-        throw Error(ECKID_E_INVALID_ARGUMENT, "pupil key '" + std::string(p.pupil_key) +
-                                                  "' appears earlier in the list; each pupil "
+        throw Error(ECKID_E_INVALID_ARGUMENT, "pupil key " + quoted_key(p.pupil_key) +
+                                                  " appears earlier in the list; each pupil "
                                                   "once");
       }
       OnboardPupil anonymous{"", p.pgn, p.kind};
       const auto [seen, fresh] = pgns.emplace(onboarding_key(sealer_, "", anonymous), p.pupil_key);
       if (!fresh) {
-        throw Error(ECKID_E_INVALID_ARGUMENT, "pupil '" + std::string(p.pupil_key) +
-                                                  "' has the same " + kind_name(p.kind) +
-                                                  " PGN as pupil '" + std::string(seen->second) +
-                                                  "' earlier in the list; each person once");
+        throw Error(ECKID_E_INVALID_ARGUMENT, "pupil " + quoted_key(p.pupil_key) +
+                                                  " has the same " + kind_name(p.kind) +
+                                                  " PGN as pupil " + quoted_key(seen->second) +
+                                                  " earlier in the list; each person once");
       }
     } catch (const Error &e) {
       r.status = e.status();
@@ -201,7 +201,7 @@ void Onboarder::hash_one(const UnhashedItem &item) {
     if (const auto record = store_.find(school.key, item.pupil_key)) {
       if (record->hpgn != hpgn) {
         throw Error(ECKID_E_PUPIL_CONFLICT,
-                    "pupil '" + item.pupil_key + "' at school '" + school.key +
+                    "pupil " + quoted_key(item.pupil_key) + " at school '" + school.key +
                         "' already has an ECK iD for another PGN; report the change with "
                         "eckid_pgn_changed()");
       }
@@ -221,14 +221,15 @@ void Onboarder::hash_one(const UnhashedItem &item) {
     if (transient_failure(e) && attempts < config_.outbox.max_attempts) {
       outbox_.reschedule(item.id, attempts, unix_ms() + dispatcher_.backoff_ms(attempts),
                          e.status(), e.what());
-      logger_.warn("onboarding: pupil '" + item.pupil_key + "' will be hashed again: " + e.what());
+      logger_.warn("onboarding: pupil " + quoted_key(item.pupil_key) +
+                   " will be hashed again: " + e.what());
       return;
     }
     outbox_.finish(item.id, EventState::failed, e.status(), e.what(), attempts, unix_ms());
-    logger_.warn("onboarding: pupil '" + item.pupil_key + "' failed: " + e.what());
+    logger_.warn("onboarding: pupil " + quoted_key(item.pupil_key) + " failed: " + e.what());
     deliver({item.id});
   } catch (const std::exception &e) {
-    logger_.error("onboarding: pupil '" + item.pupil_key + "': " + e.what());
+    logger_.error("onboarding: pupil " + quoted_key(item.pupil_key) + ": " + e.what());
   }
 }
 
@@ -343,6 +344,7 @@ void Onboarder::run_batch(const SchoolConfig &school, OpenBatch batch) {
   {
     std::lock_guard lock(mutex_);
     poll_failures_.erase(batch.row);
+    outages_ = 0;
   }
   settle(school, batch, run);
 }
@@ -381,15 +383,32 @@ void Onboarder::batch_failed(const OpenBatch &batch, const Error &e) {
   const int max_attempts = config_.outbox.max_attempts;
   const std::string why =
       std::string("onboarding batch for school '") + batch.school_key + "' failed: " + e.what();
+  const std::int64_t now = unix_ms();
   Recorded recorded;
   if (dynamic_cast<const nv::BatchNotFinished *>(&e) != nullptr || !transient_failure(e)) {
     // An explicit end: the pupils fail with the reason and can be retried.
-    recorded = table_.fail(batch, e.status(), e.what(), unix_ms());
+    recorded = table_.fail(batch, e.status(), e.what(), now);
     logger_.warn(why);
+  } else if (service_failure(e.status())) {
+    // The service or the way to it is down: not the pupils' fault. Wait longer each time (up
+    // to [outbox] retry_max_ms) and count no attempt, so an outage fails nobody.
+    int outages = 0;
+    {
+      std::lock_guard lock(mutex_);
+      outages = ++outages_;
+    }
+    const std::int64_t next = now + dispatcher_.backoff_ms(outages);
+    if (batch.service_id.empty()) {
+      recorded = table_.release(batch, next, e.status(), e.what(), false, max_attempts);
+    } else {
+      table_.repoll_later(batch.row, next);
+    }
+    logger_.warn(why + "; the plugin tries again in " + std::to_string((next - now) / 1000) +
+                 " s and keeps the pupils queued");
   } else if (batch.service_id.empty()) {
-    recorded = table_.release(batch, unix_ms() + dispatcher_.backoff_ms(1), e.status(), e.what(),
-                              true, max_attempts);
-    logger_.warn(why + "; tried again later");
+    recorded = table_.release(batch, now + dispatcher_.backoff_ms(1), e.status(), e.what(), true,
+                              max_attempts);
+    logger_.warn(why + "; the plugin sends the batch again later");
   } else {
     int failures = 0;
     {
@@ -397,11 +416,11 @@ void Onboarder::batch_failed(const OpenBatch &batch, const Error &e) {
       failures = ++poll_failures_[batch.row];
     }
     if (failures >= max_attempts) {
-      recorded = table_.fail(batch, e.status(), e.what(), unix_ms());
+      recorded = table_.fail(batch, e.status(), e.what(), now);
       logger_.warn(why);
     } else {
-      table_.repoll_later(batch.row, unix_ms() + dispatcher_.backoff_ms(failures));
-      logger_.warn(why + "; polled again later");
+      table_.repoll_later(batch.row, now + dispatcher_.backoff_ms(failures));
+      logger_.warn(why + "; the plugin polls it again later");
     }
   }
   deliver(recorded.failed);
@@ -416,8 +435,9 @@ void Onboarder::finalize(const SchoolConfig &school) {
     outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms());
     if (logger_.sensitive_allowed()) {
       for (const auto &[chain, id] : item.eckids) {
-        logger_.debug("onboarding: pupil '" + item.pupil_key + "' at school '" + school.key +
-                      "': HPgn " + item.hpgn + ", ECK iD " + id + " (chain " + chain + ")");
+        logger_.debug("onboarding: pupil " + quoted_key(item.pupil_key) + " at school '" +
+                      school.key + "': HPgn " + item.hpgn + ", ECK iD " + id + " (chain " + chain +
+                      ")");
       }
     }
     deliver({item.id});

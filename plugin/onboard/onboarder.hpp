@@ -102,6 +102,7 @@ class Onboarder {
   std::condition_variable wake_;
   std::set<std::int64_t> hashing_;
   std::map<std::int64_t, int> poll_failures_;  // batch row -> failed polls in a row
+  int outages_ = 0;                            // service failures in a row
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -11,13 +11,12 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMaxCooldown = std::chrono::minutes(5);
 constexpr auto kIdlePoll = std::chrono::seconds(1);
 
-// Failures of the service or the way to it, as opposed to failures of the event itself.
+}  // namespace
+
 bool service_failure(eckid_status s) {
   return s == ECKID_E_TIMEOUT || s == ECKID_E_CONNECT || s == ECKID_E_HTTP ||
          s == ECKID_E_SERVICE_DOWN;
 }
-
-}  // namespace
 
 bool transient_failure(const Error &e) {
   if (service_failure(e.status()) || e.status() == ECKID_E_BAD_RESPONSE ||

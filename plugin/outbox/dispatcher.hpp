@@ -29,6 +29,10 @@ namespace eckid {
 /// fault about the input, a not-authorised answer, an invalid PGN, a conflict.
 bool transient_failure(const Error &error);
 
+/// A failure of the service or the way to it (timeout, connection, HTTP, service down), as
+/// opposed to one of the event itself.
+bool service_failure(eckid_status status);
+
 /// Owns the worker threads. Thread-safe. Destruction stops the workers (stop()).
 class Dispatcher {
  public:

@@ -69,4 +69,13 @@ eckid_pgn_type validate_pgn(std::string_view pgn, eckid_pgn_kind kind) {
               "unknown PGN kind; pass ECKID_PGN_PUPIL or ECKID_PGN_STAFF");
 }
 
+std::string quoted_key(std::string_view key) {
+  try {
+    validate_pgn(key, ECKID_PGN_PUPIL);
+    return "(a key in the form of a BSN or onderwijsnummer, not shown)";
+  } catch (const Error &) {
+    return "'" + std::string(key) + "'";
+  }
+}
+
 }  // namespace eckid

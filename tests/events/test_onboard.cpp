@@ -308,3 +308,40 @@ TEST_CASE("Of two handles on one state directory only one does the onboarding wo
   for (const auto &[hpgn, n] : sent) CHECK(n == 1);
   CHECK(eckid_close(second) == ECKID_OK);
 }
+
+TEST_CASE("A service outage during onboarding fails nobody: the pupils wait and complete",
+          "[onboard]") {
+  World w(async());
+  w.stop_emulator();
+  const Pupils pupils(2, 90);
+  const auto ids = onboard_all(w, pupils.list());
+  // Hashing, then many failed submissions with [outbox] retry_max_ms = 400: far more than
+  // max_attempts (10) if each counted.
+  std::this_thread::sleep_for(8s);
+  eckid_result *r = nullptr;
+  CHECK(eckid_poll(w.plugin, &r) == ECKID_E_NOT_FOUND);
+  CHECK(w.log.contains("keeps the pupils queued"));
+  w.start_emulator({});
+  const auto results = poll_results(w.plugin, ids.size(), 120s);
+  REQUIRE(results.size() == 2);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(results.at(ids[i]).status == ECKID_OK);
+    CHECK(results.at(ids[i]).eckid ==
+          expected_eckid(independent_hpgn(pupils.pgns[i]), eckid_test::test_sector()));
+  }
+}
+
+TEST_CASE("A pupil key in the form of a BSN is not repeated in a refusal", "[onboard]") {
+  World w(async());
+  const std::string key = bsn(95), pgn = bsn(96), other = bsn(97);
+  const std::vector<eckid_onboard_pupil> list = {{key.c_str(), pgn.c_str(), ECKID_PGN_PUPIL},
+                                                 {key.c_str(), other.c_str(), ECKID_PGN_PUPIL}};
+  eckid_onboard_receipts *r = nullptr;
+  REQUIRE(eckid_onboard(w.plugin, "PO01", list.data(), list.size(), &r) == ECKID_OK);
+  REQUIRE(r->count == 2);
+  CHECK(r->receipts[1].status == ECKID_E_INVALID_ARGUMENT);
+  const std::string message = r->receipts[1].message;
+  CHECK_THAT(message, Catch::Contains("not shown"));
+  CHECK(message.find(key) == std::string::npos);
+  eckid_free(r);
+}
