@@ -14,8 +14,8 @@ namespace eckid_cli {
 namespace {
 
 constexpr const char *kHeaderHelp =
-    "the first line must be the header pupil_key,pgn,kind (kind may be left out); see "
-    "'eckid import --help'";
+    "the first line must be the header pupil_key,pgn,kind (kind may be left out, other "
+    "columns are ignored); see 'eckid import --help'";
 
 std::string trimmed(std::string_view s) {
   const auto first = s.find_first_not_of(" \t");
@@ -43,14 +43,19 @@ struct Columns {
                                          : name == "pgn"     ? &pgn
                                          : name == "kind"    ? &kind
                                                              : nullptr;
-      if (slot == nullptr || slot->has_value()) {
+      if (slot == nullptr) continue;  // another column of the school system's export
+      if (slot->has_value()) {
         // Never echo the line: a file without a header starts with a PGN.
-        throw std::runtime_error("line " + std::to_string(header.line) + ": " + kHeaderHelp);
+        throw std::runtime_error("line " + std::to_string(header.line) + ": the column " + name +
+                                 " appears twice; " + kHeaderHelp);
       }
       *slot = i;
     }
     if (!key || !pgn) {
-      throw std::runtime_error("line " + std::to_string(header.line) + ": " + kHeaderHelp);
+      const bool semicolons = count == 1 && header.fields[0].find(';') != std::string::npos;
+      throw std::runtime_error("line " + std::to_string(header.line) + ": " +
+                               (semicolons ? "the fields are separated by ';'; use ',' - " : "") +
+                               kHeaderHelp);
     }
   }
 };
