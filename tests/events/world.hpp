@@ -79,14 +79,21 @@ struct Fired {
   unsigned long long event_id;
 };
 
-inline Fired fire_created(eckid_plugin *plugin, const std::string &school_key,
-                          const std::string &pupil, const std::string &pgn) {
+// Fires pupil created; *r receives the plugin's result (the caller frees it).
+inline eckid_status pupil_created(eckid_plugin *plugin, const std::string &school_key,
+                                  const std::string &pupil, const std::string &pgn,
+                                  eckid_result **r) {
   eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
   e.school_key = school_key.c_str();
   e.pupil_key = pupil.c_str();
   e.pgn = pgn.c_str();
+  return eckid_pupil_created(plugin, &e, r);
+}
+
+inline Fired fire_created(eckid_plugin *plugin, const std::string &school_key,
+                          const std::string &pupil, const std::string &pgn) {
   eckid_result *r = nullptr;
-  const eckid_status s = eckid_pupil_created(plugin, &e, &r);
+  const eckid_status s = pupil_created(plugin, school_key, pupil, pgn, &r);
   const unsigned long long id = r ? r->event_id : 0;
   eckid_free(r);
   return {s, id};
@@ -170,12 +177,8 @@ struct World {
   }
   std::pair<eckid_status, std::string> created(const std::string &school_key,
                                                const std::string &pupil, const std::string &pgn) {
-    eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
-    e.school_key = school_key.c_str();
-    e.pupil_key = pupil.c_str();
-    e.pgn = pgn.c_str();
     eckid_result *r = nullptr;
-    const eckid_status s = eckid_pupil_created(plugin, &e, &r);
+    const eckid_status s = pupil_created(plugin, school_key, pupil, pgn, &r);
     return take(s, r);
   }
   std::pair<eckid_status, std::string> transferred(const std::string &from, const std::string &to,
