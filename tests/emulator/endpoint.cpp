@@ -1,5 +1,7 @@
 #include "endpoint.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,16 @@ void check_oin(const Options &options, const RequestInfo &info) {
     throw client_fault("OinNotAllowed",
                        "not authorised: OIN " + info.oin + " is not allowed to use this service");
   }
+}
+
+// SOAP 1.1, 6.1: a request's body has the media type text/xml (parameters such as charset
+// allowed; media types are case-insensitive, RFC 9110 8.3.1).
+bool is_text_xml(std::string_view content_type) {
+  std::string media(content_type.substr(0, content_type.find(';')));
+  media = std::string(trim_xml_space(media));
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return media == "text/xml";
 }
 
 // Spoils a successful answer as --answer-mode asks.
@@ -115,13 +127,22 @@ Reply answer(Context &context, const http::request<http::string_body> &request) 
     context.log.write("", "", "http405");
     reply.response = plain_reply(http::status::method_not_allowed, version, "use POST");
     reply.response.set(http::field::allow, "POST");
+  } else if (!is_text_xml(request[http::field::content_type])) {
+    context.log.write("", "", "http415");
+    reply.response = plain_reply(http::status::unsupported_media_type, version,
+                                 "a SOAP 1.1 request has Content-Type text/xml");
   } else {
     RequestInfo info;
     std::string outcome = "ok";
     const auto response_id = context.random.uuid();
     pugi::xml_document doc;
     try {
-      const auto element = parse_request(doc, request.body(), request["SOAPAction"], info);
+      const auto soap_action = request.find("SOAPAction");
+      const auto element = parse_request(
+          doc, request.body(),
+          soap_action == request.end() ? std::nullopt
+                                       : std::optional<std::string_view>(soap_action->value()),
+          info);
       if (context.log.logs_hpgns()) {
         context.log.write_hpgns(info.operation, hpgns_in(element));
       }

@@ -25,16 +25,19 @@ std::string checked_hpgn(pugi::xml_node parent, std::string_view name) {
   return hpgn;
 }
 
-// The xsd:int index of a batch item; unique within the batch.
+// The xsd:int index of a batch item (XML Schema Part 2, 3.3.17: optional sign, leading zeros
+// allowed, surrounding whitespace collapsed); unique within the batch.
 int checked_index(pugi::xml_node item, std::set<int> &seen) {
-  std::string_view text = required_text(item, "index");
-  const auto first = text.find_first_not_of(" \t\r\n");
-  const auto last = text.find_last_not_of(" \t\r\n");
-  text =
-      first == std::string_view::npos ? std::string_view{} : text.substr(first, last - first + 1);
+  const std::string text = required_text(item, "index");
+  std::string_view digits = trim_xml_space(text);
+  const bool plus = digits.starts_with('+');
+  if (plus) {
+    digits.remove_prefix(1);  // from_chars takes '-' but not '+'
+  }
   int index = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), index);
-  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (digits.empty() || (plus && digits.front() == '-') || error != std::errc{} ||
+      end != digits.data() + digits.size()) {
     throw client_fault("InvalidIndex", "batch item index must be an xsd:int");
   }
   if (!seen.insert(index).second) {

@@ -7,6 +7,8 @@
 
 #include <toml++/toml.h>
 
+#include "xsd_time.hpp"
+
 namespace eckid::emulator {
 namespace {
 
@@ -60,11 +62,18 @@ std::string required_string(const toml::table &table, std::string_view key,
   return *value;
 }
 
-// Reads [[chains]] or [[sectors]]; keeps the defaults when the array is absent.
+// Reads [[chains]] or [[sectors]]; keeps the defaults when the array is absent. The WSDL's
+// RetrieveChainsResponse / RetrieveSectorsResponse hold at least one entry (minOccurs="1") and
+// lastEdited is an xsd:dateTime, so an empty list or another lastEdited is refused.
 void read_entries(const toml::table &config, std::string_view key, std::vector<Entry> &entries) {
   const auto *array = config[key].as_array();
   if (array == nullptr) {
     return;
+  }
+  if (array->empty()) {
+    throw std::runtime_error("config: " + std::string(key) +
+                             " must hold at least one entry (the WSDL's minOccurs=\"1\"); leave "
+                             "it out for the default list");
   }
   entries.clear();
   for (const auto &node : *array) {
@@ -75,6 +84,11 @@ void read_entries(const toml::table &config, std::string_view key, std::vector<E
     entries.push_back({required_string(*table, "id", key), required_string(*table, "name", key),
                        (*table)["description"].value_or(std::string()),
                        (*table)["last_edited"].value_or(std::string(kDefaultLastEdited))});
+    if (!parse_xsd_datetime(entries.back().last_edited)) {
+      throw std::runtime_error("config: " + std::string(key) + ".last_edited '" +
+                               entries.back().last_edited +
+                               "' is not an xsd:dateTime such as 2020-01-01T00:00:00Z");
+    }
   }
 }
 

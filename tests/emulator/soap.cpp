@@ -1,7 +1,7 @@
 #include "soap.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <set>
 #include <sstream>
 
 #include "fault.hpp"
@@ -51,20 +51,108 @@ std::string_view unquote(std::string_view value) {
   return value;
 }
 
+// An OIN: 20 digits or upper-case letters (issue 12; the spec only says "the 20-character
+// organisation number"). A lower-case OIN is not the school's number.
 bool is_oin(std::string_view text) {
-  return text.size() == 20 && std::all_of(text.begin(), text.end(),
-                                          [](unsigned char c) { return std::isalnum(c) != 0; });
+  return text.size() == 20 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+         });
 }
 
-void check_addressing(pugi::xml_node header, std::string_view soap_action, RequestInfo &info) {
+// The attribute `local` in namespace `ns` of `node` (prefixed attributes only: unprefixed
+// attributes have no namespace).
+pugi::xml_attribute attribute_in(pugi::xml_node node, std::string_view ns, std::string_view local) {
+  for (const auto attribute : node.attributes()) {
+    const std::string_view name = attribute.name();
+    const auto colon = name.find(':');
+    if (colon == std::string_view::npos || name.substr(colon + 1) != local) {
+      continue;
+    }
+    const std::string declaration = "xmlns:" + std::string(name.substr(0, colon));
+    for (auto scope = node; scope.type() == pugi::node_element; scope = scope.parent()) {
+      if (const auto found = scope.attribute(declaration.c_str())) {
+        if (found.value() == ns) {
+          return attribute;
+        }
+        break;
+      }
+    }
+  }
+  return {};
+}
+
+// SOAP 1.1, 4.1.1 and 4.3: an optional Header as the first child of Envelope, then Body.
+void check_envelope_children(pugi::xml_node envelope) {
+  bool header = false;
+  for (const auto node : envelope.children()) {
+    if (node.type() != pugi::node_element) {
+      continue;
+    }
+    if (!header && is(node, kEnvelopeNs, "Header")) {
+      header = true;
+      continue;
+    }
+    if (is(node, kEnvelopeNs, "Body")) {
+      for (auto after = node.next_sibling(); after; after = after.next_sibling()) {
+        if (is(after, kEnvelopeNs, "Header") || is(after, kEnvelopeNs, "Body")) {
+          throw client_fault("MalformedEnvelope",
+                             "a SOAP Envelope holds at most one Header, before the one Body "
+                             "(SOAP 1.1, 4.1.1)");
+        }
+      }
+      return;
+    }
+    throw client_fault("MalformedEnvelope",
+                       "unexpected <" + std::string(node.name()) +
+                           "> in the SOAP Envelope: expected an optional Header, then the Body "
+                           "(SOAP 1.1, 4.1.1)");
+  }
+  throw client_fault("MalformedEnvelope", "the SOAP Envelope has no Body (SOAP 1.1, 4.1.1)");
+}
+
+// SOAP 1.1, 4.2.2 and 4.2.3: a header entry meant for this node with mustUnderstand="1" that
+// is not understood fails the message with faultcode MustUnderstand. The WS-Addressing
+// headers are understood; the WS-Addressing 1.0 SOAP binding (6.4.1, invalid cardinality)
+// allows each of them once, except RelatesTo.
+void check_header_entries(pugi::xml_node header) {
+  constexpr std::string_view kNextActor = "http://schemas.xmlsoap.org/soap/actor/next";
+  std::set<std::string_view> seen;
+  for (const auto entry : header.children()) {
+    if (entry.type() != pugi::node_element) {
+      continue;
+    }
+    const std::string_view name = local_name(entry);
+    if (namespace_of(entry) == kWsaNs) {
+      if (name != "RelatesTo" && !seen.insert(name).second) {
+        throw client_fault("InvalidAddressingHeader",
+                           "WS-Addressing header " + std::string(name) +
+                               " occurs more than once (invalid cardinality)");
+      }
+      continue;
+    }
+    const auto actor = attribute_in(entry, kEnvelopeNs, "actor");
+    const auto must = attribute_in(entry, kEnvelopeNs, "mustUnderstand");
+    const auto must_value = trim_xml_space(must.value());
+    if ((!actor || trim_xml_space(actor.value()) == kNextActor) &&
+        (must_value == "1" || must_value == "true")) {
+      throw Fault("soapenv:MustUnderstand", "MustUnderstand",
+                  "header <" + std::string(entry.name()) +
+                      "> is marked mustUnderstand but is not understood by this service");
+    }
+  }
+}
+
+void check_addressing(pugi::xml_node header, std::optional<std::string_view> soap_action,
+                      RequestInfo &info) {
+  check_header_entries(header);
   const auto from = child(header, kWsaNs, "From");
   if (!from) {
     throw client_fault("MissingFrom", "WS-Addressing header From is required");
   }
-  const std::string_view address = child(from, kWsaNs, "Address").child_value();
+  const std::string_view address = trim_xml_space(child(from, kWsaNs, "Address").child_value());
   if (!address.starts_with(kAnonymousPrefix) || !is_oin(address.substr(kAnonymousPrefix.size()))) {
     throw client_fault("InvalidOin", "From/Address must be " + std::string(kAnonymousPrefix) +
-                                         "<OIN of 20 characters>");
+                                         "<OIN: 20 digits or upper-case letters>");
   }
   info.oin = address.substr(kAnonymousPrefix.size());
 
@@ -73,19 +161,37 @@ void check_addressing(pugi::xml_node header, std::string_view soap_action, Reque
   if (!action) {
     throw client_fault("MissingAction", "WS-Addressing header Action is required");
   }
-  if (action.child_value() != expected) {
+  if (trim_xml_space(action.child_value()) != expected) {
     throw client_fault("ActionMismatch",
                        "WS-Addressing Action does not match the body: expected " + expected);
   }
-  if (unquote(soap_action) != expected) {
+  // SOAP 1.1, 6.1.1: the header is required; WS-Addressing 1.0 SOAP binding: its value is
+  // the Action or empty ("").
+  if (!soap_action) {
+    throw client_fault("MissingSoapAction",
+                       "the SOAPAction HTTP header is required: \"" + expected + "\"");
+  }
+  const auto soap_action_value = unquote(trim_xml_space(*soap_action));
+  if (!soap_action_value.empty() && soap_action_value != expected) {
     throw client_fault("SoapActionMismatch",
                        "SOAPAction header does not match the body: expected " + expected);
   }
   if (info.message_id.empty()) {
     throw client_fault("MissingMessageID", "WS-Addressing header MessageID is required");
   }
-  if (std::string_view(child(header, kWsaNs, "To").child_value()).empty()) {
+  if (trim_xml_space(child(header, kWsaNs, "To").child_value()).empty()) {
     throw client_fault("MissingTo", "WS-Addressing header To is required");
+  }
+  // The answer goes back on the HTTP connection: a reply or fault endpoint other than the
+  // anonymous one cannot be honoured (the spec: ReplyTo is not used).
+  for (const std::string_view name : {"ReplyTo", "FaultTo"}) {
+    const auto endpoint = child(header, kWsaNs, name);
+    if (endpoint &&
+        trim_xml_space(child(endpoint, kWsaNs, "Address").child_value()) != kAnonymous) {
+      throw client_fault("OnlyAnonymousAddressSupported",
+                         "WS-Addressing " + std::string(name) + "/Address must be " +
+                             std::string(kAnonymous) + " or the header left out");
+    }
   }
 }
 
@@ -117,10 +223,19 @@ pugi::xml_node start_envelope(pugi::xml_document &doc, const RequestInfo &info,
 
 }  // namespace
 
+std::string_view trim_xml_space(std::string_view value) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto first = value.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  return value.substr(first, value.find_last_not_of(kSpace) - first + 1);
+}
+
 pugi::xml_node parse_request(pugi::xml_document &doc, std::string_view body,
-                             std::string_view soap_action, RequestInfo &info) {
-  const auto parsed =
-      doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_doctype);
+                             std::optional<std::string_view> soap_action, RequestInfo &info) {
+  const auto parsed = doc.load_buffer(body.data(), body.size(),
+                                      pugi::parse_default | pugi::parse_doctype | pugi::parse_pi);
   if (!parsed) {
     throw client_fault("MalformedXml",
                        std::string("request is not well-formed XML: ") + parsed.description());
@@ -130,6 +245,11 @@ pugi::xml_node parse_request(pugi::xml_document &doc, std::string_view body,
       throw client_fault("DoctypeRejected", "DOCTYPE declarations are not accepted");
     }
   }
+  // SOAP 1.1, 3: a SOAP message must not contain processing instructions.
+  if (doc.find_node([](pugi::xml_node node) { return node.type() == pugi::node_pi; })) {
+    throw client_fault("ProcessingInstruction",
+                       "processing instructions are not allowed in a SOAP message");
+  }
   const auto envelope = doc.document_element();
   if (local_name(envelope) != "Envelope") {
     throw client_fault("MalformedEnvelope", "the document element must be a SOAP Envelope");
@@ -138,8 +258,9 @@ pugi::xml_node parse_request(pugi::xml_document &doc, std::string_view body,
     throw Fault("soapenv:VersionMismatch", "VersionMismatch",
                 "only SOAP 1.1 envelopes (" + std::string(kEnvelopeNs) + ") are accepted");
   }
+  check_envelope_children(envelope);
   const auto header = child(envelope, kEnvelopeNs, "Header");
-  info.message_id = child(header, kWsaNs, "MessageID").child_value();
+  info.message_id = trim_xml_space(child(header, kWsaNs, "MessageID").child_value());
   const auto soap_body = child(envelope, kEnvelopeNs, "Body");
   const auto request =
       soap_body.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });

@@ -14,6 +14,7 @@ namespace eckid::emulator {
 inline constexpr std::string_view kEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
 inline constexpr std::string_view kEckNs = "http://ketenid.nl/eck/schemas/v1_0";
 inline constexpr std::string_view kWsaNs = "http://www.w3.org/2005/08/addressing";
+inline constexpr std::string_view kAnonymous = "http://www.w3.org/2005/08/addressing/anonymous";
 inline constexpr std::string_view kAnonymousPrefix =
     "http://www.w3.org/2005/08/addressing/anonymous?oin=";
 
@@ -24,10 +25,15 @@ struct RequestInfo {
   std::string message_id;  // wsa:MessageID; empty until known
 };
 
-// Parses and checks the envelope, the SOAPAction header and the WS-Addressing headers;
-// returns the request element in the body. Throws Fault.
+// Parses and checks the envelope, the SOAPAction header (nullopt: the request had none) and
+// the WS-Addressing headers; returns the request element in the body. Throws Fault.
 pugi::xml_node parse_request(pugi::xml_document &doc, std::string_view body,
-                             std::string_view soap_action, RequestInfo &info);
+                             std::optional<std::string_view> soap_action, RequestInfo &info);
+
+// The value with XML whitespace (space, tab, CR, LF) removed at both ends: the "collapse"
+// whitespace facet of xsd:anyURI, xsd:int and xsd:dateTime (XML Schema Part 2, 4.3.6) for
+// values without inner whitespace.
+std::string_view trim_xml_space(std::string_view value);
 
 // One element of a request's xsd:sequence.
 struct Field {

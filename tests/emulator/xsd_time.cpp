@@ -35,6 +35,11 @@ bool expect(std::string_view text, std::size_t &pos, char c) {
 
 std::optional<Clock::time_point> parse_xsd_datetime(std::string_view text) {
   using namespace std::chrono;
+  // XML Schema Part 2, 3.2.7: whitespace is collapsed, so it may surround the value.
+  const auto first = text.find_first_not_of(" \t\r\n");
+  text = first == std::string_view::npos
+             ? std::string_view{}
+             : text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
   std::size_t pos = 0;
   const auto y = read_digits(text, pos, 4);
   const bool dash1 = expect(text, pos, '-');
@@ -48,7 +53,11 @@ std::optional<Clock::time_point> parse_xsd_datetime(std::string_view text) {
   const bool colon2 = expect(text, pos, ':');
   const auto s = read_digits(text, pos, 2);
   if (!y || !mo || !d || !h || !mi || !s || !dash1 || !dash2 || !tee || !colon1 || !colon2 ||
-      *h > 23 || *mi > 59 || *s > 59) {
+      *h > 24 || *mi > 59 || *s > 59) {
+    return std::nullopt;
+  }
+  const bool end_of_day = *h == 24;  // 3.2.7: 24:00:00 is the first instant of the next day
+  if (end_of_day && (*mi != 0 || *s != 0)) {
     return std::nullopt;
   }
   const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)},
@@ -66,13 +75,16 @@ std::optional<Clock::time_point> parse_xsd_datetime(std::string_view text) {
     if (pos == start) {
       return std::nullopt;  // fractions are ignored beyond their syntax
     }
+    if (end_of_day && text.substr(start, pos - start).find_first_not_of('0') != std::string::npos) {
+      return std::nullopt;
+    }
   }
   if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     const int sign = text[pos++] == '+' ? 1 : -1;
     const auto oh = read_digits(text, pos, 2);
     const bool colon = expect(text, pos, ':');
     const auto om = read_digits(text, pos, 2);
-    if (!oh || !colon || !om || *oh > 14 || *om > 59) {
+    if (!oh || !colon || !om || *om > 59 || *oh * 60 + *om > 14 * 60) {  // 3.2.7.3: +-14:00
       return std::nullopt;
     }
     result -= sign * (hours{*oh} + minutes{*om});

@@ -128,9 +128,9 @@ Response Client::call(const std::string &operation, const std::function<void(pug
 }
 
 Response Client::send(const std::string &body, const std::string &soap_action,
-                      const std::string &method) {
+                      const std::string &method, const std::string &content_type) {
   Response response;
-  curl_slist *headers = curl_slist_append(nullptr, "Content-Type: text/xml; charset=utf-8");
+  curl_slist *headers = curl_slist_append(nullptr, ("Content-Type: " + content_type).c_str());
   if (!soap_action.empty()) {
     headers = curl_slist_append(headers, ("SOAPAction: " + soap_action).c_str());
   }

@@ -83,9 +83,11 @@ class Client {
   Response call(const std::string &operation, const std::function<void(pugi::xml_node)> &fill = {},
                 const Tweaks &tweaks = {});
 
-  // Sends a raw body with the given SOAPAction (empty: no header) and HTTP method.
+  // Sends a raw body with the given SOAPAction header value (empty: no header), HTTP method
+  // and Content-Type.
   Response send(const std::string &body, const std::string &soap_action,
-                const std::string &method = "POST");
+                const std::string &method = "POST",
+                const std::string &content_type = "text/xml; charset=utf-8");
 
   // Limits the TLS version to 1.2 from now on.
   void limit_to_tls12() { tls12_only_ = true; }
