@@ -12,6 +12,8 @@
 #   client-encrypted.key.pass      its password
 #   other-ca.pem other-ca.key      a second, unrelated CA
 #   other-client.pem other-client.key  a client certificate signed by the other CA
+#   other-server.pem other-server.key  a server certificate for localhost and 127.0.0.1, by the
+#                                      other CA
 #   wrong-host.pem wrong-host.key  a server certificate for "wrong.example", by the test CA
 #   client-expired.pem             the client key certified by the test CA for January 2020 only
 #   client-future.pem              the client key certified by the test CA from 2099 on
@@ -126,6 +128,8 @@ new_dated_leaf client-future client ca "/C=NL/O=eckid test/CN=eckid future clien
 
 new_ca other-ca "/C=NL/O=eckid other/CN=eckid other CA"
 new_leaf other-client other-ca "/C=NL/O=eckid other/CN=eckid other client" clientAuth
+new_leaf other-server other-ca "/C=NL/O=eckid other/CN=localhost" serverAuth \
+  "DNS:localhost,IP:127.0.0.1"
 
 new_password client.p12.pass
 if [ ! -f "$out/client.p12" ]; then

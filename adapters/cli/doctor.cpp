@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #include "certificate_check.hpp"
@@ -18,13 +20,32 @@ namespace eckid_cli {
 
 namespace {
 
-// What eckid_open logged at WARN or above.
-struct OpenLog {
-  std::vector<std::pair<eckid_log_level, std::string>> lines;
+// What the plugin logged at WARN or above since the last take(): eckid_open's lines, then
+// those of each school's checks (a ping logs a server clock that is far off). The callback
+// may come from any plugin thread, hence the lock.
+struct PluginLog {
+  using Line = std::pair<eckid_log_level, std::string>;
+  std::mutex mutex;
+  std::vector<Line> lines;
+
+  std::vector<Line> take() {
+    const std::lock_guard lock(mutex);
+    return std::exchange(lines, {});
+  }
 };
 
 void collect(eckid_log_level level, const char *message, void *payload) {
-  if (level >= ECKID_LOG_WARN) static_cast<OpenLog *>(payload)->lines.emplace_back(level, message);
+  if (level < ECKID_LOG_WARN) return;
+  auto *log = static_cast<PluginLog *>(payload);
+  const std::lock_guard lock(log->mutex);
+  log->lines.emplace_back(level, message);
+}
+
+// The plugin's warnings since the last take(), as lines of `check`.
+void report_log(Report &report, PluginLog &log, const std::string &check) {
+  for (const auto &[level, message] : log.take()) {
+    report.line(level >= ECKID_LOG_ERROR ? "FAIL" : "WARN", check, message);
+  }
 }
 
 // The schools the doctor checks: those enabled in the file.
@@ -78,7 +99,7 @@ int run_doctor(const std::string &config_path, std::ostream &out) {
   check_certificate(report, service ? *service : no_service, folder);
   check_salt(report, service ? *service : no_service, folder);
 
-  OpenLog log;
+  PluginLog log;
   eckid_open_options options = ECKID_OPEN_OPTIONS_INIT;
   options.log = collect;
   options.log_payload = &log;
@@ -92,7 +113,7 @@ int run_doctor(const std::string &config_path, std::ostream &out) {
                     "; ping, sectors and chains are not checked");
     return 1;
   }
-  for (const auto &[level, message] : log.lines) {
+  for (const auto &[level, message] : log.take()) {
     // The certificate checks above already report the expiry the plugin warns about.
     if (message.find("client certificate") != std::string::npos) continue;
     report.line(level >= ECKID_LOG_ERROR ? "FAIL" : "WARN", "config", message);
@@ -107,16 +128,20 @@ int run_doctor(const std::string &config_path, std::ostream &out) {
     const eckid_status pinged = eckid_ping(plugin.get(), school.key.c_str(), &version);
     if (pinged != ECKID_OK) {
       report.line("FAIL", prefix + "ping", failure(pinged));
+      report_log(report, log, prefix + "ping");
       continue;  // the lists would fail the same way
     }
     report.line("OK", prefix + "ping", std::string("service available, ") + version);
     eckid_free(version);
+    report_log(report, log, prefix + "ping");
     eckid_catalog *sectors = nullptr;
     const eckid_status s = eckid_retrieve_sectors(plugin.get(), school.key.c_str(), &sectors);
     check_listed(report, prefix + "sector", s, sectors, {school.sector});
+    report_log(report, log, prefix + "sector");
     eckid_catalog *chains = nullptr;
     const eckid_status c = eckid_retrieve_chains(plugin.get(), school.key.c_str(), &chains);
     check_listed(report, prefix + "chain", c, chains, school.chains);
+    report_log(report, log, prefix + "chain");
   }
   return report.failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <regex>
@@ -345,6 +346,40 @@ OnboardingConfig read_onboarding(const toml::table &t, const std::filesystem::pa
   return o;
 }
 
+// An OIN is 20 digits and upper-case letters (spec "Transport": the 20-character
+// organisation number in wsa:From, ...?oin=<OIN>). Any other character, lower case included,
+// is reported at open rather than left to a later "not authorised" from the service. An OIN
+// is not personal data: the message shows it.
+void check_oin_characters(TableReader &r, const std::string &oin) {
+  const auto bad = std::find_if(oin.begin(), oin.end(), [](char c) {
+    return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'));
+  });
+  if (bad == oin.end()) return;
+  const bool only_case = std::all_of(oin.begin(), oin.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  });
+  if (only_case) {
+    std::string upper = oin;
+    for (char &c : upper) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    r.fail(r.get("oin"), "oin",
+           "'" + oin +
+               "' has lower-case letters; an OIN is digits and upper-case letters: write "
+               "it in upper case, '" +
+               upper + "'");
+  }
+  const auto position = std::to_string(bad - oin.begin() + 1);
+  const auto c = static_cast<unsigned char>(*bad);
+  const std::string shown = c > 0x20 && c < 0x7f ? "'" + std::string(1, *bad) + "'"
+                            : c >= 0x80          ? "a non-ASCII character"
+                                                 : "a space or control character";
+  r.fail(r.get("oin"), "oin",
+         "'" + oin + "' has " + shown + " at position " + position +
+             "; an OIN has only digits 0-9 and upper-case letters A-Z (copy it from the "
+             "school's registration)");
+}
+
 SchoolConfig read_school(const toml::table &t, std::size_t index, const std::filesystem::path &file,
                          std::vector<std::string> &warnings) {
   TableReader r(t, "[[school]] #" + std::to_string(index + 1), file, warnings);
@@ -357,6 +392,7 @@ SchoolConfig read_school(const toml::table &t, std::size_t index, const std::fil
                "'" + s.oin + "' has " + std::to_string(s.oin.size()) +
                    " characters; an OIN has exactly 20");
   }
+  check_oin_characters(named, s.oin);
   s.sector = named.required_string(
       "sector", "the sector id, http://purl.edustandaard.nl/begrippenkader/<uuid>");
   check_begrippenkader(named, named.get("sector"), "sector", s.sector);

@@ -139,7 +139,14 @@ HttpAnswer Transport::post(std::string_view soap_action, const std::string &body
   // Mutual TLS: always verify the server; present our certificate from memory.
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  // Trust anchors: ca_bundle and nothing else. libcurl adds its build-time CA directory
+  // (/etc/ssl/certs on Debian) unless CAPATH is cleared, and the OS store with
+  // CURLSSLOPT_NATIVE_CA; neither may widen what the plugin trusts. OpenSSL's defaults
+  // (SSL_CERT_FILE, SSL_CERT_DIR) only apply through set_default_verify_paths, which
+  // neither libcurl (given a CA file) nor install_credentials calls.
   curl_easy_setopt(h, CURLOPT_CAINFO, ca_bundle_.c_str());
+  curl_easy_setopt(h, CURLOPT_CAPATH, static_cast<const char *>(nullptr));
+  curl_easy_setopt(h, CURLOPT_SSL_OPTIONS, 0L);
   curl_easy_setopt(h, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
   curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, install_credentials);
   curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, credentials_.get());

@@ -17,8 +17,10 @@ struct HttpAnswer {
 };
 
 /// Sends requests to the configured endpoint. Server certificate and host name are always
-/// verified against ca_bundle; TLS 1.2 or newer; no redirects; https only. Connections and
-/// TLS sessions are shared between calls. Thread-safe: any number of concurrent post()s.
+/// verified against ca_bundle alone (never the system's CA store, nor a CA that the
+/// CURL_CA_BUNDLE, SSL_CERT_FILE or SSL_CERT_DIR variables name); TLS 1.2 or newer; no
+/// redirects; https only. Connections and TLS sessions are shared between calls.
+/// Thread-safe: any number of concurrent post()s.
 class Transport {
  public:
   /// Throws eckid::Error(ECKID_E_INTERNAL) when libcurl cannot be set up.

@@ -108,6 +108,18 @@ TEST_CASE("OIN must have 20 characters", "[config]") {
   CHECK_THAT(e, Catch::Contains("[[school]] '99ZZ' oin: '00000007000' has 11 characters"));
 }
 
+TEST_CASE("OIN is digits and upper-case letters, lower case gets an upper-case hint", "[config]") {
+  CHECK(error_of(replace(minimal_config(), "0000000700099ZZ12345", "0000000700099zz12345")) ==
+        "/etc/eckid/school.toml:10: [[school]] '99ZZ' oin: '0000000700099zz12345' has lower-case "
+        "letters; an OIN is digits and upper-case letters: write it in upper case, "
+        "'0000000700099ZZ12345'");
+  CHECK_THAT(error_of(replace(minimal_config(), "0000000700099ZZ12345", "0000000700099-Z12345")),
+             Catch::Contains("oin: '0000000700099-Z12345' has '-' at position 14; an OIN has only "
+                             "digits 0-9 and upper-case letters A-Z"));
+  CHECK_THAT(error_of(replace(minimal_config(), "0000000700099ZZ12345", "0000000700099 Z12345")),
+             Catch::Contains("has a space or control character at position 14"));
+}
+
 TEST_CASE("sector and chain ids are purl.edustandaard.nl begrippenkader URIs", "[config]") {
   const std::string sector = eckid_test::test_sector();
   const std::string https = replace(sector, "http://", "https://");

@@ -317,6 +317,23 @@ TEST_CASE("doctor: an unknown chain fails with exit status 1") {
   CHECK(has(run, "OK   school 99ZZ sector: "));
 }
 
+TEST_CASE("doctor: a warning raised by a school's ping is shown on that school's ping line") {
+  // The emulator's clock two hours ahead: the plugin warns during the ping (eckid.h, eckid_ping).
+  eckid::emulator_test::Emulator emulator({"--clock-offset-s", "7200"});
+  eckid_test::TempDir dir;
+  const Run run = doctor(write_config(dir, emulator.url(), eckid_test::test_chain()));
+  INFO(run.output);
+  CHECK(run.status == 0);  // a warning, not a failure
+  const auto ok = run.output.find("OK   school 99ZZ ping: service available");
+  const auto warn = run.output.find(
+      "WARN school 99ZZ ping: the Nummervoorziening's clock differs from this host's by 7");
+  const auto sector = run.output.find("OK   school 99ZZ sector: ");
+  REQUIRE(warn != std::string::npos);
+  CHECK(ok < warn);
+  CHECK(warn < sector);
+  CHECK_FALSE(has(run, "WARN config"));
+}
+
 TEST_CASE("doctor: a CA that did not sign the server fails the ping") {
   eckid::emulator_test::Emulator emulator;
   eckid_test::TempDir dir;
