@@ -271,7 +271,7 @@ TEST_CASE("batch: the daily limit defers to the next day without looping") {
   }
 }
 
-TEST_CASE("batch: a submit fault naming a daily limit defers; any other fault is final") {
+TEST_CASE("batch: a submit fault naming a daily limit defers, any other fault is final") {
   using eckid::nv::FaultDetail;
   using eckid::nv::names_daily_limit;
   // The actor text is not published (spec "Transport"): recognised in actor or string.
