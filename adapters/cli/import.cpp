@@ -47,7 +47,19 @@ struct Pending {
   std::optional<int> status;
 };
 
-enum class Ending { complete, deferred, interrupted, error };
+enum class Ending { complete, deferred, no_progress, interrupted, error };
+
+// "1 h 30 min", "45 s", "250 ms": a duration as the administrator gave it.
+std::string spoken(std::chrono::milliseconds d) {
+  const long long ms = d.count();
+  if (ms % 1000 != 0) return std::to_string(ms) + " ms";
+  const long long s = ms / 1000;
+  std::string out;
+  if (s >= 3600) out += std::to_string(s / 3600) + " h";
+  if (s % 3600 >= 60) out += (out.empty() ? "" : " ") + std::to_string(s % 3600 / 60) + " min";
+  if (s % 60 != 0 || s == 0) out += (out.empty() ? "" : " ") + std::to_string(s % 60) + " s";
+  return out;
+}
 
 class ImportRun {
  public:
@@ -185,11 +197,17 @@ void ImportRun::report_refused(std::size_t row, const eckid_onboard_receipt &rec
                   std::to_string(receipt.status) + "]");
 }
 
-// Collects this run's results until all are in, the rest is deferred, or a stop signal.
+// Collects this run's results until all are in, the rest is deferred, nothing moved on for
+// --max-wait, or a stop signal.
 Ending ImportRun::collect() {
   Progress progress(console_, pending_.size());
   std::optional<Stages> now;
   auto next_sweep = SteadyClock::now() + kSweepInterval;
+  // Moving on: a result collected or an HPgn computed (fewer waiting). Stage counts alone do
+  // not tell: during an outage a batch goes back and forth between "hashed" and "in batch".
+  auto last_move = SteadyClock::now();
+  std::size_t done_before = done_;
+  unsigned long long waiting_before = ~0ULL;
   Ending ending = Ending::complete;
   for (;;) {
     if (!poll_results()) {
@@ -197,6 +215,11 @@ Ending ImportRun::collect() {
       break;
     }
     now = stages();
+    if (done_ > done_before || (now && now->waiting < waiting_before)) {
+      last_move = SteadyClock::now();
+      done_before = done_;
+      if (now) waiting_before = now->waiting;
+    }
     const bool idle = now && now->waiting + now->hashed + now->in_batch == 0;
     if (idle && done_ < pending_.size() && SteadyClock::now() >= next_sweep) {
       sweep();
@@ -207,6 +230,10 @@ Ending ImportRun::collect() {
     const std::size_t left = pending_.size() - done_;
     if (idle && now->deferred > 0 && now->deferred >= left) {
       ending = Ending::deferred;
+      break;
+    }
+    if (options_.max_wait.count() > 0 && SteadyClock::now() - last_move >= options_.max_wait) {
+      ending = Ending::no_progress;
       break;
     }
     if (signals_.wait(kPollInterval)) {
@@ -325,6 +352,14 @@ int ImportRun::finish(Ending ending) {
                       format_utc(deferred_until_ms_) +
                       "; run the same command again after that time to resume");
       return kExitDeferred;
+    case Ending::no_progress:
+      console_.report(count(left, "pupil", "pupils") + " not finished: none moved on for " +
+                      spoken(options_.max_wait) +
+                      " (--max-wait); the plugin's warnings above say why (such as the service "
+                      "not reachable); " +
+                      (left == 1 ? "it stays" : "they stay") +
+                      " queued; run the same command again to resume");
+      return kExitNoProgress;
     case Ending::error:
       return kExitFailed;
     case Ending::complete:
@@ -339,6 +374,20 @@ int ImportRun::finish(Ending ending) {
 }
 
 }  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text == "0") return std::chrono::milliseconds(0);
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9) return std::nullopt;
+  const long long n = std::stoll(std::string(text.substr(0, digits)));
+  const std::string_view unit = text.substr(digits);
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s") return std::chrono::seconds(n);
+  if (unit == "m") return std::chrono::minutes(n);
+  if (unit == "h") return std::chrono::hours(n);
+  return std::nullopt;
+}
 
 int run_import(const ImportOptions &options) {
   StopSignals signals;  // before the plugin starts its threads

@@ -42,13 +42,27 @@ int main(int argc, char **argv) {
       "Unreadable or refused rows and failed pupils are reported as 'line N: ...'. Ctrl-C "
       "stops cleanly; running the same command again resumes. Exit status: 0 all done, 1 a "
       "row was invalid, refused or failed, 2 nothing could be done, 3 the rest waits for the "
-      "service's daily batch limit, 130 stopped.");
+      "service's daily batch limit, 4 no pupil moved on for --max-wait (the rest stays "
+      "queued), 130 stopped.");
   add_config(import, import_options.config_path);
   import->add_option("--school", import_options.school_key, "the school's [[school]] key")
       ->required();
   import->add_option("--output", import_options.output_path,
                      "the ECK iD table to write (default: PUPILS.eckid.csv beside PUPILS.csv)");
   import->add_flag("--verbose,-v", import_options.verbose, "also show the plugin's info lines");
+  std::string max_wait;
+  const CLI::Validator duration(
+      [](std::string &text) -> std::string {
+        if (eckid_cli::parse_duration(text)) return "";
+        return "'" + text + "' is not a duration such as 90s, 30m or 2h";
+      },
+      "DURATION");
+  import
+      ->add_option("--max-wait", max_wait,
+                   "stop (exit status 4, the rest stays queued) when no pupil moved on for this "
+                   "long, such as while the service cannot be reached: a whole number with ms, s, "
+                   "m or h (default 1h; 0: wait without limit)")
+      ->check(duration);
   import->add_option("PUPILS.csv", import_options.pupils_path, "the pupil list (CSV, UTF-8)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -78,7 +92,10 @@ int main(int argc, char **argv) {
     return code == 0 ? 0 : eckid_cli::kExitUsage;
   }
   if (doctor->parsed()) return eckid_cli::run_doctor(config, std::cout);
-  if (import->parsed()) return eckid_cli::run_import(import_options);
+  if (import->parsed()) {
+    if (!max_wait.empty()) import_options.max_wait = *eckid_cli::parse_duration(max_wait);
+    return eckid_cli::run_import(import_options);
+  }
   if (status->parsed()) {
     return eckid_cli::run_status(config, *status_school ? std::optional(school) : std::nullopt);
   }

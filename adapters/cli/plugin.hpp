@@ -19,6 +19,7 @@ enum ExitStatus : int {
   kExitFailed = 1,        ///< rows invalid, refused or failed; or an operation failed
   kExitUsage = 2,         ///< wrong arguments, configuration or files: nothing was done
   kExitDeferred = 3,      ///< the rest waits for the service's daily batch limit
+  kExitNoProgress = 4,    ///< import: --max-wait passed without progress; the rest stays queued
   kExitInterrupted = 130  ///< stopped by SIGINT or SIGTERM; the work stays queued
 };
 

@@ -89,11 +89,11 @@ struct OutboxConfig {
 struct OnboardingConfig {
   unsigned batch_size = 1'000;          // pupils per submitted batch
   unsigned hash_workers = 0;            // threads computing HPgns; 0: one per core
-  long poll_delay_ms = 30'000;          // wait between retrieveBatch polls (NotFinished)
+  long poll_delay_ms = 30'000;          // wait between retrieveBatch polls (not finished)
   int max_polls = 40;                   // polls per batch before it waits for the next round
-  long blocked_delay_ms = 60'000;       // first back-off after TemporarilyBlocked; doubles
+  long blocked_delay_ms = 60'000;       // first back-off after TemporaryBlockedException; doubles
   long blocked_delay_max_ms = 900'000;  // longest back-off
-  int max_blocked = 6;                  // TemporarilyBlocked answers in a row per request
+  int max_blocked = 6;                  // TemporaryBlockedException answers in a row per request
 };
 
 /// One [[school]]: a school as the host knows it.

@@ -1,6 +1,7 @@
 #include "nv/batch.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 #include <thread>
@@ -68,7 +69,7 @@ void wait(const BatchPolicy &policy, std::chrono::milliseconds delay) {
   }
 }
 
-// Runs `call`, backing off while the service answers TemporarilyBlocked.
+// Runs `call`, backing off while the service answers TemporaryBlockedException.
 template <typename Call>
 auto with_backoff(const BatchPolicy &policy, Call &&call) {
   std::chrono::milliseconds delay = policy.blocked_delay;
@@ -76,7 +77,7 @@ auto with_backoff(const BatchPolicy &policy, Call &&call) {
     try {
       return call();
     } catch (const ServiceFault &fault) {
-      if (fault.detail().actor != kTemporarilyBlocked) throw;
+      if (fault.detail().actor != kTemporaryBlocked) throw;
       if (blocked >= policy.max_blocked) {
         throw ServiceFault(fault.status(),
                            "the Nummervoorziening kept batch requests temporarily blocked (" +
@@ -111,7 +112,39 @@ void add_list(Request &request, const char *list, const char *field, const std::
   }
 }
 
+// Lowercase ASCII letters and digits of `text`, without spaces, '_', '-' or other marks.
+std::string squeezed(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0) out += static_cast<char>(std::tolower(u));
+  }
+  return out;
+}
+
+// `first`, then `second` starting at most `gap` characters after it.
+bool word_then(const std::string &text, std::string_view first, std::string_view second,
+               std::size_t gap) {
+  for (auto at = text.find(first); at != std::string::npos; at = text.find(first, at + 1)) {
+    const auto next = text.find(second, at + first.size());
+    if (next != std::string::npos && next - (at + first.size()) <= gap) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool names_daily_limit(const FaultDetail &fault) {
+  for (const std::string *field : {&fault.actor, &fault.string}) {
+    const std::string text = squeezed(*field);
+    // "daily [batch submission] limit", "daglimiet", "dagelijkse [batch] limiet"
+    if (word_then(text, "daily", "limit", 24) || word_then(text, "dagelijks", "limiet", 24) ||
+        text.find("daglimiet") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 void fill_stampseudonym_batch(Request &request, const std::vector<HpgnItem> &items) {
   add_list(request, "hpgnList", "hPgn", items, &HpgnItem::hpgn);
@@ -215,7 +248,8 @@ BatchRun poll_batch(const Client &client, std::string_view oin, std::string_view
 
 namespace {
 
-// Submits with back-off, then polls; DailyLimitReached is kDeferred without a retry.
+// Submits with back-off, then polls; a fault naming the daily limit is kDeferred without a
+// retry. Any other fault is rethrown whole (code, string and actor in its message).
 template <typename Submit>
 BatchRun run_batch(const Client &client, std::string_view oin,
                    const std::vector<BatchIndex> &indices, const BatchPolicy &policy,
@@ -224,7 +258,7 @@ BatchRun run_batch(const Client &client, std::string_view oin,
   try {
     id = with_backoff(policy, submit);
   } catch (const ServiceFault &fault) {
-    if (fault.detail().actor != kDailyLimitReached) throw;
+    if (!names_daily_limit(fault.detail())) throw;
     BatchRun run;
     run.outcome = BatchOutcome::kDeferred;
     run.unresolved = indices;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "nv/client.hpp"
+#include "nv/fault.hpp"
 #include "util/error.hpp"
 
 namespace eckid::nv {
@@ -57,12 +58,13 @@ struct BatchResult {
   std::vector<BatchFailure> failures;
 };
 
-/// The faultactors of the batch states (spec "Transport"; emulator README "Faults").
-inline constexpr std::string_view kNotFinished = "NotFinished";
-inline constexpr std::string_view kTemporarilyBlocked = "TemporarilyBlocked";
-inline constexpr std::string_view kContentAlreadyRetrieved = "ContentAlreadyRetrieved";
-inline constexpr std::string_view kContentRemoved = "ContentRemoved";
-inline constexpr std::string_view kDailyLimitReached = "DailyLimitReached";
+/// True when the fault's actor or string names a daily limit (spec "Transport": the actor text
+/// of the daily batch submission limit is not published, so a fault on submit...Batch that
+/// names one is that limit). Case-insensitive; spaces, '_' and '-' between the words are
+/// ignored, and words in between are allowed ("daily limit", "DailyLimitReached",
+/// "daily_limit", "daily batch submission limit"); the Dutch "daglimiet"/"dagelijkse limiet"
+/// count too. Pure; thread-safe.
+bool names_daily_limit(const FaultDetail &fault);
 
 /// The bodies of the three requests, as the functions below send them (public for the WSDL
 /// tests): <hpgnList><index/><hPgn/></hpgnList> per item; <stampseudonymList><index/>
@@ -77,7 +79,7 @@ void fill_retrieve_batch(Request &request, std::string_view batch_id);
 /// empty list and negative or repeated indices (ECKID_E_INVALID_ARGUMENT; the service faults
 /// them too). The HPgn values are checked by the service, which reports bad ones per index
 /// in the batch result. Other errors as Client::call(); batch states are ServiceFaults whose
-/// detail().actor is one of the constants above.
+/// detail().actor is one of the constants of nv/fault.hpp.
 std::string submit_stampseudonym_batch(const Client &client, std::string_view oin,
                                        const std::vector<HpgnItem> &items);
 
@@ -92,7 +94,7 @@ std::string submit_eckid_batch(const Client &client, std::string_view oin,
 /// integer is ECKID_E_BAD_RESPONSE. Batch states throw ServiceFault (see the constants).
 BatchResult retrieve_batch(const Client &client, std::string_view oin, std::string_view batch_id);
 
-/// What poll_batch() throws when a batch is still NotFinished after max_polls polls
+/// What poll_batch() throws when a batch is still not finished after max_polls polls
 /// (ECKID_E_TIMEOUT), as opposed to a request that timed out.
 class BatchNotFinished : public Error {
  public:
@@ -101,14 +103,14 @@ class BatchNotFinished : public Error {
 
 /// How the driver waits. Durations in milliseconds; the defaults suit the real service.
 struct BatchPolicy {
-  /// Delay between polls while the batch is NotFinished.
+  /// Delay between polls while the batch is not finished (kNotFinished).
   std::chrono::milliseconds poll_delay{30'000};
-  /// retrieveBatch calls per batch, NotFinished ones included; then ECKID_E_TIMEOUT.
+  /// retrieveBatch calls per batch, not finished ones included; then ECKID_E_TIMEOUT.
   int max_polls = 40;
-  /// First back-off after TemporarilyBlocked; doubled each time up to blocked_delay_max.
+  /// First back-off after kTemporaryBlocked; doubled each time up to blocked_delay_max.
   std::chrono::milliseconds blocked_delay{60'000};
   std::chrono::milliseconds blocked_delay_max{15 * 60'000};
-  /// TemporarilyBlocked answers in a row per request before giving up (the last fault is
+  /// kTemporaryBlocked answers in a row per request before giving up (the last fault is
   /// rethrown).
   int max_blocked = 6;
   /// Waits the given time; empty: std::this_thread::sleep_for. Injectable for tests.
@@ -118,8 +120,8 @@ struct BatchPolicy {
 /// How a batch ended.
 enum class BatchOutcome {
   kComplete,  ///< result holds what the service returned
-  kLost,      ///< ContentAlreadyRetrieved/ContentRemoved: the service no longer has the result
-  kDeferred,  ///< DailyLimitReached at submission: nothing was submitted; try the next UTC day
+  kLost,      ///< kContentAlreadyRetrieved/kContentRemoved: the service no longer has the result
+  kDeferred,  ///< the daily limit at submission: nothing was submitted; try the next UTC day
 };
 
 /// What the driver reports.
@@ -134,13 +136,14 @@ struct BatchRun {
   int polls = 0;        ///< polls made (retries while blocked not counted)
 };
 
-/// Polls batch_id until its result arrives (NotFinished: wait poll_delay; TemporarilyBlocked:
+/// Polls batch_id until its result arrives (kNotFinished: wait poll_delay; kTemporaryBlocked:
 /// back off). submitted: the indices sent in the batch; recorded: those whose result the
 /// caller already recorded (after a crash between retrieving and finishing, say). Results
 /// must refer to submitted indices, each at most once (else ECKID_E_BAD_RESPONSE). Throws
-/// eckid::Error ECKID_E_TIMEOUT after max_polls NotFinished answers (the message names the
+/// eckid::Error ECKID_E_TIMEOUT after max_polls kNotFinished answers (the message names the
 /// batch identifier, so polling can resume later; type BatchNotFinished), the last ServiceFault
-/// after max_blocked blocked answers in a row, and other errors as retrieve_batch().
+/// after max_blocked blocked answers in a row, any other fault as it came (final: its code,
+/// string and actor are in the message and detail()), and other errors as retrieve_batch().
 BatchRun poll_batch(const Client &client, std::string_view oin, std::string_view batch_id,
                     const std::vector<BatchIndex> &submitted, const BatchPolicy &policy,
                     const std::vector<BatchIndex> &recorded = {});
@@ -149,8 +152,9 @@ BatchRun poll_batch(const Client &client, std::string_view oin, std::string_view
 /// poll: the moment to record it, so polling can resume after a restart.
 using OnSubmitted = std::function<void(const std::string &batch_id)>;
 
-/// Submits (backing off while TemporarilyBlocked) and polls with poll_batch(). A
-/// DailyLimitReached answer is kDeferred at once, with every index unresolved: no retry.
+/// Submits (backing off while kTemporaryBlocked) and polls with poll_batch(). A submit fault
+/// for which names_daily_limit() holds is kDeferred at once, with every index unresolved: no
+/// retry. Any other submit fault is thrown as it came (final for the caller).
 BatchRun run_stampseudonym_batch(const Client &client, std::string_view oin,
                                  const std::vector<HpgnItem> &items, const BatchPolicy &policy,
                                  const OnSubmitted &on_submitted = {});

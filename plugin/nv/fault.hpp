@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "util/error.hpp"
 
@@ -14,6 +15,17 @@ struct FaultDetail {
   std::string string;
   std::string actor;
 };
+
+/// The faultactor texts of the batch states, exactly as the service sends them: spec
+/// "Transport" table, taken from the public .NET reference client
+/// (EckID/Operations/RetrieveBatchOperation.cs), which compares them exactly. Not finished and
+/// temporary blocked: wait and ask again; content already retrieved and content removed: the
+/// result is gone. The daily batch limit has no published actor: see names_daily_limit()
+/// in nv/batch.hpp.
+inline constexpr std::string_view kNotFinished = "NotFinishedException";
+inline constexpr std::string_view kTemporaryBlocked = "TemporaryBlockedException";
+inline constexpr std::string_view kContentAlreadyRetrieved = "ContentAlreadyRetrievedException";
+inline constexpr std::string_view kContentRemoved = "ContentRemovedException";
 
 /// Thrown when the service answers with a fault. status() is ECKID_E_SOAP_FAULT, or
 /// ECKID_E_NOT_AUTHORISED for a fault in answer to ping.

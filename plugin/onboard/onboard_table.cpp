@@ -208,8 +208,10 @@ std::vector<OpenBatch> OnboardTable::open_batches(std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   std::vector<OpenBatch> out;
   Database::Statement q(db_,
-                        "SELECT id, school_key, COALESCE(chain, ''), service_id FROM onboard_batch "
-                        "WHERE service_id IS NOT NULL AND next_ms <= ?1 ORDER BY id");
+                        "SELECT b.id, b.school_key, COALESCE(b.chain, ''), b.service_id FROM "
+                        "onboard_batch b WHERE b.service_id IS NOT NULL AND b.next_ms <= ?1 AND "
+                        "EXISTS (SELECT 1 FROM outbox o WHERE o.batch_row = b.id AND o.state = 0) "
+                        "ORDER BY b.id");
   q.bind(1, now_ms);
   while (q.step()) out.push_back({q.integer(0), q.text(1), q.text(2), q.text(3), {}});
   for (auto &b : out) {
@@ -250,18 +252,29 @@ std::optional<std::int64_t> OnboardTable::deferred_until(const std::string &scho
 Recorded OnboardTable::fail_locked(const OpenBatch &batch, eckid_status status,
                                    const std::string &message, std::int64_t now_ms) {
   Recorded out;
-  Database::Statement ids(db_, "SELECT id FROM outbox WHERE batch_row = ?1");
+  Database::Statement ids(db_, "SELECT id FROM outbox WHERE batch_row = ?1 AND state = 0");
   ids.bind(1, batch.row);
   while (ids.step()) out.failed.push_back(ids.integer(0));
+  if (batch.service_id.empty()) {
+    Database::Statement q(db_,
+                          "UPDATE outbox SET state = 2, status = ?2, message = ?3, completed_ms = "
+                          "?4, attempts = attempts + 1, batch_row = NULL, batch_index = NULL "
+                          "WHERE batch_row = ?1");
+    q.bind(1, batch.row).bind(2, static_cast<std::int64_t>(status)).bind(3, message);
+    q.bind(4, now_ms);
+    q.step();
+    Database::Statement drop(db_, "DELETE FROM onboard_batch WHERE id = ?1");
+    drop.bind(1, batch.row);
+    drop.step();
+    return out;
+  }
+  // The service accepted the batch and may still hold its result: the events stay in it, so
+  // a retry polls it (open_batches) instead of sending the pupils again.
   Database::Statement q(db_,
                         "UPDATE outbox SET state = 2, status = ?2, message = ?3, completed_ms = "
-                        "?4, attempts = attempts + 1, batch_row = NULL, batch_index = NULL "
-                        "WHERE batch_row = ?1");
+                        "?4, attempts = attempts + 1 WHERE batch_row = ?1 AND state = 0");
   q.bind(1, batch.row).bind(2, static_cast<std::int64_t>(status)).bind(3, message).bind(4, now_ms);
   q.step();
-  Database::Statement drop(db_, "DELETE FROM onboard_batch WHERE id = ?1");
-  drop.bind(1, batch.row);
-  drop.step();
   return out;
 }
 
@@ -301,13 +314,14 @@ Recorded OnboardTable::record(const OpenBatch &batch, const nv::BatchRun &run, i
       if (!id) continue;
       Database::Statement q(db_,
                             "UPDATE outbox SET state = 2, status = ?2, message = ?3, "
-                            "completed_ms = ?4, attempts = attempts + 1 WHERE id = ?1");
+                            "completed_ms = ?4, attempts = attempts + 1 WHERE id = ?1 AND "
+                            "state = 0");
       q.bind(1, *id).bind(2, std::int64_t{ECKID_E_SOAP_FAULT});
       q.bind(3, "the Nummervoorziening refused this pupil in batch " + run.batch_id + ": " +
                     f.message);
       q.bind(4, now_ms);
       q.step();
-      out.failed.push_back(*id);
+      if (db_.changes() == 1) out.failed.push_back(*id);  // not one failed before (not retried)
     }
     if (run.outcome == nv::BatchOutcome::kComplete) {
       // Left out of a complete result: counted, so a pupil the service never answers for
@@ -319,7 +333,7 @@ Recorded OnboardTable::record(const OpenBatch &batch, const nv::BatchRun &run, i
             db_,
             "UPDATE outbox SET attempts = attempts + 1, state = CASE WHEN attempts + 1 >= ?2 "
             "THEN 2 ELSE 0 END, status = ?3, message = ?4, completed_ms = CASE WHEN attempts + "
-            "1 >= ?2 THEN ?5 END WHERE id = ?1");
+            "1 >= ?2 THEN ?5 END WHERE id = ?1 AND state = 0");
         q.bind(1, *id).bind(2, static_cast<std::int64_t>(max_attempts));
         q.bind(3, std::int64_t{ECKID_E_BAD_RESPONSE});
         q.bind(4,

@@ -97,7 +97,8 @@ class OnboardTable {
   std::optional<OpenBatch> form_batch(const std::string &school_key, const std::string &chain,
                                       std::size_t size, std::int64_t now_ms);
   void set_service_id(std::int64_t row, const std::string &service_id);
-  /// Batches the service accepted whose next poll is due.
+  /// Batches the service accepted whose next poll is due and that hold a queued event (a
+  /// batch kept by fail() waits until one of its events is retried).
   std::vector<OpenBatch> open_batches(std::int64_t now_ms);
   /// Releases batches never accepted by the service (a stop between forming and submitting).
   void drop_unsubmitted();
@@ -106,16 +107,20 @@ class OnboardTable {
   std::optional<std::int64_t> deferred_until(const std::string &school_key, std::int64_t now_ms);
 
   /// Records a retrieved batch at once, in one transaction: successes store the value
-  /// (stampseudonym, or the chain's ECK iD), failures fail their event with the service's
-  /// message, indices without a result go back to wait (failed after max_attempts), and the
-  /// batch is closed.
+  /// (stampseudonym, or the chain's ECK iD), failures fail their queued event with the
+  /// service's message, queued indices without a result go back to wait (failed after
+  /// max_attempts), and the batch is closed. Events that failed earlier and were not retried
+  /// stay failed (they keep a value that arrived).
   Recorded record(const OpenBatch &batch, const nv::BatchRun &run, int max_attempts,
                   std::int64_t now_ms);
   /// Closes the batch; its events wait until not_before_ms. status/message say why (kept on
   /// the events); `deferred` marks the daily limit. Events past max_attempts fail.
   Recorded release(const OpenBatch &batch, std::int64_t not_before_ms, eckid_status status,
                    const std::string &message, bool count_attempt, int max_attempts);
-  /// Closes the batch and fails all its events.
+  /// Fails the batch's queued events. A batch never accepted is closed; one the service
+  /// accepted (service_id set) is kept with its events, so that retrying them (accept(),
+  /// Outbox::retry_failed()) polls it again instead of sending them in a new batch while the
+  /// service still holds the old one's result.
   Recorded fail(const OpenBatch &batch, eckid_status status, const std::string &message,
                 std::int64_t now_ms);
   /// Delays the next poll of an accepted batch.

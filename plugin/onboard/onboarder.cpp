@@ -385,10 +385,22 @@ void Onboarder::batch_failed(const OpenBatch &batch, const Error &e) {
       std::string("onboarding batch for school '") + batch.school_key + "' failed: " + e.what();
   const std::int64_t now = unix_ms();
   Recorded recorded;
+  // The end of an accepted batch on our side: its result stays at the service, and retrying the
+  // pupils polls this batch again (OnboardTable::fail keeps it) instead of sending them again.
+  const std::string resume =
+      batch.service_id.empty()
+          ? std::string()
+          : "; the Nummervoorziening keeps batch " + batch.service_id +
+                ": retrying these pupils (eckid_retry_failed(), or onboarding the list again) "
+                "polls it again instead of sending them again";
   if (dynamic_cast<const nv::BatchNotFinished *>(&e) != nullptr || !transient_failure(e)) {
     // An explicit end: the pupils fail with the reason and can be retried.
-    recorded = table_.fail(batch, e.status(), e.what(), now);
-    logger_.warn(why);
+    {
+      std::lock_guard lock(mutex_);
+      poll_failures_.erase(batch.row);
+    }
+    recorded = table_.fail(batch, e.status(), e.what() + resume, now);
+    logger_.warn(why + resume);
   } else if (service_failure(e.status())) {
     // The service or the way to it is down: not the pupils' fault. Wait longer each time (up
     // to [outbox] retry_max_ms) and count no attempt, so an outage fails nobody.
@@ -416,8 +428,12 @@ void Onboarder::batch_failed(const OpenBatch &batch, const Error &e) {
       failures = ++poll_failures_[batch.row];
     }
     if (failures >= max_attempts) {
-      recorded = table_.fail(batch, e.status(), e.what(), now);
-      logger_.warn(why);
+      {
+        std::lock_guard lock(mutex_);
+        poll_failures_.erase(batch.row);
+      }
+      recorded = table_.fail(batch, e.status(), e.what() + resume, now);
+      logger_.warn(why + resume);
     } else {
       table_.repoll_later(batch.row, now + dispatcher_.backoff_ms(failures));
       logger_.warn(why + "; the plugin polls it again later");

@@ -24,7 +24,7 @@ bool transient_failure(const Error &e) {
     return true;
   }
   const auto *fault = dynamic_cast<const nv::ServiceFault *>(&e);
-  return fault != nullptr && fault->detail().actor == "TemporarilyBlocked";
+  return fault != nullptr && fault->detail().actor == nv::kTemporaryBlocked;
 }
 
 Dispatcher::Dispatcher(const Config &config, Outbox &outbox, const Sealer &sealer, Engine &engine,

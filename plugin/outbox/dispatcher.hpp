@@ -25,8 +25,9 @@
 namespace eckid {
 
 /// Worth another attempt later: the service, the network, TLS (a server restarting, a
-/// certificate being renewed), a TemporarilyBlocked fault or the disk may recover. Not: a
-/// fault about the input, a not-authorised answer, an invalid PGN, a conflict.
+/// certificate being renewed), a fault with the actor TemporaryBlockedException
+/// (nv::kTemporaryBlocked) or the disk may recover. Not: a fault about the input, a not-authorised
+/// answer, an invalid PGN, a conflict.
 bool transient_failure(const Error &error);
 
 /// A failure of the service or the way to it (timeout, connection, HTTP, service down), as

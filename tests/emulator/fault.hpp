@@ -9,12 +9,15 @@ namespace eckid::emulator {
 inline constexpr const char *kClient = "soapenv:Client";
 inline constexpr const char *kServer = "soapenv:Server";
 
-// Batch and service states, sent as faultactor (see README.md).
-inline constexpr const char *kNotFinished = "NotFinished";
-inline constexpr const char *kTemporarilyBlocked = "TemporarilyBlocked";
-inline constexpr const char *kContentAlreadyRetrieved = "ContentAlreadyRetrieved";
-inline constexpr const char *kContentRemoved = "ContentRemoved";
-inline constexpr const char *kDailyLimitReached = "DailyLimitReached";
+// Batch states, sent as faultactor exactly as the service does (spec "Transport" table, from the
+// public .NET reference client EckID/Operations/RetrieveBatchOperation.cs; README.md "Faults").
+inline constexpr const char *kNotFinished = "NotFinishedException";
+inline constexpr const char *kTemporaryBlocked = "TemporaryBlockedException";
+inline constexpr const char *kContentAlreadyRetrieved = "ContentAlreadyRetrievedException";
+inline constexpr const char *kContentRemoved = "ContentRemovedException";
+// The daily batch limit: its actor text is not published (spec "Transport"), so its fault has
+// no faultactor; the faultstring names the limit. This is only the request log's reason token.
+inline constexpr const char *kDailyLimitReason = "DailyLimit";
 
 struct Fault : std::runtime_error {
   // `reason` is a short token for the request log; `actor`, when set, goes into faultactor

@@ -331,9 +331,11 @@ fault injection (all off by default):
   --http500-share X        share 0..1 of requests answered with HTTP 500
   --http503-share X        share 0..1 of requests answered with HTTP 503
   --drop-share X           share 0..1 of requests whose connection is closed unanswered
-  --blocked-share X        share 0..1 of batch requests faulted TemporarilyBlocked
-  --not-finished-polls K   the first K retrieveBatch polls of each batch fault NotFinished
-  --daily-limit M          after M batch submissions per OIN and UTC day: DailyLimitReached
+  --blocked-share X        share 0..1 of batch requests faulted TemporaryBlockedException
+  --not-finished-polls K   the first K retrieveBatch polls of each batch fault
+                           NotFinishedException
+  --daily-limit M          after M batch submissions per OIN and UTC day: a fault whose
+                           faultstring names the daily limit (no faultactor)
                            (0: always)
   --allowed-oins A,B       only these OINs in wsa:From; others get a fault (default: all)
   --unavailable            ping answers available = false

@@ -27,8 +27,8 @@ struct FaultOptions {
   double http500_share = 0.0;           // share of requests answered with a bare HTTP 500
   double http503_share = 0.0;           // share of requests answered with HTTP 503
   double drop_share = 0.0;              // share of requests whose connection is closed unanswered
-  double blocked_share = 0.0;           // share of batch requests answered "TemporarilyBlocked"
-  unsigned not_finished_polls = 0;      // retrieveBatch answers "NotFinished" this often per batch
+  double blocked_share = 0.0;           // share of batch requests faulted TemporaryBlockedException
+  unsigned not_finished_polls = 0;      // polls per batch faulted NotFinishedException
   std::optional<unsigned> daily_limit;  // batch submissions allowed per OIN per UTC day
 };
 

@@ -113,7 +113,7 @@ std::string Service::replace(const std::string &hpgn_old, const std::string &hpg
 
 void Service::throw_if_blocked() {
   if (random_.chance(faults_.blocked_share)) {
-    throw state_fault(kServer, kTemporarilyBlocked,
+    throw state_fault(kServer, kTemporaryBlocked,
                       "temporarily blocked: too many requests, try again later");
   }
 }
@@ -125,8 +125,8 @@ std::string Service::submit_batch(const std::string &oin, BatchResult result) {
     const auto today = std::chrono::floor<std::chrono::days>(Clock::now());
     auto &count = submissions_[{oin, static_cast<long>(today.time_since_epoch().count())}];
     if (count >= *faults_.daily_limit) {
-      throw state_fault(kClient, kDailyLimitReached,
-                        "daily limit of batch submissions reached for this organisation");
+      throw client_fault(kDailyLimitReason,
+                         "daily limit of batch submissions reached for this organisation");
     }
     ++count;
   }

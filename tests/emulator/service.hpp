@@ -52,12 +52,12 @@ class Service {
   std::string replace(const std::string &hpgn_old, const std::string &hpgn_new,
                       std::optional<Clock::time_point> effective);
 
-  // Stores a batch for `oin` and returns its identifier; throws the TemporarilyBlocked or
-  // DailyLimitReached faults when injected.
+  // Stores a batch for `oin` and returns its identifier; throws the TemporaryBlockedException
+  // or daily limit faults when injected.
   std::string submit_batch(const std::string &oin, BatchResult result);
 
-  // The result of a batch, once; throws the NotFinished, TemporarilyBlocked,
-  // ContentAlreadyRetrieved and ContentRemoved faults.
+  // The result of a batch, once; throws the NotFinishedException, TemporaryBlockedException,
+  // ContentAlreadyRetrievedException and ContentRemovedException faults.
   BatchResult retrieve_batch(const std::string &oin, const std::string &id);
 
  private:

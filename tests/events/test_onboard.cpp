@@ -115,7 +115,7 @@ TEST_CASE("Onboarding polls a batch that is not finished until its result arrive
           expected_eckid(independent_hpgn(pupils.pgns[i]), eckid_test::test_sector()));
   }
   // One batch per stage, each polled 2 times NotFinished, then with its result.
-  CHECK(count_requests(w, "retrieveBatch", "fault:NotFinished") == 4);
+  CHECK(count_requests(w, "retrieveBatch", "fault:NotFinishedException") == 4);
   CHECK(count_requests(w, "retrieveBatch", "ok") == 2);
 }
 
@@ -166,7 +166,7 @@ TEST_CASE("At the daily batch limit onboarding waits for the next day instead of
   CHECK(info.deferred_until_ms == (now / day + 1) * day);
   std::this_thread::sleep_for(1500ms);  // many coordinator rounds
   CHECK(count_requests(w, "submitStampseudonymBatch") == 1);
-  CHECK(count_requests(w, "submitStampseudonymBatch", "fault:DailyLimitReached") == 1);
+  CHECK(count_requests(w, "submitStampseudonymBatch", "fault:DailyLimit") == 1);
   eckid_result *r = nullptr;
   CHECK(eckid_poll(w.plugin, &r) == ECKID_E_NOT_FOUND);
   CHECK(w.log.contains("daily batch limit"));
@@ -184,7 +184,7 @@ TEST_CASE("A batch the service lost after a restart is sent again and nothing is
   REQUIRE(status_of(w).in_batch == 3);
   w.close();  // the batch stays recorded with its identifier
   w.stop_emulator();
-  w.start_emulator({});  // a new emulator: the identifier is unknown (ContentRemoved)
+  w.start_emulator({});  // a new emulator: the identifier is unknown (ContentRemovedException)
   w.open();
   const auto results = poll_results(w.plugin, ids.size(), 120s);
   REQUIRE(results.size() == 3);
@@ -193,8 +193,37 @@ TEST_CASE("A batch the service lost after a restart is sent again and nothing is
     CHECK(results.at(ids[i]).eckid ==
           expected_eckid(independent_hpgn(pupils.pgns[i]), eckid_test::test_sector()));
   }
-  CHECK(count_requests(w, "retrieveBatch", "fault:ContentRemoved") == 1);
+  CHECK(count_requests(w, "retrieveBatch", "fault:ContentRemovedException") == 1);
   CHECK(w.log.contains("no longer has batch"));
+}
+
+TEST_CASE("A batch that failed on our side is polled again on a rerun, never sent again",
+          "[onboard]") {
+  // Each batch answers NotFinishedException 3 times; the plugin gives up after 2 polls.
+  std::string config = kFastBatches;
+  config.insert(config.find("[outbox]"), "max_polls = 2\n");
+  World w(async({"--not-finished-polls", "3"}, config));
+  const Pupils pupils(2, 55);
+  const auto ids = onboard_all(w, pupils.list());
+  const auto run = [&] {
+    const auto results = poll_results(w.plugin, ids.size(), 120s);
+    REQUIRE(results.size() == ids.size());
+    return results;
+  };
+  for (const auto &[id, d] : run()) CHECK(d.status == ECKID_E_TIMEOUT);
+  CHECK(count_requests(w, "submitStampseudonymBatch") == 1);
+  onboard_all(w, pupils.list());  // the rerun: stampseudonym batch 3rd poll, 4th: result
+  for (const auto &[id, d] : run()) CHECK(d.status == ECKID_E_TIMEOUT);  // the ECK iD batch
+  onboard_all(w, pupils.list());
+  const auto results = run();
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(results.at(ids[i]).eckid ==
+          expected_eckid(independent_hpgn(pupils.pgns[i]), eckid_test::test_sector()));
+  }
+  // Each old batch was retrieved, and each pupil submitted once per stage.
+  CHECK(count_requests(w, "retrieveBatch", "ok") == 2);
+  CHECK(count_requests(w, "submitStampseudonymBatch") == 1);
+  CHECK(count_requests(w, "submitEckIdBatch") == 1);
 }
 
 TEST_CASE("Onboarding refuses bad entries one by one and never names a PGN", "[onboard]") {

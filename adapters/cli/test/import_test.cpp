@@ -1,6 +1,7 @@
 // `eckid import` against nv-emulator, run as a program: the ECK iD table against values
 // derived independently (OpenSSL scrypt and the emulator's documented HMAC derivation), bad
-// rows by line without a PGN, interruption and resumption, the daily batch limit.
+// rows by line without a PGN, interruption and resumption, the daily batch limit, an
+// unreachable service and --max-wait.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <ctime>
@@ -225,6 +226,25 @@ TEST_CASE("import: at the daily batch limit it stops with exit status 3 and says
       status.has("school 99ZZ: onboarding 0 waiting, 0 hashed, 0 in batch, 3 deferred "
                  "(daily batch limit; tried again from " +
                  std::string(day) + " 00:00 UTC)"));
+}
+
+TEST_CASE("import: a service it cannot reach ends the run after --max-wait with status 4") {
+  eckid_test::TempDir dir;
+  const std::string config = write_config(dir, "https://127.0.0.1:9/eck/ws/201703");
+  const std::string input = dir.write("pupils.csv", pupil_csv(pupils(1, 230))).string();
+  auto args = import_args(config, input);
+  args.insert(args.begin() + 1, {"--max-wait", "2s"});
+  const Outcome run = run_cli(dir, args);
+  INFO(run.all());
+  CHECK(run.exit_code == 4);
+  CHECK(run.has("1 pupil not finished: none moved on for 2 s (--max-wait)"));
+  CHECK(run.has("it stays queued; run the same command again to resume"));
+  const Outcome status = run_cli(dir, {"status", "--config", config});
+  CHECK(status.has("queue: 1 queued"));
+  CHECK(status.has(", 0 failed"));
+
+  args[2] = "soon";
+  CHECK(run_cli(dir, args).exit_code == 2);
 }
 
 namespace {

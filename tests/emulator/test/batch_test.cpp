@@ -67,16 +67,16 @@ TEST_CASE("stampseudonym batch: indices reused, invalid items fail, fetched once
 
   const auto again = retrieve(client, id);
   CHECK(again.status == 500);
-  CHECK(again.fault_actor() == "ContentAlreadyRetrieved");
+  CHECK(again.fault_actor() == "ContentAlreadyRetrievedException");
   CHECK(again.fault_code() == "soapenv:Client");
 
   const auto unknown = retrieve(client, "00000000-0000-4000-8000-000000000000");
-  CHECK(unknown.fault_actor() == "ContentRemoved");
+  CHECK(unknown.fault_actor() == "ContentRemovedException");
 
   Tweaks other_school;
   other_school.oin = "00000009999999990000";
   const auto id2 = batch_id(submit_hpgns(client, {{1, make_hpgn(1)}}));
-  CHECK(retrieve(client, id2, other_school).fault_actor() == "ContentRemoved");
+  CHECK(retrieve(client, id2, other_school).fault_actor() == "ContentRemovedException");
   CHECK(retrieve(client, id2).ok());
 }
 
@@ -133,19 +133,19 @@ TEST_CASE("ECK iD batch matches the single calls; unknown chain is a fault") {
   CHECK(unknown.fault_string().find("unknown chain") != std::string::npos);
 }
 
-TEST_CASE("retrieveBatch reports NotFinished for the first k polls") {
+TEST_CASE("retrieveBatch reports NotFinishedException for the first k polls") {
   Emulator emulator({"--not-finished-polls", "2"});
   Client client(emulator.url());
   const auto id = batch_id(submit_hpgns(client, {{5, make_hpgn(5)}}));
   for (int poll = 0; poll < 2; ++poll) {
     const auto pending = retrieve(client, id);
     CHECK(pending.status == 500);
-    CHECK(pending.fault_actor() == "NotFinished");
+    CHECK(pending.fault_actor() == "NotFinishedException");
   }
   const auto done = retrieve(client, id);
   REQUIRE(done.ok());
   CHECK(entries(done, "success").count(5) == 1);
-  CHECK(retrieve(client, id).fault_actor() == "ContentAlreadyRetrieved");
+  CHECK(retrieve(client, id).fault_actor() == "ContentAlreadyRetrievedException");
 }
 
 TEST_CASE("daily limit and temporary blocking of batches") {
@@ -153,7 +153,10 @@ TEST_CASE("daily limit and temporary blocking of batches") {
     Emulator emulator({"--daily-limit", "1"});
     Client client(emulator.url());
     CHECK(submit_hpgns(client, {{1, make_hpgn(1)}}).ok());
-    CHECK(submit_hpgns(client, {{1, make_hpgn(1)}}).fault_actor() == "DailyLimitReached");
+    const auto limited = submit_hpgns(client, {{1, make_hpgn(1)}});
+    CHECK(limited.fault_code() == "soapenv:Client");
+    CHECK(limited.fault_actor().empty());  // not published (spec "Transport"): none invented
+    CHECK(limited.fault_string().find("daily limit") != std::string::npos);
     Tweaks other_school;
     other_school.oin = "00000009999999990000";
     CHECK(submit_hpgns(client, {{1, make_hpgn(1)}}, other_school).ok());
@@ -161,13 +164,16 @@ TEST_CASE("daily limit and temporary blocking of batches") {
   SECTION("always") {
     Emulator emulator({"--daily-limit", "0"});
     Client client(emulator.url());
-    CHECK(submit_hpgns(client, {{1, make_hpgn(1)}}).fault_actor() == "DailyLimitReached");
+    const auto limited = submit_hpgns(client, {{1, make_hpgn(1)}});
+    CHECK(limited.is_fault());
+    CHECK(limited.fault_actor().empty());
+    CHECK(emulator.log_lines().back().ends_with(" fault:DailyLimit"));
   }
   SECTION("temporarily blocked") {
     Emulator emulator({"--blocked-share", "1"});
     Client client(emulator.url());
     const auto blocked = submit_hpgns(client, {{1, make_hpgn(1)}});
-    CHECK(blocked.fault_actor() == "TemporarilyBlocked");
+    CHECK(blocked.fault_actor() == "TemporaryBlockedException");
     CHECK(blocked.fault_code() == "soapenv:Server");
     CHECK(client.call("ping").ok());
   }

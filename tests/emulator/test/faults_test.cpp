@@ -75,7 +75,7 @@ TEST_CASE("the request log has one line per request and nothing more") {
   REQUIRE(lines.size() == 3);
   CHECK(lines[0].ends_with(" retrieveStampseudonym 00000001234567890000 ok"));
   CHECK(lines[1].ends_with(" retrieveChains 00000001234567890000 fault:ActionMismatch"));
-  CHECK(lines[2].ends_with(" retrieveBatch 00000001234567890000 fault:ContentRemoved"));
+  CHECK(lines[2].ends_with(" retrieveBatch 00000001234567890000 fault:ContentRemovedException"));
   for (const auto &line : lines) {
     CHECK(line.find(hpgn) == std::string::npos);
     CHECK(line.find(stampseudonym) == std::string::npos);
