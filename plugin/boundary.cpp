@@ -106,6 +106,16 @@ eckid_status guarded(Body &&body) noexcept {
   }
 }
 
+// Makes an event's kept SOAP fault the calling thread's eckid_last_fault() (none: unchanged).
+void remember_fault(const eckid::OutboxEvent &e) noexcept {
+  if (!e.fault) return;
+  try {
+    t_fault = *e.fault;
+    t_has_fault = true;
+  } catch (...) {
+  }
+}
+
 [[noreturn]] void bad_argument(const std::string &what) {
   throw eckid::Error(ECKID_E_INVALID_ARGUMENT, what);
 }
@@ -186,6 +196,8 @@ ECKID_EXPORT const char *eckid_strerror(int status) {
       return "state database error";
     case ECKID_QUEUED:
       return "queued: the result follows through the callback or eckid_poll()";
+    case ECKID_E_DUPLICATE_PGN:
+      return "another pupil is recorded with the same PGN";
     default:
       return "unknown status";
   }
@@ -451,6 +463,11 @@ std::string_view field(const char *value, const char *name) {
   return value;
 }
 
+// An optional "YYYY-MM-DD" field of an event (NULL or "" when absent), checked in full.
+void optional_date(const char *value, const char *name) {
+  if (value != nullptr && *value != '\0') eckid::check_calendar_date(name, value);
+}
+
 template <class Event>
 void check_version(const Event *event, unsigned int expected, const char *name) {
   require(event, "event");
@@ -487,8 +504,10 @@ eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Queue queue) {
     *out = pack_result(v);
     outcome = v.status;
     if (v.status != ECKID_OK && v.status != ECKID_QUEUED) {
+      if (done->fault) throw eckid::nv::ServiceFault(v.status, v.message, *done->fault);
       throw eckid::Error(v.status, v.message);
     }
+    remember_fault(*done);  // queued after a fault: retried, the fault stays readable
   });
   if (s == ECKID_OK) return outcome;
   return s;
@@ -501,6 +520,7 @@ ECKID_EXPORT eckid_status eckid_pupil_created(eckid_plugin *plugin,
                                               eckid_result **out) {
   return run_event(plugin, out, [&](eckid::Intake &intake) {
     check_version(event, ECKID_PUPIL_CREATED_EVENT_VERSION, "eckid_pupil_created_event");
+    optional_date(event->enrolment_date, "enrolment_date");
     return intake.created({field(event->school_key, "school_key"),
                            field(event->pupil_key, "pupil_key"), field(event->pgn, "pgn"),
                            event->kind});
@@ -512,6 +532,7 @@ ECKID_EXPORT eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
                                                   eckid_result **out) {
   return run_event(plugin, out, [&](eckid::Intake &intake) {
     check_version(event, ECKID_PUPIL_TRANSFERRED_EVENT_VERSION, "eckid_pupil_transferred_event");
+    optional_date(event->date, "date");
     return intake.transferred(
         {field(event->pupil_key, "pupil_key"), field(event->from_school_key, "from_school_key"),
          field(event->to_school_key, "to_school_key"), field(event->pgn, "pgn"), event->kind});
@@ -559,6 +580,7 @@ ECKID_EXPORT eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out) {
         if (plugin->handed_out.contains(e.id)) continue;
         *out = pack_result(view_of(core, e));
         plugin->handed_out.insert(e.id);
+        remember_fault(e);
         return;
       }
       after = batch.back().id;
@@ -594,6 +616,7 @@ ECKID_EXPORT eckid_status eckid_event_result(eckid_plugin *plugin, unsigned long
                                                 "acknowledged: see eckid_pupil_lookup())");
     }
     *out = pack_result(view_of(core, *e));
+    remember_fault(*e);
   });
 }
 
@@ -710,6 +733,9 @@ eckid_plugin::eckid_plugin(const char *path, const eckid_open_options &options)
           options.on_result == nullptr ? eckid::Dispatcher::Deliver()
                                        : [this](const eckid::OutboxEvent &e) {
                                            eckid_result *r = pack_result(view_of(core, e));
+                                           t_has_fault = false;
+                                           remember_fault(e);
                                            on_result(r, result_payload);
+                                           t_has_fault = false;
                                            std::free(r);
                                          }) {}

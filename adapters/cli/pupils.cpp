@@ -125,6 +125,9 @@ std::string quoted_key(const std::string &key) {
   if (eckid_pgn_validate(key.c_str(), ECKID_PGN_PUPIL, nullptr) == ECKID_OK) {
     return "(a key in the form of a BSN or onderwijsnummer, not shown)";
   }
+  if (eckid_pgn_validate(key.c_str(), ECKID_PGN_STAFF, nullptr) == ECKID_OK) {
+    return "(a key in the form of a staff PGN, not shown)";
+  }
   return "'" + key + "'";
 }
 

@@ -36,12 +36,14 @@ constexpr std::pair<int, const char *> kStatusNames[] = {
     {ECKID_E_NOT_FOUND, "not_found"},
     {ECKID_E_STATE, "state"},
     {ECKID_QUEUED, "queued"},
+    {ECKID_E_DUPLICATE_PGN, "duplicate_pgn"},
 };
 
 // Statuses that reject the event's data: the plugin did its job, the row was wrong.
 bool is_data_rejection(int status) {
   return status == ECKID_E_INVALID_PGN || status == ECKID_E_UNKNOWN_SCHOOL ||
-         status == ECKID_E_NOT_ENABLED || status == ECKID_E_PUPIL_CONFLICT;
+         status == ECKID_E_NOT_ENABLED || status == ECKID_E_PUPIL_CONFLICT ||
+         status == ECKID_E_DUPLICATE_PGN;
 }
 
 // True when `after` starts with an ECK iD recorded in `before` for the same chain.

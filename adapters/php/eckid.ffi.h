@@ -27,7 +27,8 @@ typedef enum eckid_status {
   ECKID_E_PUPIL_CONFLICT = 30,
   ECKID_E_NOT_FOUND = 31,
   ECKID_E_STATE = 32,
-  ECKID_QUEUED = 33
+  ECKID_QUEUED = 33,
+  ECKID_E_DUPLICATE_PGN = 34
 } eckid_status;
 
 typedef enum eckid_log_level {

@@ -2,8 +2,9 @@
 
 #include <cstdio>
 #include <functional>
-#include <regex>
 
+#include "pgn/pgn.hpp"
+#include "util/datetime.hpp"
 #include "util/error.hpp"
 
 namespace eckid {
@@ -22,18 +23,44 @@ std::string date_string(const Date &d) {
                                           std::string(school) + "': " + what);
 }
 
+[[noreturn]] void duplicate(std::string_view school, std::string_view pupil,
+                            const PupilRef &holder) {
+  throw Error(ECKID_E_DUPLICATE_PGN,
+              "pupil " + quoted_key(pupil) + " at school '" + std::string(school) +
+                  "': the same PGN is already recorded for pupil " + quoted_key(holder.pupil_key) +
+                  " at school '" + holder.school_key +
+                  "' (same sector), so both would get one ECK iD; nothing was recorded. Correct "
+                  "the PGN in one of the two records, or use one pupil key for one person");
+}
+
+}  // namespace
+
+namespace {
+// How a refused date is named in a message: the text itself unless it is too long to be one.
+std::string shown(std::string_view text) {
+  return text.size() <= kMaxDateTimeChars ? " '" + std::string(text) + "'" : "";
+}
 }  // namespace
 
 std::string effective_datetime(std::string_view text) {
-  static const std::regex date(R"(\d{4}-\d{2}-\d{2})");
-  static const std::regex datetime(
-      R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)");
-  const std::string s(text);
-  if (std::regex_match(s, date)) return s + "T00:00:00Z";
-  if (std::regex_match(s, datetime)) return s;
-  throw Error(ECKID_E_INVALID_ARGUMENT, "effective_date '" + s +
-                                            "' is neither YYYY-MM-DD nor an xsd:dateTime like "
-                                            "2026-08-01T00:00:00Z");
+  std::string why;
+  if (parse_calendar_date(text, &why)) return std::string(text) + "T00:00:00Z";
+  if (text.size() > 10 && text[10] == 'T' && parse_xsd_datetime(text, &why)) {
+    return std::string(text);
+  }
+  throw Error(ECKID_E_INVALID_ARGUMENT,
+              "effective_date" + shown(text) + " is not a valid date: " + why +
+                  "; give YYYY-MM-DD or an xsd:dateTime like 2026-08-01T00:00:00Z, or none for "
+                  "now; nothing was stored or sent");
+}
+
+void check_calendar_date(std::string_view field, std::string_view text) {
+  std::string why;
+  if (parse_calendar_date(text, &why)) return;
+  throw Error(ECKID_E_INVALID_ARGUMENT, std::string(field) + shown(text) +
+                                            " is not a valid date: " + why +
+                                            "; give YYYY-MM-DD, or NULL; nothing was stored or "
+                                            "sent");
 }
 
 const SchoolConfig &Engine::active_school(std::string_view key) const {
@@ -70,6 +97,23 @@ PupilRecord Engine::complete(const SchoolConfig &s, std::string_view pupil_key,
   return r;
 }
 
+void Engine::refuse_held(const SchoolConfig &s, std::string_view pupil_key,
+                         const std::string &hpgn) {
+  if (const auto holder = store_.holder(hpgn, s.sector, pupil_key)) {
+    duplicate(s.key, pupil_key, *holder);
+  }
+}
+
+void Engine::record(const PupilRecord &r, bool claims_hpgn) {
+  if (!claims_hpgn) {
+    store_.save(r);
+    return;
+  }
+  // Checked again in the store's transaction: another pupil's event may have recorded the
+  // HPgn since refuse_held().
+  if (const auto holder = store_.save_unless_held(r)) duplicate(r.school_key, r.pupil_key, *holder);
+}
+
 void Engine::log_result(std::string_view what, const PupilRecord &r) const {
   logger_.info(std::string(what) + ": pupil '" + r.pupil_key + "' at school '" + r.school_key +
                "', " + std::to_string(r.eckids.size()) + " ECK iD(s)");
@@ -89,8 +133,9 @@ PupilRecord Engine::created(const CreatedEvent &e) {
     conflict(s.key, e.pupil_key,
              "already has an ECK iD for another PGN; report the change with eckid_pgn_changed()");
   }
+  if (!known) refuse_held(s, e.pupil_key, hpgn);
   PupilRecord r = complete(s, e.pupil_key, hpgn, known ? &*known : nullptr);
-  store_.save(r);
+  record(r, !known);
   log_result("pupil created", r);
   return r;
 }
@@ -112,9 +157,10 @@ PupilRecord Engine::transferred(const TransferredEvent &e) {
   }
   // Same sector: the pupil keeps the ECK iD (no new identity). Other sector: a new one; the
   // from-school's record stays as it is.
+  if (!at_target) refuse_held(to, e.pupil_key, hpgn);
   const PupilRecord *known = at_target ? &*at_target : (previous ? &*previous : nullptr);
   PupilRecord r = complete(to, e.pupil_key, hpgn, known);
-  store_.save(r);
+  record(r, !at_target);
   log_result(previous && previous->sector == to.sector ? "pupil transferred, ECK iD kept"
                                                        : "pupil transferred",
              r);
@@ -136,6 +182,9 @@ PupilRecord Engine::pgn_changed(const PgnChangedEvent &e) {
   if (known && known->hpgn != old_hpgn) {
     conflict(s.key, e.pupil_key, "is recorded with another PGN than the change's old PGN");
   }
+  // Before replaceStampseudonym: pointing another pupil's HPgn at this one's identity would
+  // merge the two.
+  refuse_held(s, e.pupil_key, new_hpgn);
   std::string stampseudonym = client_.replace_stampseudonym(s.oin, old_hpgn, new_hpgn, date);
   PupilRecord r = complete(s, e.pupil_key, new_hpgn, nullptr, std::move(stampseudonym));
   if (known && known->eckids != r.eckids) {
@@ -143,7 +192,7 @@ PupilRecord Engine::pgn_changed(const PgnChangedEvent &e) {
                  "': the ECK iD differs after the PGN change (effective date in the future?); "
                  "the new one is recorded");
   }
-  store_.save(r);
+  record(r, true);
   log_result("PGN changed", r);
   return r;
 }

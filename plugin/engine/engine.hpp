@@ -36,9 +36,14 @@ struct PgnChangedEvent {
   std::optional<std::string_view> effective_date;
 };
 
-/// replaceStampseudonym's effectiveDate (xsd:dateTime) from "YYYY-MM-DD" (midnight UTC) or an
-/// xsd:dateTime. Throws ECKID_E_INVALID_ARGUMENT for anything else.
+/// replaceStampseudonym's effectiveDate (WSDL: xsd:dateTime) from "YYYY-MM-DD" (midnight UTC)
+/// or an xsd:dateTime, each part checked (parse_xsd_datetime()). Throws
+/// ECKID_E_INVALID_ARGUMENT naming effective_date and the wrong part for anything else.
 std::string effective_datetime(std::string_view text);
+
+/// Checks an event's calendar date "YYYY-MM-DD" (parse_calendar_date()). Throws
+/// ECKID_E_INVALID_ARGUMENT naming `field` and the wrong part.
+void check_calendar_date(std::string_view field, std::string_view text);
 
 /// Applies events. Thread-safe: events for one pupil key are applied one at a time (in the
 /// order their callers take the pupil's lock); other pupils proceed in parallel. Every
@@ -68,6 +73,11 @@ class Engine {
   PupilRecord complete(const SchoolConfig &school, std::string_view pupil_key,
                        const std::string &hpgn, const PupilRecord *known,
                        std::optional<std::string> stampseudonym = std::nullopt);
+  /// Throws ECKID_E_DUPLICATE_PGN when another pupil key holds the HPgn in the school's sector.
+  void refuse_held(const SchoolConfig &school, std::string_view pupil_key, const std::string &hpgn);
+  /// Saves the record; when it claims an HPgn (a new record, or a new HPgn), atomically refuses
+  /// one another pupil holds (ECKID_E_DUPLICATE_PGN) instead.
+  void record(const PupilRecord &record, bool claims_hpgn);
   void log_result(std::string_view what, const PupilRecord &record) const;
 
   const Config &config_;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/datetime.hpp"
 #include "util/error.hpp"
 
 namespace eckid::nv {
@@ -16,31 +17,6 @@ bool is_hex_lower(std::string_view s) noexcept {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
-}
-
-// Seconds since the epoch of an xsd:dateTime with Z or an offset; nullopt if unreadable.
-std::optional<std::int64_t> parse_xsd_datetime(const std::string &s) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  std::int64_t t = timegm(&tm);
-  std::size_t i = static_cast<std::size_t>(consumed);
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  }
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    int hh = 0, mm = 0;
-    if (std::sscanf(s.c_str() + i + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
-    const std::int64_t offset = hh * 3600 + mm * 60;
-    t += (s[i] == '+') ? -offset : offset;
-  }
-  return t;
 }
 
 }  // namespace
@@ -77,7 +53,7 @@ PingResult Client::ping(std::string_view oin) const {
   r.application_version = response.text(response.payload(), "applicationVersion");
   r.system_time = response.text(response.payload(), "systemTime");
   if (const auto server = parse_xsd_datetime(r.system_time)) {
-    const std::int64_t skew = *server - static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t skew = unix_seconds(*server) - static_cast<std::int64_t>(std::time(nullptr));
     if (skew > kClockSkewWarnSeconds || skew < -kClockSkewWarnSeconds) {
       logger_.warn("the Nummervoorziening's clock differs from this host's by " +
                    std::to_string(skew) + " s; check the host's time synchronisation (NTP)");

@@ -185,17 +185,21 @@ void Dispatcher::process(OutboxEvent e) {
     e.state = EventState::done;
     e.status = ECKID_OK;
     e.message.clear();
+    e.fault.reset();
   } catch (const Error &err) {
     breaker_result(service_failure(err.status()));
+    const auto *service_fault = dynamic_cast<const nv::ServiceFault *>(&err);
+    const nv::FaultDetail *fault = service_fault ? &service_fault->detail() : nullptr;
     try {
       if (transient_failure(err) && attempts < config_.outbox.max_attempts) {
         const std::int64_t next = unix_ms() + backoff_ms(attempts);
-        outbox_.reschedule(e.id, attempts, next, err.status(), err.what());
+        outbox_.reschedule(e.id, attempts, next, err.status(), err.what(), fault);
         logger_.info("event " + std::to_string(e.id) + " will be retried (attempt " +
                      std::to_string(attempts) + "): " + err.what());
         return;
       }
-      outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, unix_ms());
+      outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, unix_ms(),
+                     fault);
     } catch (const std::exception &store_error) {
       logger_.error(std::string("outbox: ") + store_error.what());
       return;  // the event stays queued and is tried again
@@ -204,6 +208,7 @@ void Dispatcher::process(OutboxEvent e) {
     e.state = EventState::failed;
     e.status = err.status();
     e.message = err.what();
+    if (fault != nullptr) e.fault = *fault;
   } catch (const std::exception &other) {
     logger_.error(std::string("event ") + std::to_string(e.id) + ": " + other.what());
     return;  // stays queued

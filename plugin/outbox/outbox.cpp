@@ -5,7 +5,8 @@ namespace eckid {
 namespace {
 constexpr const char *kColumns =
     "id, kind, school_key, from_school_key, pupil_key, pgn_kind, sealed_pgns, effective_date, "
-    "state, attempts, next_attempt_ms, created_ms, completed_ms, status, message, acked";
+    "state, attempts, next_attempt_ms, created_ms, completed_ms, status, message, acked, "
+    "fault_code, fault_string, fault_actor";
 
 std::string select(const char *where) {
   return std::string("SELECT ") + kColumns + " FROM outbox o " + where;
@@ -33,8 +34,20 @@ OutboxEvent Outbox::read(Database::Statement &r) const {
   e.status = static_cast<eckid_status>(r.integer(13));
   e.message = r.text(14);
   e.acked = r.integer(15) != 0;
+  if (!r.is_null(16)) e.fault = nv::FaultDetail{r.text(16), r.text(17), r.text(18)};
   return e;
 }
+
+namespace {
+// Binds a fault's code, string and actor to parameters first..first+2 (NULL when none).
+void bind_fault(Database::Statement &q, int first, const nv::FaultDetail *fault) {
+  if (fault == nullptr) {
+    q.bind_null(first).bind_null(first + 1).bind_null(first + 2);
+    return;
+  }
+  q.bind(first, fault->code).bind(first + 1, fault->string).bind(first + 2, fault->actor);
+}
+}  // namespace
 
 std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::string &key) {
   std::lock_guard lock(mutex_);
@@ -103,12 +116,15 @@ std::optional<OutboxEvent> Outbox::get(std::int64_t id) {
 }
 
 void Outbox::finish(std::int64_t id, EventState state, eckid_status status,
-                    const std::string &message, int attempts, std::int64_t now_ms) {
+                    const std::string &message, int attempts, std::int64_t now_ms,
+                    const nv::FaultDetail *fault) {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,
                         "UPDATE outbox SET state = ?2, status = ?3, message = ?4, attempts = ?5, "
                         "completed_ms = ?6, sealed_pgns = CASE WHEN ?2 = 1 THEN NULL ELSE "
-                        "sealed_pgns END WHERE id = ?1");
+                        "sealed_pgns END, fault_code = ?7, fault_string = ?8, fault_actor = ?9 "
+                        "WHERE id = ?1");
+  bind_fault(q, 7, fault);
   q.bind(1, id)
       .bind(2, static_cast<std::int64_t>(state))
       .bind(3, static_cast<std::int64_t>(status));
@@ -117,11 +133,13 @@ void Outbox::finish(std::int64_t id, EventState state, eckid_status status,
 }
 
 void Outbox::reschedule(std::int64_t id, int attempts, std::int64_t next_ms, eckid_status status,
-                        const std::string &message) {
+                        const std::string &message, const nv::FaultDetail *fault) {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,
                         "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, status = ?4, "
-                        "message = ?5 WHERE id = ?1");
+                        "message = ?5, fault_code = ?6, fault_string = ?7, fault_actor = ?8 "
+                        "WHERE id = ?1");
+  bind_fault(q, 6, fault);
   q.bind(1, id).bind(2, static_cast<std::int64_t>(attempts)).bind(3, next_ms);
   q.bind(4, static_cast<std::int64_t>(status)).bind(5, message);
   q.step();

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "eckid/eckid.h"
 #include "log/logger.hpp"
+#include "nv/fault.hpp"
 #include "store/database.hpp"
 
 namespace eckid {
@@ -48,6 +49,9 @@ struct OutboxEvent {
   eckid_status status = ECKID_OK;  // outcome (done/failed) or last transient failure
   std::string message;
   bool acked = false;
+  /// The service's SOAP fault when status is ECKID_E_SOAP_FAULT or ECKID_E_NOT_AUTHORISED
+  /// (eckid_last_fault() after the result is returned or polled).
+  std::optional<nv::FaultDetail> fault;
 };
 
 /// Queue length and age (eckid_queue_status()).
@@ -73,12 +77,13 @@ class Outbox {
   /// The earliest next_attempt_ms of a queued event, if any.
   std::optional<std::int64_t> earliest_due();
   std::optional<OutboxEvent> get(std::int64_t id);
-  /// Marks an event done or failed with its outcome; a done event's sealed PGNs are erased.
+  /// Marks an event done or failed with its outcome (and the service's fault, if it was one);
+  /// a done event's sealed PGNs are erased.
   void finish(std::int64_t id, EventState state, eckid_status status, const std::string &message,
-              int attempts, std::int64_t now_ms);
-  /// Schedules another attempt after a transient failure.
+              int attempts, std::int64_t now_ms, const nv::FaultDetail *fault = nullptr);
+  /// Schedules another attempt after a transient failure (a fault, if it was one, is kept).
   void reschedule(std::int64_t id, int attempts, std::int64_t next_ms, eckid_status status,
-                  const std::string &message);
+                  const std::string &message, const nv::FaultDetail *fault = nullptr);
   /// Finished, unacknowledged events with id > after, oldest first, at most limit.
   std::vector<OutboxEvent> unacknowledged(std::int64_t after, std::size_t limit);
   /// Marks a result acknowledged; a finished, acknowledged event is removed. Returns false

@@ -39,19 +39,57 @@ eckid_pgn_type validate_pupil(std::string_view pgn) {
       "5); look for a typing error in the source record");
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_letter(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+// Staff: "<BRIN> <e-mail>" (spec "The three tiers", 1: the reference clients' staff input).
 eckid_pgn_type validate_staff(std::string_view pgn) {
-  if (pgn.empty()) invalid("a staff PGN must not be empty");
+  static const std::string form =
+      "; a staff PGN is the school's BRIN, one space and the staff member's e-mail address, "
+      "like 00AA name@school.nl";
+  if (pgn.empty()) invalid("a staff PGN must not be empty" + form);
   if (pgn.size() > kMaxStaffPgnBytes) {
     invalid("a staff PGN is at most " + std::to_string(kMaxStaffPgnBytes) + " bytes, this one " +
-            std::to_string(pgn.size()));
+            std::to_string(pgn.size()) + form);
   }
+  const auto blank = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  if (blank(pgn.front()) || blank(pgn.back())) {
+    invalid(std::string("the staff PGN ") + (blank(pgn.front()) ? "starts" : "ends") +
+            " with a space or a line break; remove it in the source record (the space is only "
+            "between the BRIN and the e-mail address)");
+  }
+  std::size_t spaces = 0;
   for (std::size_t i = 0; i < pgn.size(); ++i) {
     const auto c = static_cast<unsigned char>(pgn[i]);
-    if (c < 0x21 || c > 0x7e) {
+    if (c > 0x7e) {
       invalid("character " + std::to_string(i + 1) +
-              " of the staff PGN is a space, a control character or not ASCII; a staff PGN is "
-              "printable ASCII");
+              " of the staff PGN is not ASCII; the BRIN and the e-mail address are plain ASCII");
     }
+    if (c < 0x20 || c == 0x7f) {
+      invalid("character " + std::to_string(i + 1) +
+              " of the staff PGN is a control character (a tab or line break?)" + form);
+    }
+    spaces += c == ' ' ? 1 : 0;
+  }
+  if (spaces != 1) {
+    invalid("the staff PGN has " + std::to_string(spaces) + " spaces, not one" + form);
+  }
+  const std::size_t space = pgn.find(' ');
+  const std::string_view brin = pgn.substr(0, space);
+  if (brin.size() != 4 || !is_digit(brin[0]) || !is_digit(brin[1]) || !is_letter(brin[2]) ||
+      !is_letter(brin[3])) {
+    invalid("the part before the space is not a BRIN (2 digits and 2 letters, like 00AA)" + form);
+  }
+  const std::string_view email = pgn.substr(space + 1);
+  const std::size_t at = email.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == email.size() ||
+      email.find('@', at + 1) != std::string_view::npos) {
+    invalid("the part after the space is not an e-mail address (one @ with text on both sides)" +
+            form);
   }
   return ECKID_PGN_TYPE_STAFF;
 }
@@ -70,12 +108,15 @@ eckid_pgn_type validate_pgn(std::string_view pgn, eckid_pgn_kind kind) {
 }
 
 std::string quoted_key(std::string_view key) {
-  try {
-    validate_pgn(key, ECKID_PGN_PUPIL);
-    return "(a key in the form of a BSN or onderwijsnummer, not shown)";
-  } catch (const Error &) {
-    return "'" + std::string(key) + "'";
+  for (const eckid_pgn_kind kind : {ECKID_PGN_PUPIL, ECKID_PGN_STAFF}) {
+    try {
+      validate_pgn(key, kind);
+      return kind == ECKID_PGN_PUPIL ? "(a key in the form of a BSN or onderwijsnummer, not shown)"
+                                     : "(a key in the form of a staff PGN, not shown)";
+    } catch (const Error &) {
+    }
   }
+  return "'" + std::string(key) + "'";
 }
 
 }  // namespace eckid

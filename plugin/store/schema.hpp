@@ -82,6 +82,15 @@ CREATE TABLE onboard_known (
   PRIMARY KEY (school_key, pupil_key)
 );
 )sql",
+    // 4: the SOAP fault an event ended with (code, string, actor), kept with the event for
+    // eckid_last_fault() after a later poll; and the index for finding another pupil with the
+    // same HPgn in a sector (ECKID_E_DUPLICATE_PGN).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN fault_code TEXT;
+ALTER TABLE outbox ADD COLUMN fault_string TEXT;
+ALTER TABLE outbox ADD COLUMN fault_actor TEXT;
+CREATE INDEX pupil_hpgn ON pupil (hpgn, sector);
+)sql",
 };
 
 /// The schema version this plugin writes (PRAGMA user_version).

@@ -34,6 +34,12 @@ struct PupilRecord {
   }
 };
 
+/// Which pupil at which school: the holder of an HPgn (Store::holder()).
+struct PupilRef {
+  std::string school_key;
+  std::string pupil_key;
+};
+
 /// Storage of pupil records. Implementations are thread-safe and durable: save() has
 /// happened on disk when it returns. Failures throw eckid::Error(ECKID_E_STATE).
 class Store {
@@ -45,6 +51,14 @@ class Store {
   /// Inserts or replaces the record with all its ECK iDs, atomically. Sets updated_at (and
   /// created_at for a new record).
   virtual void save(const PupilRecord &record) = 0;
+  /// Another pupil recorded with this HPgn in this sector: a pupil key other than
+  /// `pupil_key`, at any school (the oldest record), if any. One person has one pupil key, so
+  /// such a record means two pupils with one PGN (ECKID_E_DUPLICATE_PGN).
+  virtual std::optional<PupilRef> holder(std::string_view hpgn, std::string_view sector,
+                                         std::string_view pupil_key) = 0;
+  /// As save(), but in the same transaction refuses when holder() finds another pupil for
+  /// the record's HPgn and sector: then nothing is saved and that holder is returned.
+  virtual std::optional<PupilRef> save_unless_held(const PupilRecord &record) = 0;
 };
 
 /// The SQLite store: `eckid.db` in the state directory (created owner-only, 0700; the file

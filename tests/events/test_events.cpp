@@ -138,3 +138,93 @@ TEST_CASE("events from 8 threads at once are all correct", "[events][threads]") 
     CHECK(got[t] == jobs[t % jobs.size()].expected);
   }
 }
+
+TEST_CASE("two pupil keys with one PGN in a sector: the second is refused, naming the first",
+          "[events][duplicate]") {
+  World w;
+  const auto [pgn, hpgn] = vector_pupil(0);
+  REQUIRE(w.created("PO01", "p-a", pgn).first == ECKID_OK);
+  const std::size_t before = w.requests();
+  // At the same school, at another school of the sector, and transferred into one.
+  CHECK(w.created("PO01", "p-b", pgn).first == ECKID_E_DUPLICATE_PGN);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("'p-a' at school 'PO01'"));
+  CHECK(std::string(eckid_last_error()).find(pgn) == std::string::npos);
+  CHECK(w.created("PO02", "p-b", pgn).first == ECKID_E_DUPLICATE_PGN);
+  CHECK(w.transferred("VO01", "PO02", "p-b", pgn).first == ECKID_E_DUPLICATE_PGN);
+  CHECK(w.requests() == before);  // nothing asked for the refused pupil
+  eckid_result *r = nullptr;
+  CHECK(eckid_pupil_lookup(w.plugin, "PO02", "p-b", &r) == ECKID_E_NOT_FOUND);
+  // The same pupil key again, or moving within the sector, is the same pupil.
+  CHECK(w.created("PO01", "p-a", pgn).first == ECKID_OK);
+  CHECK(w.transferred("PO01", "PO02", "p-a", pgn).first == ECKID_OK);
+  // Another sector gives another ECK iD: no two records share one.
+  CHECK(w.created("VO01", "p-b", pgn) ==
+        std::make_pair(ECKID_OK, expected_eckid(hpgn, kOtherSector)));
+}
+
+TEST_CASE("a PGN change to another pupil's PGN is refused before replaceStampseudonym",
+          "[events][duplicate]") {
+  World w;
+  const auto [bsn, bsn_hpgn] = vector_pupil(1);
+  const auto [onderwijsnummer, own_hpgn] = vector_pupil(2);
+  REQUIRE(w.created("PO01", "p-x", bsn).first == ECKID_OK);
+  REQUIRE(w.created("PO02", "p-y", onderwijsnummer).first == ECKID_OK);
+  eckid_pgn_changed_event e = ECKID_PGN_CHANGED_EVENT_INIT;
+  e.school_key = "PO02";
+  e.pupil_key = "p-y";
+  e.old_pgn = onderwijsnummer.c_str();
+  e.new_pgn = bsn.c_str();
+  eckid_result *r = nullptr;
+  CHECK(eckid_pgn_changed(w.plugin, &e, &r) == ECKID_E_DUPLICATE_PGN);
+  eckid_free(r);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("'p-x' at school 'PO01'"));
+  for (const auto &line : w.emulator->log_lines()) {
+    CHECK(line.find("replaceStampseudonym") == std::string::npos);
+  }
+  REQUIRE(eckid_pupil_lookup(w.plugin, "PO02", "p-y", &r) == ECKID_OK);
+  CHECK(std::string(r->eckids[0].eckid) == expected_eckid(own_hpgn, eckid_test::test_sector()));
+  eckid_free(r);
+}
+
+TEST_CASE("a date that does not exist is refused, named, before anything is stored or sent",
+          "[events][dates]") {
+  World w;
+  const auto [pgn, hpgn] = vector_pupil(0);
+  const auto [new_pgn, new_hpgn] = vector_pupil(1);
+  eckid_result *r = nullptr;
+  eckid_pupil_created_event c = ECKID_PUPIL_CREATED_EVENT_INIT;
+  c.school_key = "PO01";
+  c.pupil_key = "p-d";
+  c.pgn = pgn.c_str();
+  c.enrolment_date = "2025-02-29";  // 2025 is not a leap year
+  CHECK(eckid_pupil_created(w.plugin, &c, &r) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::StartsWith("enrolment_date '2025-02-29'"));
+  eckid_pupil_transferred_event t = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
+  t.pupil_key = "p-d";
+  t.from_school_key = "PO01";
+  t.to_school_key = "PO02";
+  t.pgn = pgn.c_str();
+  t.date = "2025-13-01";
+  CHECK(eckid_pupil_transferred(w.plugin, &t, &r) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::StartsWith("date '2025-13-01'"));
+  eckid_pgn_changed_event p = ECKID_PGN_CHANGED_EVENT_INIT;
+  p.school_key = "PO01";
+  p.pupil_key = "p-d";
+  p.old_pgn = pgn.c_str();
+  p.new_pgn = new_pgn.c_str();
+  for (const char *date : {"2025-13-45", "2026-08-01T24:00:00Z", "2026-08-01T00:00:00+15:00"}) {
+    INFO(date);
+    p.effective_date = date;
+    CHECK(eckid_pgn_changed(w.plugin, &p, &r) == ECKID_E_INVALID_ARGUMENT);
+    CHECK_THAT(eckid_last_error(), Catch::StartsWith(std::string("effective_date '") + date));
+    CHECK(r == nullptr);
+  }
+  eckid_queue_info info = ECKID_QUEUE_INFO_INIT;
+  REQUIRE(eckid_queue_status(w.plugin, &info) == ECKID_OK);
+  CHECK(info.queued + info.failed + info.undelivered == 0);
+  CHECK(w.requests() == 0);
+  // A date that exists is accepted.
+  c.enrolment_date = "2024-02-29";
+  CHECK(eckid_pupil_created(w.plugin, &c, &r) == ECKID_OK);
+  eckid_free(r);
+}

@@ -3,7 +3,9 @@
 
 #include <catch2/catch.hpp>
 #include <clocale>
+#include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test_support.hpp"
@@ -59,19 +61,46 @@ TEST_CASE("the process locale does not change the HPgn", "[hpgn][locale]") {
   const std::string pgn = *first["pgn"].value<std::string>();
   const std::string want = *first["hpgn"].value<std::string>();
   Opened o;
-  const std::string staff_c = o.hpgn("STAFF-Ii-42", ECKID_PGN_STAFF);
+  const std::string staff_c = o.hpgn("00II STAFF-Ii@SCHOOL.NL", ECKID_PGN_STAFF);
   for (const char *loc : {"C.UTF-8", "tr_TR.UTF-8", "nl_NL.UTF-8", "POSIX"}) {
     if (std::setlocale(LC_ALL, loc) == nullptr) continue;  // not installed here
     INFO(loc);
     CHECK(o.hpgn(pgn) == want);
-    CHECK(o.hpgn("STAFF-Ii-42", ECKID_PGN_STAFF) == staff_c);
+    CHECK(o.hpgn("00II STAFF-Ii@SCHOOL.NL", ECKID_PGN_STAFF) == staff_c);
   }
   std::setlocale(LC_ALL, "C");
 }
 
 TEST_CASE("a staff PGN is hashed lowercased", "[hpgn]") {
   Opened o;
-  CHECK(o.hpgn("AbC-1", ECKID_PGN_STAFF) == o.hpgn("abc-1", ECKID_PGN_STAFF));
+  CHECK(o.hpgn("00Ab A.b@C.nl", ECKID_PGN_STAFF) == o.hpgn("00ab a.b@c.nl", ECKID_PGN_STAFF));
+}
+
+TEST_CASE("staff inputs hash to what Python's hashlib.scrypt computes", "[hpgn][vectors]") {
+  if (std::string(ECKID_PYTHON).empty()) {
+    WARN("SKIPPED: no Python 3.11 found at configure time to compute the expected staff HPgns");
+    return;
+  }
+  // "<staff input> TAB <HPgn>" lines from tests/unit/staff_hpgn.py (hashlib.scrypt).
+  const std::string command = std::string(ECKID_PYTHON) + " " + ECKID_STAFF_HPGN_SCRIPT + " " +
+                              ECKID_SHARED_DIR + "/nv/vectors.toml";
+  FILE *pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::vector<std::pair<std::string, std::string>> expected;
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+    const std::string text(line);
+    const auto tab = text.find('\t');
+    if (tab != std::string::npos)
+      expected.emplace_back(text.substr(0, tab), text.substr(tab + 1, 64));
+  }
+  REQUIRE(pclose(pipe) == 0);
+  REQUIRE(expected.size() == 3);
+  Opened o;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    INFO("staff input " << i + 1 << " of tests/unit/staff_hpgn.py");
+    CHECK(o.hpgn(expected[i].first, ECKID_PGN_STAFF) == expected[i].second);
+  }
 }
 
 TEST_CASE("the HPgn reaches the log only at debug level, the PGN never", "[hpgn][privacy]") {

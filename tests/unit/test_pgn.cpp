@@ -58,12 +58,52 @@ TEST_CASE("error messages never contain the PGN", "[pgn][privacy]") {
   }
 }
 
-TEST_CASE("staff PGNs: non-empty printable ASCII", "[pgn]") {
-  CHECK(validate_pgn("Staff-0042@school", ECKID_PGN_STAFF) == ECKID_PGN_TYPE_STAFF);
+TEST_CASE("staff PGNs: BRIN, one space, e-mail address, upper or lower case", "[pgn]") {
+  // The spec's example ("The three tiers", 1) and its upper-case form.
+  CHECK(validate_pgn("00AA jan@school.nl", ECKID_PGN_STAFF) == ECKID_PGN_TYPE_STAFF);
+  CHECK(validate_pgn("00aa JAN@SCHOOL.NL", ECKID_PGN_STAFF) == ECKID_PGN_TYPE_STAFF);
+  CHECK(validate_pgn("12XY m.de.vries+ict@ex-ample.org", ECKID_PGN_STAFF) == ECKID_PGN_TYPE_STAFF);
+  // 4 + 1 + 254 bytes (the longest e-mail address, RFC 5321) is accepted, one more is not.
+  const std::string longest = "00AA " + std::string(250, 'a') + "@b.n";
+  CHECK(validate_pgn(longest, ECKID_PGN_STAFF) == ECKID_PGN_TYPE_STAFF);
+  CHECK_THAT(reason(longest + "l", ECKID_PGN_STAFF), Catch::Contains("at most 259"));
+}
+
+TEST_CASE("staff PGNs: what is refused, and why", "[pgn]") {
   CHECK_THAT(reason("", ECKID_PGN_STAFF), Catch::Contains("must not be empty"));
-  CHECK_THAT(reason("with space", ECKID_PGN_STAFF), Catch::Contains("character 5"));
-  CHECK_THAT(reason("caf\xc3\xa9", ECKID_PGN_STAFF), Catch::Contains("not ASCII"));
-  CHECK_THAT(reason(std::string(257, 'a'), ECKID_PGN_STAFF), Catch::Contains("at most 256"));
+  CHECK_THAT(reason(" 00AA jan@school.nl", ECKID_PGN_STAFF),
+             Catch::Contains("starts with a space"));
+  CHECK_THAT(reason("00AA jan@school.nl ", ECKID_PGN_STAFF), Catch::Contains("ends with a space"));
+  CHECK_THAT(reason("00AA jan@school.nl\n", ECKID_PGN_STAFF), Catch::Contains("ends with"));
+  CHECK_THAT(reason("00AA\tjan@school.nl", ECKID_PGN_STAFF), Catch::Contains("character 5"));
+  CHECK_THAT(reason("00AA jan@school.nl\x01x", ECKID_PGN_STAFF), Catch::Contains("control"));
+  CHECK_THAT(reason("00AA jos\xc3\xa9@school.nl", ECKID_PGN_STAFF), Catch::Contains("not ASCII"));
+  CHECK_THAT(reason("00AA  jan@school.nl", ECKID_PGN_STAFF), Catch::Contains("2 spaces"));
+  CHECK_THAT(reason("00AA jan @school.nl", ECKID_PGN_STAFF), Catch::Contains("2 spaces"));
+  CHECK_THAT(reason("jan@school.nl", ECKID_PGN_STAFF), Catch::Contains("0 spaces"));
+  CHECK_THAT(reason("Staff-0042@school", ECKID_PGN_STAFF), Catch::Contains("0 spaces"));
+  CHECK_THAT(reason("00AA1 jan@school.nl", ECKID_PGN_STAFF), Catch::Contains("not a BRIN"));
+  CHECK_THAT(reason("AA00 jan@school.nl", ECKID_PGN_STAFF), Catch::Contains("not a BRIN"));
+  CHECK_THAT(reason("00AA jan.school.nl", ECKID_PGN_STAFF), Catch::Contains("not an e-mail"));
+  CHECK_THAT(reason("00AA @school.nl", ECKID_PGN_STAFF), Catch::Contains("not an e-mail"));
+  CHECK_THAT(reason("00AA jan@", ECKID_PGN_STAFF), Catch::Contains("not an e-mail"));
+  CHECK_THAT(reason("00AA jan@a@b.nl", ECKID_PGN_STAFF), Catch::Contains("not an e-mail"));
+}
+
+TEST_CASE("staff PGN refusals never contain the PGN or its parts", "[pgn][privacy]") {
+  for (const std::string pgn : {" 00AA jan@lyceum.nl", "00AA  jan@lyceum.nl", "00AB jan.lyceum.nl",
+                                "AB12 jan@lyceum.nl", "00AA jan@lyceum.nl\t"}) {
+    const std::string r = reason(pgn, ECKID_PGN_STAFF);
+    REQUIRE_FALSE(r.empty());
+    CHECK(r.find("jan") == std::string::npos);
+    CHECK(r.find("lyceum") == std::string::npos);
+    CHECK(r.find("AB") == std::string::npos);
+  }
+}
+
+TEST_CASE("a pupil key in the form of a staff PGN is not quoted", "[pgn][privacy]") {
+  CHECK(eckid::quoted_key("00AA jan@school.nl").find("jan") == std::string::npos);
+  CHECK(eckid::quoted_key("L1001") == "'L1001'");
 }
 
 TEST_CASE("an unknown kind is an argument error", "[pgn]") {

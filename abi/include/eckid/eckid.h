@@ -106,7 +106,12 @@ typedef enum eckid_status {
   /** Not an error: the event is stored in the outbox and will be processed; its result
    *  arrives through the result callback or eckid_poll() (asynchronous mode, or a
    *  synchronous call whose deadline passed). */
-  ECKID_QUEUED = 33
+  ECKID_QUEUED = 33,
+  /** Another pupil (another pupil key) is recorded with the same PGN - the same HPgn - at a
+   *  school of the same sector: a data-entry error that would give two records one ECK iD.
+   *  The last error names the pupil key that holds it (never the PGN). Nothing was recorded,
+   *  and no PGN change was sent. */
+  ECKID_E_DUPLICATE_PGN = 34
   /* New statuses are added here, with the next free number. */
 } eckid_status;
 
@@ -183,7 +188,7 @@ typedef struct eckid_open_options {
 typedef enum eckid_pgn_kind {
   /** A pupil: a BSN or an onderwijsnummer (9 digits). */
   ECKID_PGN_PUPIL = 0,
-  /** A staff member: the staff PGN form, any non-empty text of printable ASCII. */
+  /** A staff member: "<BRIN> <e-mail>", e.g. "00AA jan@school.nl" (eckid_pgn_validate()). */
   ECKID_PGN_STAFF = 1
 } eckid_pgn_kind;
 
@@ -258,8 +263,11 @@ ECKID_API eckid_status eckid_close(eckid_plugin *plugin);
  * Validates a PGN without a handle (spec "The three tiers", 1).
  * Pupil: 9 digits d1..d9 with S = 9*d1 + 8*d2 + ... + 2*d8 - d9; a BSN when S mod 11 = 0
  * (the 11-check; not all zeros), an onderwijsnummer when it starts with "10" and
- * S mod 11 = 5. Leading zeros count; spaces, letters or another length are errors. Staff: non-empty
- * printable ASCII, at most 256 bytes.
+ * S mod 11 = 5. Leading zeros count; spaces, letters or another length are errors. Staff: the
+ * reference clients' form "<BRIN> <e-mail>" (spec "The three tiers", 1): a BRIN of 2 digits and
+ * 2 letters, exactly one space, an e-mail address (one "@" with text on both sides); printable
+ * ASCII, upper or lower case (hashed lowercased), no leading or trailing whitespace, at most
+ * 259 bytes.
  *
  * type: optional (may be NULL), receives what the PGN is on success.
  * Errors: ECKID_E_INVALID_ARGUMENT (NULL pgn, unknown kind), ECKID_E_INVALID_PGN (the
@@ -288,10 +296,13 @@ ECKID_API eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, eckid_p
 
 /**
  * The SOAP fault of the last call on the calling thread that ended in ECKID_E_SOAP_FAULT or
- * ECKID_E_NOT_AUTHORISED (SOAP 1.1 faultcode, faultstring, faultactor). Each out pointer
- * may be NULL; each receives a string owned by the library (never NULL, "" when absent),
- * valid until the next eckid_* call on this thread. Returns ECKID_OK when the last call
- * ended in a fault, else ECKID_E_INVALID_ARGUMENT with all outputs "".
+ * ECKID_E_NOT_AUTHORISED (SOAP 1.1 faultcode, faultstring, faultactor): a call to the service,
+ * or an event whose result has that status. The fault is kept with the event in the outbox, so
+ * it is also there after eckid_poll() or eckid_event_result() handed out such a result (or a
+ * queued one being retried after a fault), and inside the result callback for the result it
+ * is called with. Each out pointer may be NULL; each receives a string owned by the library
+ * (never NULL, "" when absent), valid until the next eckid_* call on this thread. Returns
+ * ECKID_OK when there is such a fault, else ECKID_E_INVALID_ARGUMENT with all outputs "".
  */
 ECKID_API eckid_status eckid_last_fault(const char **code, const char **string, const char **actor);
 
@@ -369,7 +380,9 @@ typedef struct eckid_pupil_created_event {
   const char *pupil_key;      /**< the host's pupil id, stable across schools */
   const char *pgn;            /**< BSN or onderwijsnummer (or staff PGN with kind) */
   eckid_pgn_kind kind;        /**< ECKID_PGN_PUPIL (default) or ECKID_PGN_STAFF */
-  const char *enrolment_date; /**< "YYYY-MM-DD", or NULL; informational */
+  /** "YYYY-MM-DD" (a date that exists), or NULL or ""; informational. An invalid date is
+   *  refused with ECKID_E_INVALID_ARGUMENT naming the field, before anything is stored. */
+  const char *enrolment_date;
 } eckid_pupil_created_event;
 #define ECKID_PUPIL_CREATED_EVENT_VERSION 1
 #define ECKID_PUPIL_CREATED_EVENT_INIT \
@@ -383,7 +396,7 @@ typedef struct eckid_pupil_transferred_event {
   const char *to_school_key;
   const char *pgn;
   eckid_pgn_kind kind;
-  const char *date; /**< "YYYY-MM-DD", or NULL; informational */
+  const char *date; /**< as enrolment_date of eckid_pupil_created_event */
 } eckid_pupil_transferred_event;
 #define ECKID_PUPIL_TRANSFERRED_EVENT_VERSION 1
 #define ECKID_PUPIL_TRANSFERRED_EVENT_INIT \
@@ -397,8 +410,11 @@ typedef struct eckid_pgn_changed_event {
   const char *old_pgn;
   const char *new_pgn;
   eckid_pgn_kind kind;
-  /** NULL (now), "YYYY-MM-DD" (midnight UTC) or an xsd:dateTime: replaceStampseudonym's
-   *  effectiveDate. */
+  /** NULL or "" (now), "YYYY-MM-DD" (midnight UTC) or an xsd:dateTime
+   *  "YYYY-MM-DDThh:mm:ss[.fff][Z|+hh:mm|-hh:mm]": replaceStampseudonym's effectiveDate. Every
+   *  part is checked (month 01-12, a day of that month, hour 00-23, minute and second 00-59,
+   *  zone up to 14:00); an invalid one is refused with ECKID_E_INVALID_ARGUMENT naming the
+   *  field, before anything is stored or sent. */
   const char *effective_date;
 } eckid_pgn_changed_event;
 #define ECKID_PGN_CHANGED_EVENT_VERSION 1
@@ -423,7 +439,9 @@ typedef struct eckid_pgn_changed_event {
  * ECKID_E_VERSION, ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_ENABLED (school disabled or before
  * its start_date), ECKID_E_INVALID_PGN, ECKID_E_STATE.
  * Outcomes of a processed event (returned, or in a delivered result's status):
- * ECKID_E_PUPIL_CONFLICT (recorded with another PGN) and every service status of
+ * ECKID_E_PUPIL_CONFLICT (recorded with another PGN), ECKID_E_DUPLICATE_PGN (another pupil
+ * key holds the PGN in the school's sector; firing again for the same pupil key is not a
+ * duplicate) and every service status of
  * eckid_ping() that is not retried (a fault, TLS, not authorised) or still fails after
  * [outbox] max_attempts.
  * Thread-safe: events for one pupil are applied one at a time, in call order.
@@ -437,7 +455,8 @@ ECKID_API eckid_status eckid_pupil_created(eckid_plugin *plugin,
  * (no new identity, no service call when every chain of the to-school is known). Other
  * sector: a new ECK iD for the to-school's sector; the from-school's record stays. Without
  * a record at the from-school, this is a pupil created at the to-school. The PGN is
- * checked against the recorded HPgn (ECKID_E_PUPIL_CONFLICT when it differs).
+ * checked against the recorded HPgn (ECKID_E_PUPIL_CONFLICT when it differs), and against
+ * the other pupils of the to-school's sector (ECKID_E_DUPLICATE_PGN).
  * out and errors as eckid_pupil_created(); the result is the to-school's record.
  */
 ECKID_API eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
@@ -449,7 +468,9 @@ ECKID_API eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
  * hpgnOld first), then the ECK iDs again; the pupil keeps the same ECK iD (spec
  * "Operations"). The record's HPgn becomes the new one. A record at the school must have
  * been made with old_pgn (ECKID_E_PUPIL_CONFLICT otherwise); one already made with new_pgn
- * is returned unchanged. out and errors as eckid_pupil_created().
+ * is returned unchanged. A new_pgn that another pupil key holds in the school's sector is
+ * refused with ECKID_E_DUPLICATE_PGN before replaceStampseudonym is sent (it would merge two
+ * pupils' identities). out and errors as eckid_pupil_created().
  */
 ECKID_API eckid_status eckid_pgn_changed(eckid_plugin *plugin, const eckid_pgn_changed_event *event,
                                          eckid_result **out);

@@ -46,7 +46,7 @@ TEST_CASE("import: a small list gets exactly the independently derived ECK iDs")
   const std::string config = write_config(dir, emulator.url());
   std::vector<Pupil> list = pupils(7);
   list.push_back({"K,7", eckid_events::bsn(7), "pupil"});
-  list.push_back({"T1", "Staff-AB12", "staff"});
+  list.push_back({"T1", "00AB Staff.AB12@School.nl", "staff"});  // <BRIN> <e-mail>
   // A byte order mark, CRLF line ends, and a quoted key with a comma.
   std::string text = "\xEF\xBB\xBFpupil_key,pgn,kind\r\n";
   for (const auto &p : list) {

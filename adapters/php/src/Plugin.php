@@ -66,21 +66,32 @@ final class Plugin
     /**
      * A pupil enrolled at a school (eckid_pupil_created).
      *
-     * @param string      $pgn  BSN or onderwijsnummer; never kept, logged or put in a message
-     * @param string|null $date enrolment date "YYYY-MM-DD", informational
+     * @param string      $pgn  BSN or onderwijsnummer; never kept, logged or put in a message;
+     *                          for a staff member ($kind Abi::PGN_STAFF) the school's BRIN, one
+     *                          space and the e-mail address
+     * @param string|null $date enrolment date "YYYY-MM-DD", informational (an invalid date
+     *                          is refused with E_INVALID_ARGUMENT)
+     * @param int         $kind Abi::PGN_PUPIL or Abi::PGN_STAFF
      * @return Result the pupil's ECK iDs, or a queued() Result (eventId set, no ECK iDs) when
      *                the event is kept in the outbox and its result comes later (poll())
      * @throws EckIdException E_INVALID_PGN, E_NOT_ENABLED (refused, nothing kept),
-     *                        E_PUPIL_CONFLICT, service statuses that are not retried
+     *                        E_PUPIL_CONFLICT, E_DUPLICATE_PGN, service statuses that are
+     *                        not retried
      */
-    public function pupilCreated(string $school, string $pupil, string $pgn, ?string $date = null): Result
-    {
+    public function pupilCreated(
+        string $school,
+        string $pupil,
+        string $pgn,
+        ?string $date = null,
+        int $kind = Abi::PGN_PUPIL
+    ): Result {
         $e = $this->ffi->new('eckid_pupil_created_event');
         $e->version = Abi::PUPIL_CREATED_EVENT_VERSION;
         $keep = [];
         $e->school_key = $this->text($school, $keep);
         $e->pupil_key = $this->text($pupil, $keep);
         $e->pgn = $this->text($pgn, $keep, $secret);
+        $e->kind = $kind;
         $e->enrolment_date = $date === null ? null : $this->text($date, $keep);
         return $this->event('eckid_pupil_created', $e, [$secret]);
     }
@@ -96,7 +107,8 @@ final class Plugin
         string $fromSchool,
         string $toSchool,
         string $pgn,
-        ?string $date = null
+        ?string $date = null,
+        int $kind = Abi::PGN_PUPIL
     ): Result {
         $e = $this->ffi->new('eckid_pupil_transferred_event');
         $e->version = Abi::PUPIL_TRANSFERRED_EVENT_VERSION;
@@ -105,6 +117,7 @@ final class Plugin
         $e->from_school_key = $this->text($fromSchool, $keep);
         $e->to_school_key = $this->text($toSchool, $keep);
         $e->pgn = $this->text($pgn, $keep, $secret);
+        $e->kind = $kind;
         $e->date = $date === null ? null : $this->text($date, $keep);
         return $this->event('eckid_pupil_transferred', $e, [$secret]);
     }
@@ -120,7 +133,8 @@ final class Plugin
         string $pupil,
         string $oldPgn,
         string $newPgn,
-        ?string $effectiveDate = null
+        ?string $effectiveDate = null,
+        int $kind = Abi::PGN_PUPIL
     ): Result {
         $e = $this->ffi->new('eckid_pgn_changed_event');
         $e->version = Abi::PGN_CHANGED_EVENT_VERSION;
@@ -129,6 +143,7 @@ final class Plugin
         $e->pupil_key = $this->text($pupil, $keep);
         $e->old_pgn = $this->text($oldPgn, $keep, $old);
         $e->new_pgn = $this->text($newPgn, $keep, $new);
+        $e->kind = $kind;
         $e->effective_date = $effectiveDate === null ? null : $this->text($effectiveDate, $keep);
         return $this->event('eckid_pgn_changed', $e, [$old, $new]);
     }

@@ -33,6 +33,8 @@ final class Status
     public const E_STATE = 32;
     /** Not an error: the event is kept in the outbox; its result comes later. */
     public const QUEUED = 33;
+    /** Another pupil key holds the same PGN in the sector (the message names it). */
+    public const E_DUPLICATE_PGN = 34;
 
     /** The constant's name for a status value, or "unknown status N". */
     public static function name(int $status): string

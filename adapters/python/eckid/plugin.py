@@ -43,6 +43,7 @@ class Status(enum.IntEnum):
     E_NOT_FOUND = 31
     E_STATE = 32
     QUEUED = 33  # not an error: the event is kept in the outbox, its result comes later
+    E_DUPLICATE_PGN = 34  # another pupil key holds the same PGN in the sector
 
 
 class Delivery(enum.IntEnum):
@@ -275,35 +276,39 @@ class Plugin:
         return self._lib.eckid_version().decode()
 
     def pupil_created(self, school: str, pupil: str, pgn: str,
-                      date: Optional[str] = None) -> Result:
+                      date: Optional[str] = None, kind: PgnKind = PgnKind.PUPIL) -> Result:
         """A pupil enrolled at a school (eckid_pupil_created).
 
-        pgn: BSN or onderwijsnummer, never kept, logged or put in a message.
-        date: enrolment date "YYYY-MM-DD" (informational).
+        pgn: BSN or onderwijsnummer, never kept, logged or put in a message; for a staff
+        member (kind PgnKind.STAFF) the school's BRIN, one space and the e-mail address.
+        date: enrolment date "YYYY-MM-DD" (informational; an invalid date is refused with
+        E_INVALID_ARGUMENT).
         Returns the pupil's ECK iDs, or a queued Result (event_id set, no ECK iDs) when the
         event is kept in the outbox and its result comes later (poll() or on_result).
         Raises EckIdError: E_INVALID_PGN, E_NOT_ENABLED (refused, nothing kept),
-        E_PUPIL_CONFLICT, service statuses that are not retried.
+        E_PUPIL_CONFLICT, E_DUPLICATE_PGN, service statuses that are not retried.
         """
         with _Secret(pgn) as p:
             event = _abi.eckid_pupil_created_event(
                 _abi.PUPIL_CREATED_EVENT_VERSION, _c(school), _c(pupil),
-                ctypes.cast(p, ctypes.c_void_p), 0, _c(date))
+                ctypes.cast(p, ctypes.c_void_p), int(kind), _c(date))
             return self._event(self._lib.eckid_pupil_created, event)
 
     def pupil_transferred(self, pupil: str, from_school: str, to_school: str, pgn: str,
-                          date: Optional[str] = None) -> Result:
+                          date: Optional[str] = None,
+                          kind: PgnKind = PgnKind.PUPIL) -> Result:
         """A pupil moved between schools (eckid_pupil_transferred): the same sector keeps
         the ECK iD, another sector gets its own. Returns the to-school's record.
         Raises EckIdError as pupil_created()."""
         with _Secret(pgn) as p:
             event = _abi.eckid_pupil_transferred_event(
                 _abi.PUPIL_TRANSFERRED_EVENT_VERSION, _c(pupil), _c(from_school), _c(to_school),
-                ctypes.cast(p, ctypes.c_void_p), 0, _c(date))
+                ctypes.cast(p, ctypes.c_void_p), int(kind), _c(date))
             return self._event(self._lib.eckid_pupil_transferred, event)
 
     def pgn_changed(self, school: str, pupil: str, old_pgn: str, new_pgn: str,
-                    effective_date: Optional[str] = None) -> Result:
+                    effective_date: Optional[str] = None,
+                    kind: PgnKind = PgnKind.PUPIL) -> Result:
         """The pupil's PGN changed (eckid_pgn_changed); the ECK iD stays.
 
         effective_date: None (now), "YYYY-MM-DD" or an xsd:dateTime.
@@ -311,7 +316,7 @@ class Plugin:
         with _Secret(old_pgn) as old, _Secret(new_pgn) as new:
             event = _abi.eckid_pgn_changed_event(
                 _abi.PGN_CHANGED_EVENT_VERSION, _c(school), _c(pupil),
-                ctypes.cast(old, ctypes.c_void_p), ctypes.cast(new, ctypes.c_void_p), 0,
+                ctypes.cast(old, ctypes.c_void_p), ctypes.cast(new, ctypes.c_void_p), int(kind),
                 _c(effective_date))
             return self._event(self._lib.eckid_pgn_changed, event)
 
