@@ -344,12 +344,11 @@ TEST_CASE("A service outage during onboarding fails nobody: the pupils wait and 
   w.stop_emulator();
   const Pupils pupils(2, 90);
   const auto ids = onboard_all(w, pupils.list());
-  // Hashing, then many failed submissions with [outbox] retry_max_ms = 400: far more than
-  // max_attempts (10) if each counted.
-  std::this_thread::sleep_for(8s);
+  // Hashing, then failed submissions ([outbox] retry_max_ms = 400): more than max_attempts
+  // (10), which would have failed the pupils if each counted.
+  REQUIRE(w.log.wait_for("keeps the pupils queued", 12, 180s));
   eckid_result *r = nullptr;
   CHECK(eckid_poll(w.plugin, &r) == ECKID_E_NOT_FOUND);
-  CHECK(w.log.contains("keeps the pupils queued"));
   w.start_emulator({});
   const auto results = poll_results(w.plugin, ids.size(), 120s);
   REQUIRE(results.size() == 2);

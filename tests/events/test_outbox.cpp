@@ -15,6 +15,7 @@
 #include <thread>
 #include <tuple>
 
+#include "onboard_support.hpp"
 #include "world.hpp"
 
 using namespace eckid_events;
@@ -106,7 +107,9 @@ TEST_CASE("asynchronous events return at once and arrive through the callback", 
 
 TEST_CASE("many events through 503s, latency and dropped connections all complete once",
           "[outbox][faults]") {
-  const int events = 1000;
+  // Distinct pupils, each enrolled at a PO and a VO school (two sectors: no duplicate PGN),
+  // so every event goes to the service through the injected faults.
+  const int pupils = 40;
   Inbox inbox;
   World w({{"--http503-share", "0.2", "--drop-share", "0.05", "--latency-random-ms", "20", "--seed",
             "7"},
@@ -116,39 +119,38 @@ TEST_CASE("many events through 503s, latency and dropped connections all complet
            &inbox});
   inbox.plugin = &w.plugin;
   std::vector<unsigned long long> ids;
-  std::vector<std::string> expected;
-  for (int i = 0; i < events; ++i) {
-    const auto [pgn, hpgn] = vector_pupil(static_cast<std::size_t>(i % 3));
-    const bool po = i % 2 == 0;
-    const Fired f = fire_created(w.plugin, po ? "PO01" : "VO01", "m-" + std::to_string(i), pgn);
-    REQUIRE(f.status == ECKID_QUEUED);
-    ids.push_back(f.event_id);
-    expected.push_back(expected_eckid(hpgn, po ? eckid_test::test_sector() : kOtherSector));
+  for (int i = 0; i < pupils; ++i) {
+    for (const char *school : {"PO01", "VO01"}) {
+      const Fired f = fire_created(w.plugin, school, "m-" + std::to_string(i), bsn(i));
+      REQUIRE(f.status == ECKID_QUEUED);
+      ids.push_back(f.event_id);
+    }
   }
-  REQUIRE(inbox.wait_for(ids, 1500s));
+  // Computed while the plugin works: the HPgns by OpenSSL, not by the plugin's scrypt.
+  std::vector<std::string> expected;
+  for (int i = 0; i < pupils; ++i) {
+    const std::string hpgn = independent_hpgn(bsn(i));
+    expected.push_back(expected_eckid(hpgn, eckid_test::test_sector()));
+    expected.push_back(expected_eckid(hpgn, kOtherSector));
+  }
+  REQUIRE(inbox.wait_for(ids, 900s));
   std::this_thread::sleep_for(500ms);  // room for a stray duplicate to show up
   std::lock_guard lock(inbox.mutex);
-  // Three PGNs under 1000 pupil keys: in each sector one key per PGN gets the ECK iD, every
-  // other key is refused as a duplicate PGN, however the workers and faults interleave.
-  std::map<std::string, int> holders;  // expected ECK iD -> pupil keys that got it
-  for (int i = 0; i < events; ++i) {
+  for (std::size_t i = 0; i < ids.size(); ++i) {
     INFO("event " << i);
     const auto &[status, eckid] = inbox.results[ids[i]];
-    if (status == ECKID_OK) {
-      CHECK(eckid == expected[i]);
-      ++holders[eckid];
-    } else {
-      CHECK(status == ECKID_E_DUPLICATE_PGN);
-    }
+    CHECK(status == ECKID_OK);
+    CHECK(eckid == expected[i]);
     CHECK(inbox.deliveries[ids[i]] == 1);
   }
-  CHECK(holders.size() == 6);
-  for (const auto &[eckid, keys] : holders) CHECK(keys == 1);
-  bool injected = false;
+  std::size_t http503 = 0;
+  std::size_t dropped = 0;
   for (const auto &line : w.emulator->log_lines()) {
-    injected = injected || line.find("http503") != std::string::npos;
+    http503 += line.find("http503") != std::string::npos ? 1 : 0;
+    dropped += line.find("drop") != std::string::npos ? 1 : 0;
   }
-  CHECK(injected);
+  CHECK(http503 > 0);
+  CHECK(dropped > 0);
 }
 
 TEST_CASE("while the service is down events queue, then drain when it is back", "[outbox]") {

@@ -7,10 +7,12 @@
 #include <openssl/hmac.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "emulator_process.hpp"
@@ -65,6 +67,20 @@ struct LogLines {
       if (l.find(s) != std::string::npos) return true;
     }
     return false;
+  }
+  // Waits until at least n lines contain s; false if they do not within timeout.
+  bool wait_for(const std::string &s, std::size_t n, std::chrono::seconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      {
+        std::lock_guard lock(mutex);
+        std::size_t found = 0;
+        for (const auto &l : lines) found += l.find(s) != std::string::npos ? 1 : 0;
+        if (found >= n) return true;
+      }
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
 };
 inline void collect(eckid_log_level, const char *message, void *payload) {
