@@ -66,6 +66,14 @@ class Engine {
   /// The configured school (enabled or not). Throws ECKID_E_UNKNOWN_SCHOOL.
   const SchoolConfig &lookup_school(std::string_view key) const { return config_.school(key); }
 
+  /// Throws ECKID_E_DUPLICATE_PGN (naming the holder's pupil key and school, never the PGN)
+  /// when another pupil key holds the HPgn in the school's sector (issue 12: two records, one
+  /// PGN). Used by the events and by onboarding before anything is sent.
+  void refuse_held(const SchoolConfig &school, std::string_view pupil_key, const std::string &hpgn);
+  /// Saves the record; when it claims an HPgn (a new record, or a new HPgn), atomically refuses
+  /// one another pupil holds (ECKID_E_DUPLICATE_PGN, nothing saved) instead.
+  void record(const PupilRecord &record, bool claims_hpgn);
+
  private:
   std::mutex &pupil_lock(std::string_view pupil_key);
   /// ECK iDs for every chain of the school, reusing `known` ones; asks for the stampseudonym
@@ -73,11 +81,6 @@ class Engine {
   PupilRecord complete(const SchoolConfig &school, std::string_view pupil_key,
                        const std::string &hpgn, const PupilRecord *known,
                        std::optional<std::string> stampseudonym = std::nullopt);
-  /// Throws ECKID_E_DUPLICATE_PGN when another pupil key holds the HPgn in the school's sector.
-  void refuse_held(const SchoolConfig &school, std::string_view pupil_key, const std::string &hpgn);
-  /// Saves the record; when it claims an HPgn (a new record, or a new HPgn), atomically refuses
-  /// one another pupil holds (ECKID_E_DUPLICATE_PGN) instead.
-  void record(const PupilRecord &record, bool claims_hpgn);
   void log_result(std::string_view what, const PupilRecord &record) const;
 
   const Config &config_;

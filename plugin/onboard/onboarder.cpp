@@ -41,7 +41,7 @@ std::string utc_date(std::int64_t ms) {
 
 }  // namespace
 
-Onboarder::Onboarder(const Config &config, const Engine &engine, const HpgnHasher &hasher,
+Onboarder::Onboarder(const Config &config, Engine &engine, const HpgnHasher &hasher,
                      const nv::Client &client, Store &store, const Sealer &sealer, Outbox &outbox,
                      Dispatcher &dispatcher, const Logger &logger)
     : config_(config),
@@ -215,6 +215,7 @@ void Onboarder::hash_one(const UnhashedItem &item) {
         return;
       }
     }
+    engine_.refuse_held(school, item.pupil_key, hpgn);  // another pupil recorded with this PGN
     table_.set_hashed(item.id, hpgn, known);
   } catch (const Error &e) {
     const int attempts = item.attempts + 1;
@@ -446,7 +447,15 @@ void Onboarder::batch_failed(const OpenBatch &batch, const Error &e) {
 void Onboarder::finalize(const SchoolConfig &school) {
   for (const CompleteItem &item : table_.complete(school.key, school.chains)) {
     PupilRecord record{school.key, item.pupil_key, item.hpgn, school.sector, item.eckids, 0, 0};
-    store_.save(record);
+    try {
+      // Another pupil's event may have recorded the PGN while this one was in a batch.
+      engine_.record(record, true);
+    } catch (const Error &e) {
+      outbox_.finish(item.id, EventState::failed, e.status(), e.what(), 1, unix_ms());
+      logger_.warn("onboarding: " + std::string(e.what()));
+      deliver({item.id});
+      continue;
+    }
     table_.remember(school.key, item.pupil_key, item.key, item.hpgn);
     outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms());
     if (logger_.sensitive_allowed()) {

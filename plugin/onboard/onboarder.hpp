@@ -48,7 +48,7 @@ struct OnboardReceipt {
 /// others accept pupils and report progress (the work is in the shared database).
 class Onboarder {
  public:
-  Onboarder(const Config &config, const Engine &engine, const HpgnHasher &hasher,
+  Onboarder(const Config &config, Engine &engine, const HpgnHasher &hasher,
             const nv::Client &client, Store &store, const Sealer &sealer, Outbox &outbox,
             Dispatcher &dispatcher, const Logger &logger);
   ~Onboarder();
@@ -87,7 +87,7 @@ class Onboarder {
   bool stopping();
 
   const Config &config_;
-  const Engine &engine_;
+  Engine &engine_;
   const HpgnHasher &hasher_;
   const nv::Client &client_;
   Store &store_;

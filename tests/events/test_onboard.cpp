@@ -292,6 +292,16 @@ TEST_CASE("Onboarding checks a pupil recorded by an event against its PGN", "[on
   REQUIRE(refused.size() == 1);
   CHECK(refused.at(conflicting[0]).status == ECKID_E_PUPIL_CONFLICT);
   CHECK(w.requests() == before);
+
+  // Another pupil key with the recorded pupil's PGN: two records, one ECK iD (issue 12).
+  const auto twin = onboard_all(w, {{"twin", pgn.c_str(), ECKID_PGN_PUPIL}});
+  const auto duplicate = poll_results(w.plugin, 1, 60s);
+  REQUIRE(duplicate.size() == 1);
+  const Delivered &d = duplicate.at(twin[0]);
+  CHECK(d.status == ECKID_E_DUPLICATE_PGN);
+  CHECK_THAT(d.message, Catch::Contains("'known'"));
+  CHECK(d.message.find(pgn) == std::string::npos);
+  CHECK(w.requests() == before);
 }
 
 TEST_CASE("Of two handles on one state directory only one does the onboarding work", "[onboard]") {
