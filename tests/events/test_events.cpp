@@ -66,13 +66,8 @@ TEST_CASE("onderwijsnummer then BSN: the same ECK iD", "[events]") {
   const auto [bsn, new_hpgn] = vector_pupil(1);
   REQUIRE(eckid_pgn_validate(onderwijsnummer.c_str(), ECKID_PGN_PUPIL, nullptr) == ECKID_OK);
   const std::string id = w.created("PO01", "p-4", onderwijsnummer).second;
-  eckid_pgn_changed_event e = ECKID_PGN_CHANGED_EVENT_INIT;
-  e.school_key = "PO01";
-  e.pupil_key = "p-4";
-  e.old_pgn = onderwijsnummer.c_str();
-  e.new_pgn = bsn.c_str();
   eckid_result *r = nullptr;
-  REQUIRE(eckid_pgn_changed(w.plugin, &e, &r) == ECKID_OK);
+  REQUIRE(pgn_changed(w.plugin, "PO01", "p-4", onderwijsnummer, bsn, &r) == ECKID_OK);
   CHECK(std::string(r->eckids[0].eckid) == id);
   CHECK(id == expected_eckid(old_hpgn, eckid_test::test_sector()));
   eckid_free(r);
@@ -169,13 +164,8 @@ TEST_CASE("a PGN change to another pupil's PGN is refused before replaceStampseu
   const auto [onderwijsnummer, own_hpgn] = vector_pupil(2);
   REQUIRE(w.created("PO01", "p-x", bsn).first == ECKID_OK);
   REQUIRE(w.created("PO02", "p-y", onderwijsnummer).first == ECKID_OK);
-  eckid_pgn_changed_event e = ECKID_PGN_CHANGED_EVENT_INIT;
-  e.school_key = "PO02";
-  e.pupil_key = "p-y";
-  e.old_pgn = onderwijsnummer.c_str();
-  e.new_pgn = bsn.c_str();
   eckid_result *r = nullptr;
-  CHECK(eckid_pgn_changed(w.plugin, &e, &r) == ECKID_E_DUPLICATE_PGN);
+  CHECK(pgn_changed(w.plugin, "PO02", "p-y", onderwijsnummer, bsn, &r) == ECKID_E_DUPLICATE_PGN);
   eckid_free(r);
   CHECK_THAT(eckid_last_error(), Catch::Contains("'p-x' at school 'PO01'"));
   for (const auto &line : w.emulator->log_lines()) {

@@ -95,6 +95,18 @@ struct Fired {
   unsigned long long event_id;
 };
 
+// Fires PGN changed (no effective date); *r receives the plugin's result (the caller frees it).
+inline eckid_status pgn_changed(eckid_plugin *plugin, const std::string &school_key,
+                                const std::string &pupil, const std::string &old_pgn,
+                                const std::string &new_pgn, eckid_result **r) {
+  eckid_pgn_changed_event e = ECKID_PGN_CHANGED_EVENT_INIT;
+  e.school_key = school_key.c_str();
+  e.pupil_key = pupil.c_str();
+  e.old_pgn = old_pgn.c_str();
+  e.new_pgn = new_pgn.c_str();
+  return eckid_pgn_changed(plugin, &e, r);
+}
+
 // Fires pupil created; *r receives the plugin's result (the caller frees it).
 inline eckid_status pupil_created(eckid_plugin *plugin, const std::string &school_key,
                                   const std::string &pupil, const std::string &pgn,
