@@ -59,14 +59,26 @@ CURLcode install_credentials(CURL *, void *ssl_ctx, void *userdata) {
   return credentials->install(static_cast<SSL_CTX *>(ssl_ctx)) ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
 }
 
+// `connected`: libcurl finished the connection phase (TCP and TLS: CURLINFO_APPCONNECT_TIME_T
+// is not 0), so a timeout is the request timeout, else the one of the two that fired first.
 [[noreturn]] void fail_transfer(CURLcode code, const char *detail, const std::string &endpoint,
-                                long timeout_ms) {
+                                bool connected, long connect_timeout_ms, long request_timeout_ms) {
   const std::string why = std::string(detail[0] ? detail : curl_easy_strerror(code));
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-      throw Error(ECKID_E_TIMEOUT, "no answer from the Nummervoorziening at " + endpoint +
-                                       " within " + std::to_string(timeout_ms) +
-                                       " ms; the request may be retried (" + why + ")");
+      if (!connected && connect_timeout_ms < request_timeout_ms) {
+        throw Error(ECKID_E_TIMEOUT, "could not connect to the Nummervoorziening at " + endpoint +
+                                         " within the connect timeout of " +
+                                         std::to_string(connect_timeout_ms) +
+                                         " ms (connect_timeout_ms); nothing was sent, the "
+                                         "request may be retried; check the endpoint and the "
+                                         "network (" +
+                                         why + ")");
+      }
+      throw Error(ECKID_E_TIMEOUT,
+                  "no answer from the Nummervoorziening at " + endpoint +
+                      " within the request timeout of " + std::to_string(request_timeout_ms) +
+                      " ms (request_timeout_ms); the request may be retried (" + why + ")");
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -157,7 +169,11 @@ HttpAnswer Transport::post(std::string_view soap_action, const std::string &body
                 "the Nummervoorziening's answer is larger than max_response_bytes (" +
                     std::to_string(max_response_bytes_) + " bytes); refused unread");
   }
-  if (rc != CURLE_OK) fail_transfer(rc, error, endpoint_, request_timeout_ms_);
+  if (rc != CURLE_OK) {
+    curl_off_t connected_us = 0;
+    curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &connected_us);
+    fail_transfer(rc, error, endpoint_, connected_us > 0, connect_timeout_ms_, request_timeout_ms_);
+  }
   HttpAnswer answer;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &answer.status);
   answer.body = std::move(sink.body);
