@@ -1,6 +1,7 @@
 #include "core/plugin.hpp"
 
 #include <ctime>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,17 @@ std::shared_ptr<const nv::Credentials> load_credentials(const ServiceConfig &ser
   } else if (days_left < kCertificateWarnDays) {
     logger.warn("the client certificate " + service.client.certificate.string() + " expires in " +
                 std::to_string(days_left) + " days: renew it in time");
+  }
+  // As the state directory (store/database.cpp): a secret others can read is a warning, not a
+  // refusal, so that a running school keeps working until the administrator fixes it.
+  for (const auto &[file, what] : credentials->secret_files()) {
+    std::error_code ec;
+    const auto perms = std::filesystem::status(file, ec).permissions();
+    if (!ec && (perms & std::filesystem::perms::others_all) != std::filesystem::perms::none) {
+      logger.warn("the " + what + " " + file.string() +
+                  " is readable by every user of this computer; restrict it (chmod 600 " +
+                  file.string() + ")");
+    }
   }
   return credentials;
 }

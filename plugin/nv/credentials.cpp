@@ -79,6 +79,9 @@ std::int64_t to_epoch(const ASN1_TIME *t) {
 
 Credentials::Credentials(const ClientCertificate &client) {
   std::string password = read_password(client);
+  if (!client.password_file.empty()) {
+    secret_files_.emplace_back(client.password_file, "key password file");
+  }
   const std::string cert_text = read_file(client.certificate);
   const bool pem = cert_text.find("-----BEGIN") != std::string::npos;
   ERR_clear_error();
@@ -96,6 +99,7 @@ Credentials::Credentials(const ClientCertificate &client) {
            "cannot open the PKCS#12 file: wrong key password (check key_password_file or "
            "key_password_env) or a damaged file");
     }
+    secret_files_.emplace_back(client.certificate, "PKCS#12 file");
     for (int i = 0; ca != nullptr && i < sk_X509_num(ca); ++i)
       chain_.push_back(sk_X509_value(ca, i));
     sk_X509_free(ca);
@@ -112,6 +116,7 @@ Credentials::Credentials(const ClientCertificate &client) {
     auto key_bio = memory_bio(key_text);
     key_ = PEM_read_bio_PrivateKey(key_bio.get(), nullptr, password_cb, &password);
     secure_clear(password.data(), password.size());
+    if (key_ != nullptr) secret_files_.emplace_back(key_path, "private key file");
     if (key_ == nullptr) {
       const bool encrypted = key_text.find("ENCRYPTED") != std::string::npos;
       if (key_text.find("PRIVATE KEY") == std::string::npos) {

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -37,6 +39,11 @@ class Credentials {
   std::int64_t not_after() const noexcept { return not_after_; }
   /// The certificate's subject, one line (for logs and the doctor check).
   const std::string &subject() const noexcept { return subject_; }
+  /// The files that hold a secret, each with what it holds ("PKCS#12 file", "private key
+  /// file", "key password file"): what must be readable by its owner only.
+  const std::vector<std::pair<std::filesystem::path, std::string>> &secret_files() const noexcept {
+    return secret_files_;
+  }
 
  private:
   X509 *cert_ = nullptr;
@@ -44,6 +51,7 @@ class Credentials {
   std::vector<X509 *> chain_;
   std::int64_t not_after_ = 0;
   std::string subject_;
+  std::vector<std::pair<std::filesystem::path, std::string>> secret_files_;
 };
 
 }  // namespace eckid::nv

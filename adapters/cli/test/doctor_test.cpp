@@ -366,3 +366,38 @@ TEST_CASE("doctor: a file that is not TOML fails with its line") {
             "FAIL config: " + (dir.path() / "eckid.toml").string() + " is not valid TOML (line 2)",
             0) == 0);
 }
+
+TEST_CASE("doctor: a key, PKCS#12 or password file every user can read is a WARN with the fix") {
+  eckid::emulator_test::Emulator emulator;
+  eckid_test::TempDir dir;
+  const std::string p12 = (dir.path() / "client.p12").string();
+  const std::string pass = (dir.path() / "client.p12.pass").string();
+  const std::string key = (dir.path() / "client.key").string();
+  SECTION("owner only: no warning") {
+    const Run run = doctor(write_config(dir, emulator.url(), eckid_test::test_chain()));
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK_FALSE(has(run, "chmod 600"));
+  }
+  SECTION("PKCS#12 and password file mode 644") {
+    const auto config = write_config(dir, emulator.url(), eckid_test::test_chain());
+    REQUIRE(shell("chmod 644 '" + p12 + "' '" + pass + "'").status == 0);
+    const Run run = doctor(config);
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK(has(run, "WARN config: the PKCS#12 file " + p12 +
+                       " is readable by every user of this computer; restrict it (chmod 600 " +
+                       p12 + ")"));
+    CHECK(has(run, "WARN config: the key password file " + pass + " is readable by every user"));
+  }
+  SECTION("a PEM key mode 604") {
+    dir.add_pki({"client.pem", "client.key"});
+    REQUIRE(shell("chmod 604 '" + key + "'").status == 0);
+    const Run run =
+        doctor(write_config(dir, emulator.url(), eckid_test::test_chain(), "ca.pem",
+                            "client_certificate = \"client.pem\"\nclient_key = \"" + key + "\"\n"));
+    INFO(run.output);
+    CHECK(has(run, "WARN config: the private key file " + key + " is readable by every user"));
+    CHECK_FALSE(has(run, "client.pem is readable"));
+  }
+}
