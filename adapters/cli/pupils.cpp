@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "mask.hpp"
+
 namespace eckid_cli {
 
 namespace {
@@ -100,8 +102,10 @@ PupilList read_pupils(const std::string &path) {
       if (row.pupil_key.empty()) {
         problem("the pupil key is empty");
       } else if (kind != "" && kind != "pupil" && kind != "staff") {
-        // The value is not shown: with shifted columns it could be a PGN.
-        problem("pupil '" + row.pupil_key + "': unknown kind (expected pupil, staff or empty)");
+        // Neither the kind nor a key in the form of a PGN is shown: with shifted columns
+        // either could be a PGN.
+        problem("pupil " + quoted_key(row.pupil_key) +
+                ": unknown kind (expected pupil, staff or empty)");
       } else {
         row.kind = kind == "staff" ? ECKID_PGN_STAFF : ECKID_PGN_PUPIL;
         list.rows.push_back(std::move(row));
@@ -122,13 +126,9 @@ void forget_pgns(std::vector<PupilRow> &rows) {
 }
 
 std::string quoted_key(const std::string &key) {
-  if (eckid_pgn_validate(key.c_str(), ECKID_PGN_PUPIL, nullptr) == ECKID_OK) {
-    return "(a key in the form of a BSN or onderwijsnummer, not shown)";
-  }
-  if (eckid_pgn_validate(key.c_str(), ECKID_PGN_STAFF, nullptr) == ECKID_OK) {
-    return "(a key in the form of a staff PGN, not shown)";
-  }
-  return "'" + key + "'";
+  return eckid::mask::quoted(key, "key", [](std::string_view value, eckid_pgn_kind kind) {
+    return eckid_pgn_validate(std::string(value).c_str(), kind, nullptr) == ECKID_OK;
+  });
 }
 
 }  // namespace eckid_cli

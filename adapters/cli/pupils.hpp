@@ -37,9 +37,9 @@ PupilList read_pupils(const std::string &path);
 /// Overwrites the PGNs of the rows in memory (after the plugin has them).
 void forget_pgns(std::vector<PupilRow> &rows);
 
-/// A pupil key for a message: "'KEY'", or a placeholder when the key has the form of a pupil
-/// PGN (eckid_pgn_validate), e.g. when a list's columns are mixed up: a PGN is never printed,
-/// not even as a key.
+/// A pupil or school key (or any CSV cell) for a message: "'KEY'", or a placeholder when the
+/// key is or holds a PGN (eckid_pgn_validate), e.g. when a list's columns are mixed up: a PGN
+/// is never printed, not even as a key. The plugin's rule, eckid::mask::quoted (mask.hpp).
 std::string quoted_key(const std::string &key);
 
 }  // namespace eckid_cli

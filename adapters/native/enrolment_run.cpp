@@ -51,6 +51,12 @@ bool kept(const std::vector<ChainEckid> &before, const std::vector<ChainEckid> &
   return !after.empty() && std::find(before.begin(), before.end(), after.front()) != before.end();
 }
 
+// A key for the table: as it is, or the masking rule's placeholder when it is or holds a PGN.
+std::string cell(const PluginApi &api, const std::string &key) {
+  std::string shown = quoted(api, key, "key");
+  return shown == "'" + key + "'" ? key : shown;
+}
+
 }  // namespace
 
 std::string status_name(int status) {
@@ -134,11 +140,13 @@ void EnrolmentRun::fire(const EventRow &row) {
   }
   ++events_;
   const EnrolmentEvent &e = row.event;
-  Fired f{row.line, e.kind, e.school, e.pupil_key, {e.school, e.pupil_key}, {}};
+  // Keys are shown by the plugin's masking rule: a key may be a PGN (columns mixed up).
+  Fired f{row.line, e.kind, cell(api_, e.school), cell(api_, e.pupil_key), {e.school, e.pupil_key},
+          {}};
   if (e.kind == EventKind::transferred) {
     f.before = recorded(f.target);
     f.target.first = e.target_school;
-    f.schools += " -> " + e.target_school;
+    f.schools += " -> " + cell(api_, e.target_school);
   } else if (e.kind == EventKind::pgn_changed) {
     f.before = recorded(f.target);
   }

@@ -29,7 +29,7 @@ std::vector<std::string> split(std::string_view line) {
 }
 
 // The row's event, or a reason in `row.error`.
-void parse_row(const std::vector<std::string> &f, EventRow &row) {
+void parse_row(const std::vector<std::string> &f, const QuoteFn &quote, EventRow &row) {
   if (f.size() != kColumns) {
     row.error =
         "expected " + std::to_string(kColumns) + " columns, found " + std::to_string(f.size());
@@ -43,7 +43,8 @@ void parse_row(const std::vector<std::string> &f, EventRow &row) {
   } else if (f[0] == "pgn_changed") {
     e.kind = EventKind::pgn_changed;
   } else {
-    row.error = "unknown event '" + f[0] + "' (expected created, transferred or pgn_changed)";
+    row.error =
+        "unknown event " + quote(f[0], "value") + " (expected created, transferred or pgn_changed)";
     return;
   }
   e.school = f[1];
@@ -75,7 +76,7 @@ const char *to_string(EventKind kind) {
   return "?";
 }
 
-std::vector<EventRow> read_event_file(const std::filesystem::path &path) {
+std::vector<EventRow> read_event_file(const std::filesystem::path &path, const QuoteFn &quote) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the enrolment file " + path.string());
   std::string text;
@@ -96,7 +97,7 @@ std::vector<EventRow> read_event_file(const std::filesystem::path &path) {
     }
     EventRow row;
     row.line = line;
-    parse_row(split(trimmed), row);
+    parse_row(split(trimmed), quote, row);
     rows.push_back(std::move(row));
   }
   if (!header) throw std::runtime_error(path.string() + ": empty, expected the header line");

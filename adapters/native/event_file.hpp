@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace eckid_host {
@@ -28,15 +30,20 @@ struct EnrolmentEvent {
 };
 
 /// One data row: its line number and either an event or why the row was not read. The
-/// reason never quotes the row (it may hold a PGN).
+/// reason shows a cell only through QuoteFn (a cell may hold a PGN).
 struct EventRow {
   std::size_t line = 0;
   std::string error;  // empty: `event` is valid
   EnrolmentEvent event;
 };
 
+/// How a cell is shown in a reason: quote(value, noun) gives "'VALUE'" or a placeholder naming
+/// `noun` when the value is or holds a PGN (eckid_host::quoted, the plugin's masking rule).
+using QuoteFn = std::function<std::string(std::string_view value, std::string_view noun)>;
+
 /// Reads an enrolment file. Blank lines and lines starting with '#' are skipped; fields are
-/// trimmed. Throws std::runtime_error when the file cannot be read or the header is wrong.
-std::vector<EventRow> read_event_file(const std::filesystem::path &path);
+/// trimmed; cells reach a reason only through `quote`. Throws std::runtime_error when the file
+/// cannot be read or the header is wrong.
+std::vector<EventRow> read_event_file(const std::filesystem::path &path, const QuoteFn &quote);
 
 }  // namespace eckid_host

@@ -75,12 +75,13 @@ bool parse_args(int argc, char **argv, std::map<std::string, std::string> &args)
 }
 
 int run(std::map<std::string, std::string> &args) {
-  const auto rows = eckid_host::read_event_file(args["--events"]);
-  eckid_host::PupilTable table;
-  table.load(args["--pupils"]);
-
   const eckid_host::PluginLibrary library(eckid_host::find_plugin(args["--plugin-dir"]));
   const eckid_host::PluginApi &api = library.api();
+  const auto rows = eckid_host::read_event_file(
+      args["--events"],
+      [&api](std::string_view value, std::string_view noun) { return quoted(api, value, noun); });
+  eckid_host::PupilTable table;
+  table.load(args["--pupils"]);
   std::cout << "plugin: " << library.file().string() << " (eckid " << api.version() << ", ABI "
             << api.abi_version() << ")\n";
 

@@ -1,5 +1,7 @@
 #include "plugin_library.hpp"
 
+#include "mask.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -52,12 +54,19 @@ PluginLibrary::PluginLibrary(const std::filesystem::path &file) : file_(file) {
   bind(library_, api_.free, "eckid_free");
   bind(library_, api_.open, "eckid_open");
   bind(library_, api_.close, "eckid_close");
+  bind(library_, api_.pgn_validate, "eckid_pgn_validate");
   bind(library_, api_.pupil_created, "eckid_pupil_created");
   bind(library_, api_.pupil_transferred, "eckid_pupil_transferred");
   bind(library_, api_.pgn_changed, "eckid_pgn_changed");
   bind(library_, api_.pupil_lookup, "eckid_pupil_lookup");
   bind(library_, api_.poll, "eckid_poll");
   bind(library_, api_.ack, "eckid_ack");
+}
+
+std::string quoted(const PluginApi &api, std::string_view value, std::string_view noun) {
+  return eckid::mask::quoted(value, noun, [&](std::string_view v, eckid_pgn_kind kind) {
+    return api.pgn_validate(std::string(v).c_str(), kind, nullptr) == ECKID_OK;
+  });
 }
 
 }  // namespace eckid_host

@@ -6,6 +6,8 @@
 
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 namespace eckid_host {
 
@@ -24,7 +26,14 @@ struct PluginApi {
   decltype(&eckid_pupil_lookup) pupil_lookup = nullptr;
   decltype(&eckid_poll) poll = nullptr;
   decltype(&eckid_ack) ack = nullptr;
+  decltype(&eckid_pgn_validate) pgn_validate = nullptr;
 };
+
+/// A host-supplied value (an event name, key or any cell of the enrolment file) for output:
+/// "'VALUE'", or a placeholder when it is or holds a PGN, by the plugin's own rule
+/// (eckid::mask::quoted) and PGN check (api.pgn_validate). `noun` names the value in the
+/// placeholder. Thread-safe.
+std::string quoted(const PluginApi &api, std::string_view value, std::string_view noun);
 
 /// The plugin file in `folder`: libeckid.so, else the last libeckid.so.<version> by name.
 /// Throws std::runtime_error when the folder holds none.

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "pgn/pgn.hpp"
 #include "scrypt/scrypt.hpp"
 #include "util/encoding.hpp"
 #include "util/error.hpp"
@@ -44,7 +45,7 @@ const SchoolConfig *Config::find_school(std::string_view key) const noexcept {
 
 const SchoolConfig &Config::school(std::string_view key) const {
   if (const SchoolConfig *s = find_school(key)) return *s;
-  throw Error(ECKID_E_UNKNOWN_SCHOOL, "no [[school]] with key '" + std::string(key) + "' in " +
+  throw Error(ECKID_E_UNKNOWN_SCHOOL, "no [[school]] with key " + quoted_key(key) + " in " +
                                           source.string() +
                                           "; add it or check the host's school key");
 }

@@ -19,26 +19,27 @@ std::string date_string(const Date &d) {
 
 [[noreturn]] void conflict(std::string_view school, std::string_view pupil,
                            const std::string &what) {
-  throw Error(ECKID_E_PUPIL_CONFLICT, "pupil '" + std::string(pupil) + "' at school '" +
-                                          std::string(school) + "': " + what);
+  throw Error(ECKID_E_PUPIL_CONFLICT,
+              "pupil " + quoted_key(pupil) + " at school " + quoted_key(school) + ": " + what);
 }
 
 [[noreturn]] void duplicate(std::string_view school, std::string_view pupil,
                             const PupilRef &holder) {
   throw Error(ECKID_E_DUPLICATE_PGN,
-              "pupil " + quoted_key(pupil) + " at school '" + std::string(school) +
-                  "': the same PGN is already recorded for pupil " + quoted_key(holder.pupil_key) +
-                  " at school '" + holder.school_key +
-                  "' (same sector), so both would get one ECK iD; nothing was recorded. Correct "
+              "pupil " + quoted_key(pupil) + " at school " + quoted_key(school) +
+                  ": the same PGN is already recorded for pupil " + quoted_key(holder.pupil_key) +
+                  " at school " + quoted_key(holder.school_key) +
+                  " (same sector), so both would get one ECK iD; nothing was recorded. Correct "
                   "the PGN in one of the two records, or use one pupil key for one person");
 }
 
 }  // namespace
 
 namespace {
-// How a refused date is named in a message: the text itself unless it is too long to be one.
+// How a refused date is named in a message: the text itself (masked as quoted_value) unless it
+// is too long to be one.
 std::string shown(std::string_view text) {
-  return text.size() <= kMaxDateTimeChars ? " '" + std::string(text) + "'" : "";
+  return text.size() <= kMaxDateTimeChars ? " " + quoted_value(text, "date") : "";
 }
 }  // namespace
 
@@ -66,12 +67,12 @@ void check_calendar_date(std::string_view field, std::string_view text) {
 const SchoolConfig &Engine::active_school(std::string_view key) const {
   const SchoolConfig &s = config_.school(key);
   if (!s.enabled) {
-    throw Error(ECKID_E_NOT_ENABLED, "school '" + s.key +
-                                         "' is not enabled for ECK iD; nothing was sent (set "
+    throw Error(ECKID_E_NOT_ENABLED, "school " + quoted_key(s.key) +
+                                         " is not enabled for ECK iD; nothing was sent (set "
                                          "enabled = true in its [[school]] when it may start)");
   }
   if (!s.active_on(today_local())) {
-    throw Error(ECKID_E_NOT_ENABLED, "school '" + s.key + "' starts with ECK iD on " +
+    throw Error(ECKID_E_NOT_ENABLED, "school " + quoted_key(s.key) + " starts with ECK iD on " +
                                          date_string(*s.start_date) + "; nothing was sent");
   }
   return s;
@@ -115,12 +116,12 @@ void Engine::record(const PupilRecord &r, bool claims_hpgn) {
 }
 
 void Engine::log_result(std::string_view what, const PupilRecord &r) const {
-  logger_.info(std::string(what) + ": pupil '" + r.pupil_key + "' at school '" + r.school_key +
-               "', " + std::to_string(r.eckids.size()) + " ECK iD(s)");
+  logger_.info(std::string(what) + ": pupil " + quoted_key(r.pupil_key) + " at school " +
+               quoted_key(r.school_key) + ", " + std::to_string(r.eckids.size()) + " ECK iD(s)");
   if (!logger_.sensitive_allowed()) return;
   for (const auto &[chain, id] : r.eckids) {
-    logger_.debug("pupil '" + r.pupil_key + "' at school '" + r.school_key + "': HPgn " + r.hpgn +
-                  ", ECK iD " + id + " (chain " + chain + ")");
+    logger_.debug("pupil " + quoted_key(r.pupil_key) + " at school " + quoted_key(r.school_key) +
+                  ": HPgn " + r.hpgn + ", ECK iD " + id + " (chain " + chain + ")");
   }
 }
 
@@ -188,8 +189,8 @@ PupilRecord Engine::pgn_changed(const PgnChangedEvent &e) {
   std::string stampseudonym = client_.replace_stampseudonym(s.oin, old_hpgn, new_hpgn, date);
   PupilRecord r = complete(s, e.pupil_key, new_hpgn, nullptr, std::move(stampseudonym));
   if (known && known->eckids != r.eckids) {
-    logger_.warn("pupil '" + r.pupil_key + "' at school '" + s.key +
-                 "': the ECK iD differs after the PGN change (effective date in the future?); "
+    logger_.warn("pupil " + quoted_key(r.pupil_key) + " at school " + quoted_key(s.key) +
+                 ": the ECK iD differs after the PGN change (effective date in the future?); "
                  "the new one is recorded");
   }
   record(r, true);
@@ -201,8 +202,8 @@ PupilRecord Engine::lookup(std::string_view school_key, std::string_view pupil_k
   const SchoolConfig &s = config_.school(school_key);
   auto r = store_.find(s.key, pupil_key);
   if (!r) {
-    throw Error(ECKID_E_NOT_FOUND, "no ECK iD recorded for pupil '" + std::string(pupil_key) +
-                                       "' at school '" + s.key + "'");
+    throw Error(ECKID_E_NOT_FOUND, "no ECK iD recorded for pupil " + quoted_key(pupil_key) +
+                                       " at school " + quoted_key(s.key));
   }
   return std::move(*r);
 }

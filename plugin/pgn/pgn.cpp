@@ -1,5 +1,7 @@
 #include "pgn/pgn.hpp"
 
+#include "pgn/mask.hpp"
+
 #include <string>
 
 #include "util/error.hpp"
@@ -107,16 +109,23 @@ eckid_pgn_type validate_pgn(std::string_view pgn, eckid_pgn_kind kind) {
               "unknown PGN kind; pass ECKID_PGN_PUPIL or ECKID_PGN_STAFF");
 }
 
-std::string quoted_key(std::string_view key) {
-  for (const eckid_pgn_kind kind : {ECKID_PGN_PUPIL, ECKID_PGN_STAFF}) {
-    try {
-      validate_pgn(key, kind);
-      return kind == ECKID_PGN_PUPIL ? "(a key in the form of a BSN or onderwijsnummer, not shown)"
-                                     : "(a key in the form of a staff PGN, not shown)";
-    } catch (const Error &) {
-    }
+namespace {
+bool is_pgn(std::string_view value, eckid_pgn_kind kind) {
+  try {
+    validate_pgn(value, kind);
+    return true;
+  } catch (const Error &) {
+    return false;
   }
-  return "'" + std::string(key) + "'";
+}
+}  // namespace
+
+std::string quoted_key(std::string_view key) {
+  return mask::quoted(key, "key", is_pgn);
+}
+
+std::string quoted_value(std::string_view value, std::string_view noun) {
+  return mask::quoted(value, noun, is_pgn);
 }
 
 }  // namespace eckid

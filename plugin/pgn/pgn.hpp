@@ -21,9 +21,14 @@ inline constexpr std::size_t kMaxStaffPgnBytes = 4 + 1 + 254;
 /// ECKID_E_INVALID_ARGUMENT for an unknown kind. Thread-safe, no allocation on success.
 eckid_pgn_type validate_pgn(std::string_view pgn, eckid_pgn_kind kind);
 
-/// A host's pupil key for a message: "'KEY'", or a placeholder when the key has the form of a
-/// PGN (a BSN, onderwijsnummer or staff PGN used as key, or columns mixed up), so that a PGN never
-/// reaches a message or log line through a key. Thread-safe.
+/// A host's pupil or school key for a message: "'KEY'", or a placeholder when the key is or
+/// holds a PGN (a BSN, onderwijsnummer or staff PGN used as key, or columns mixed up), so that a
+/// PGN never reaches a message or log line through a key. The rule is mask::quoted
+/// (pgn/mask.hpp), shared with the hosts. Thread-safe.
 std::string quoted_key(std::string_view key);
+
+/// Any other host-supplied value (a date, ...) for a message, by the same rule as quoted_key;
+/// `noun` names it in the placeholder ("date", "value"). Thread-safe.
+std::string quoted_value(std::string_view value, std::string_view noun);
 
 }  // namespace eckid

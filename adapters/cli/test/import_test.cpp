@@ -301,3 +301,32 @@ TEST_CASE(
   CHECK(over.has("is the pupil list itself"));
   CHECK(slurp(input) == pupil_csv({{"P500", pgn, ""}}));
 }
+
+TEST_CASE("import: PGN-shaped values in any field of the list are never printed") {
+  eckid::emulator_test::Emulator emulator(emulator_args());
+  eckid_test::TempDir dir;
+  const std::string config = write_config(dir, emulator.url());
+  // Valid by the 11-check (BSN) or the onderwijsnummer rule (prefix 10, remainder 5) of spec
+  // "The three tiers", 1, computed by hand; and a staff PGN "<BRIN> <e-mail>".
+  const std::string b0 = "123456782", b1 = "111222333", b2 = "999999990", b3 = "987654305",
+                    b4 = "987654317", o0 = "101234503", o1 = "101234515", staff = "00AA a@b.nl";
+  const std::string text = "pupil_key,pgn,kind,note\n" +               // 1
+                           b0 + "," + b1 + ",pupil," + b2 + "\n" +     // 2: imported
+                           b3 + "," + b4 + ",zz," + o0 + "\n" +        // 3: unknown kind
+                           "X1," + b2 + "," + b0 + "," + o1 + "\n" +   // 4: kind is a BSN
+                           o0 + "," + b1 + ",staff," + staff + "\n" +  // 5: not a staff PGN
+                           o1 + "," + staff + ",pupil,\n" +            // 6: not a pupil PGN
+                           staff + "," + o1 + ",,\n" +                 // 7: imported
+                           "X2," + staff + ",staff," + b4 + "\n" +     // 8: imported
+                           b2 + "," + b3 + "\n";                       // 9: two fields
+  const Outcome run = run_cli(dir, import_args(config, dir.write("pupils.csv", text).string()));
+  INFO(run.all());
+  CHECK(run.exit_code == 1);
+  CHECK(
+      run.has("line 3: pupil (a key in the form of a BSN or onderwijsnummer, not shown): "
+              "unknown kind"));
+  CHECK(run.has("ECK iDs written for 3 pupils"));
+  for (const std::string &value : {b0, b1, b2, b3, b4, o0, o1, staff, std::string("a@b.nl")}) {
+    CHECK_FALSE(run.has(value));
+  }
+}
