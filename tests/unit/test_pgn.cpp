@@ -109,8 +109,8 @@ TEST_CASE("a pupil key in the form of a staff PGN is not quoted", "[pgn][privacy
 TEST_CASE("a value that is or holds a PGN or an e-mail address is not quoted", "[pgn][privacy]") {
   // 123456782 passes the 11-check, 101234503 the onderwijsnummer rule (prefix 10, remainder 5),
   // 123456789 neither (spec "The three tiers", 1; checked by hand).
-  for (const char *value : {"123456782", "101234503", "x123456782y", "2026-123456782",
-                            "1123456782", "00AA a@b.nl", "jan@school.nl"}) {
+  for (const char *value : {"123456782", "101234503", "x123456782y", "2026-123456782", "1123456782",
+                            "00AA a@b.nl", "jan@school.nl"}) {
     const std::string shown = eckid::quoted_value(value, "date");
     CHECK(shown.find("not shown") != std::string::npos);
     CHECK(shown.find("123456782") == std::string::npos);
