@@ -798,7 +798,9 @@ ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school
       }
     }
     const auto accepted = core.onboarder().accept(school, list);
-    for (std::size_t e = 0; e < accepted.size(); ++e) receipts[positions[e]] = accepted[e];
+    for (std::size_t e = 0; e < accepted.size() && e < positions.size(); ++e) {
+      receipts[positions[e]] = accepted[e];  // one receipt per list entry, in order
+    }
     std::size_t bytes = 0;
     for (const auto &r : receipts) bytes += r.message.size() + 1;
     Block<eckid_onboard_receipts, eckid_onboard_receipt> block(receipts.size(), bytes);
