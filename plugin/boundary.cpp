@@ -3,26 +3,31 @@
 // error. Nothing throws across, nothing aborts.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "core/plugin.hpp"
 #include "eckid/eckid.h"
 #include "nv/fault.hpp"
 #include "pgn/pgn.hpp"
+#include "util/datetime.hpp"
 #include "util/error.hpp"
 
 #define ECKID_EXPORT extern "C" __attribute__((visibility("default")))
 
-struct eckid_plugin {
-  eckid_plugin(const char *path, const eckid_open_options &options);
+// What an eckid_plugin * stands for. The host never holds its address: it holds a token the
+// Registry maps to it (see there).
+struct PluginHandle {
+  PluginHandle(const char *path, const eckid_open_options &options);
   eckid_delivery delivery;
   eckid_result_fn on_result;
   void *result_payload;
@@ -48,26 +53,41 @@ void set_last_error(const char *fallback, const char *message) noexcept {
   }
 }
 
-// Handles this library opened and has not closed: lets close and every call tell a live
-// handle from a stale one instead of touching freed memory.
+// Handles this library opened and has not closed. The eckid_plugin * a host holds is an
+// opaque token, never an address: each eckid_open() gets a new one (a 64-bit counter, never
+// reused in the process), so a closed handle stays closed even when the next handle's memory
+// lands where the closed one was, and a stale or forged value is refused instead of touching
+// freed memory.
 class Registry {
  public:
-  void add(eckid_plugin *p) {
+  eckid_plugin *add(std::unique_ptr<PluginHandle> p) {
     std::lock_guard lock(mutex_);
-    live_.insert(p);
+    const std::uintptr_t token = kBase + (++opened_ << 4);
+    live_.emplace(token, std::move(p));
+    return reinterpret_cast<eckid_plugin *>(token);
   }
-  bool remove(eckid_plugin *p) {
+  // Takes the handle out (the caller destroys it outside the lock: its workers' callbacks
+  // may call back into the registry); nullptr when the token is not live.
+  std::unique_ptr<PluginHandle> remove(eckid_plugin *token) {
     std::lock_guard lock(mutex_);
-    return live_.erase(p) == 1;
+    const auto it = live_.find(reinterpret_cast<std::uintptr_t>(token));
+    if (it == live_.end()) return nullptr;
+    auto p = std::move(it->second);
+    live_.erase(it);
+    return p;
   }
-  bool contains(eckid_plugin *p) {
+  PluginHandle *find(eckid_plugin *token) {
     std::lock_guard lock(mutex_);
-    return live_.contains(p);
+    const auto it = live_.find(reinterpret_cast<std::uintptr_t>(token));
+    return it == live_.end() ? nullptr : it->second.get();
   }
 
  private:
+  // Tokens start far from NULL and small integers a host might pass by mistake.
+  static constexpr std::uintptr_t kBase = 0x5ec10000;
   std::mutex mutex_;
-  std::unordered_set<eckid_plugin *> live_;
+  std::uintptr_t opened_ = 0;
+  std::unordered_map<std::uintptr_t, std::unique_ptr<PluginHandle>> live_;
 };
 
 Registry &registry() {
@@ -124,13 +144,69 @@ void require(const void *p, const char *name) {
   if (p == nullptr) bad_argument(std::string(name) + " is NULL");
 }
 
-eckid::Plugin &live(eckid_plugin *plugin) {
-  if (plugin == nullptr || !registry().contains(plugin)) {
+PluginHandle &handle(eckid_plugin *plugin) {
+  PluginHandle *p = plugin == nullptr ? nullptr : registry().find(plugin);
+  if (p == nullptr) {
     throw eckid::Error(ECKID_E_INVALID_HANDLE,
                        "the plugin handle is NULL or already closed; open one with eckid_open()");
   }
-  return plugin->core;
+  return *p;
 }
+
+eckid::Plugin &live(eckid_plugin *plugin) {
+  return handle(plugin).core;
+}
+
+// The value of a C enum as the int the caller stored. A C caller may store any int in an
+// enum; loading an out-of-range value as the C++ enum type is undefined behaviour, so the
+// bytes are copied instead.
+template <class Enum>
+int enum_value(const Enum &e) noexcept {
+  static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized on supported ABIs");
+  int v = 0;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
+// A PGN kind read from the caller, checked before it is used as an eckid_pgn_kind.
+eckid_pgn_kind pgn_kind(const eckid_pgn_kind &kind, const std::string &name) {
+  const int v = enum_value(kind);
+  if (v != ECKID_PGN_PUPIL && v != ECKID_PGN_STAFF) {
+    bad_argument(name + " is " + std::to_string(v) +
+                 "; expected ECKID_PGN_PUPIL (0) or ECKID_PGN_STAFF (1)");
+  }
+  return static_cast<eckid_pgn_kind>(v);
+}
+
+// Length of a caller's string, reading at most max + 1 bytes of it; throws `over` (naming the
+// field and the limit, never the value) when it is longer than max bytes.
+std::size_t bounded_length(const char *value, const std::string &name, std::size_t max,
+                           const char *limit_name, eckid_status over = ECKID_E_INVALID_ARGUMENT) {
+  const std::size_t n = strnlen(value, max + 1);
+  if (n > max) {
+    throw eckid::Error(over, name + " is longer than " + limit_name + " (" + std::to_string(max) +
+                                 " bytes); nothing was stored or sent");
+  }
+  return n;
+}
+
+// A required PGN argument: not NULL, at most ECKID_MAX_PGN_BYTES.
+std::string_view pgn_arg(const char *value, const std::string &name) {
+  require(value, name.c_str());
+  return {value, bounded_length(value, name, ECKID_MAX_PGN_BYTES, "ECKID_MAX_PGN_BYTES",
+                                ECKID_E_INVALID_PGN)};
+}
+
+// A required key argument (school or pupil key): not NULL, not empty, at most
+// ECKID_MAX_KEY_BYTES.
+std::string_view key_arg(const char *value, const std::string &name) {
+  require(value, name.c_str());
+  if (*value == '\0') bad_argument(name + " is empty");
+  return {value, bounded_length(value, name, ECKID_MAX_KEY_BYTES, "ECKID_MAX_KEY_BYTES")};
+}
+
+static_assert(ECKID_MAX_PGN_BYTES == eckid::kMaxStaffPgnBytes);
+static_assert(ECKID_MAX_DATE_BYTES == eckid::kMaxDateTimeChars);
 
 }  // namespace
 
@@ -236,6 +312,7 @@ ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path
     *out = nullptr;
     require(config_path, "config_path");
     if (*config_path == '\0') bad_argument("config_path is empty");
+    bounded_length(config_path, "config_path", ECKID_MAX_PATH_BYTES, "ECKID_MAX_PATH_BYTES");
     eckid_open_options opts ECKID_OPEN_OPTIONS_INIT;
     if (options != nullptr) {
       if (options->version == 0 || options->version > ECKID_OPEN_OPTIONS_VERSION) {
@@ -248,35 +325,39 @@ ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path
       std::memcpy(&opts, options,
                   options->version == 1 ? offsetof(eckid_open_options, delivery) : sizeof opts);
     }
-    if (opts.log_level < ECKID_LOG_DEBUG || opts.log_level > ECKID_LOG_OFF) {
-      bad_argument("eckid_open_options.log_level is not an eckid_log_level");
+    // Read as ints: an out-of-range enum value must not be loaded as the enum type.
+    const int level = enum_value(opts.log_level);
+    if (level < ECKID_LOG_DEBUG || level > ECKID_LOG_OFF) {
+      bad_argument("eckid_open_options.log_level is " + std::to_string(level) +
+                   "; expected ECKID_LOG_DEBUG (0) to ECKID_LOG_OFF (4)");
     }
-    if (opts.delivery != ECKID_DELIVERY_SYNC && opts.delivery != ECKID_DELIVERY_ASYNC) {
-      bad_argument("eckid_open_options.delivery is not an eckid_delivery");
+    const int delivery = enum_value(opts.delivery);
+    if (delivery != ECKID_DELIVERY_SYNC && delivery != ECKID_DELIVERY_ASYNC) {
+      bad_argument("eckid_open_options.delivery is " + std::to_string(delivery) +
+                   "; expected ECKID_DELIVERY_SYNC (0) or ECKID_DELIVERY_ASYNC (1)");
     }
-    auto *p = new eckid_plugin(config_path, opts);
-    registry().add(p);
-    *out = p;
+    *out = registry().add(std::make_unique<PluginHandle>(config_path, opts));
   });
 }
 
 ECKID_EXPORT eckid_status eckid_close(eckid_plugin *plugin) {
   return guarded([&] {
     if (plugin == nullptr) return;
-    if (!registry().remove(plugin)) {
+    std::unique_ptr<PluginHandle> p = registry().remove(plugin);
+    if (!p) {
       throw eckid::Error(ECKID_E_INVALID_HANDLE,
                          "eckid_close: the handle is already closed or was not opened by "
                          "eckid_open()");
     }
-    delete plugin;
+    p.reset();  // stops the workers, outside the registry's lock
   });
 }
 
 ECKID_EXPORT eckid_status eckid_pgn_validate(const char *pgn, eckid_pgn_kind kind,
                                              eckid_pgn_type *type) {
   return guarded([&] {
-    require(pgn, "pgn");
-    const eckid_pgn_type t = eckid::validate_pgn(pgn, kind);
+    const eckid_pgn_kind k = pgn_kind(kind, "kind");
+    const eckid_pgn_type t = eckid::validate_pgn(pgn_arg(pgn, "pgn"), k);
     if (type != nullptr) *type = t;
   });
 }
@@ -285,14 +366,15 @@ ECKID_EXPORT eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, ecki
                                      char *out, size_t out_size) {
   return guarded([&] {
     const eckid::Plugin &core = live(plugin);
-    require(pgn, "pgn");
+    const eckid_pgn_kind k = pgn_kind(kind, "kind");
+    const std::string_view p = pgn_arg(pgn, "pgn");
     require(out, "out");
     if (out_size < ECKID_HPGN_BUFFER_SIZE) {
       throw eckid::Error(ECKID_E_BUFFER_TOO_SMALL,
                          "eckid_hpgn needs an output buffer of ECKID_HPGN_BUFFER_SIZE (" +
                              std::to_string(ECKID_HPGN_BUFFER_SIZE) + ") bytes");
     }
-    const std::string hpgn = core.hasher().hpgn(pgn, kind);
+    const std::string hpgn = core.hasher().hpgn(p, k);
     std::memcpy(out, hpgn.c_str(), hpgn.size() + 1);
     if (core.logger().sensitive_allowed()) core.logger().debug("computed HPgn " + hpgn);
   });
@@ -368,8 +450,8 @@ eckid_status retrieve_catalog(eckid_plugin *plugin, const char *school_key, ecki
     require(out, "out");
     *out = nullptr;
     const eckid::Plugin &core = live(plugin);
-    require(school_key, "school_key");
-    *out = pack_catalog(fetch(core.client(), core.config().school(school_key).oin));
+    const std::string school(key_arg(school_key, "school_key"));
+    *out = pack_catalog(fetch(core.client(), core.config().school(school).oin));
   });
 }
 
@@ -380,8 +462,8 @@ ECKID_EXPORT eckid_status eckid_ping(eckid_plugin *plugin, const char *school_ke
   return guarded([&] {
     if (application_version != nullptr) *application_version = nullptr;
     const eckid::Plugin &core = live(plugin);
-    require(school_key, "school_key");
-    const auto result = core.client().ping(core.config().school(school_key).oin);
+    const std::string school(key_arg(school_key, "school_key"));
+    const auto result = core.client().ping(core.config().school(school).oin);
     if (!result.available) {
       throw eckid::Error(ECKID_E_SERVICE_DOWN,
                          "the Nummervoorziening at " + core.client().endpoint() +
@@ -456,16 +538,17 @@ ResultView view_of(eckid::Plugin &core, const eckid::OutboxEvent &e) {
   return v;
 }
 
-// A required, non-empty string field of an event.
-std::string_view field(const char *value, const char *name) {
-  require(value, name);
-  if (*value == '\0') bad_argument(std::string(name) + " is empty");
-  return value;
+// An optional date field of an event: nullopt when NULL or "", else at most
+// ECKID_MAX_DATE_BYTES (its form is checked by the caller).
+std::optional<std::string_view> optional_date_text(const char *value, const char *name) {
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return std::string_view(
+      value, bounded_length(value, name, ECKID_MAX_DATE_BYTES, "ECKID_MAX_DATE_BYTES"));
 }
 
 // An optional "YYYY-MM-DD" field of an event (NULL or "" when absent), checked in full.
 void optional_date(const char *value, const char *name) {
-  if (value != nullptr && *value != '\0') eckid::check_calendar_date(name, value);
+  if (const auto text = optional_date_text(value, name)) eckid::check_calendar_date(name, *text);
 }
 
 template <class Event>
@@ -487,11 +570,11 @@ eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Queue queue) {
   const eckid_status s = guarded([&] {
     require(out, "out");
     *out = nullptr;
-    live(plugin);
-    eckid::Plugin &core = plugin->core;
+    PluginHandle &h = handle(plugin);
+    eckid::Plugin &core = h.core;
     const std::int64_t id = queue(core.intake());
     std::optional<eckid::OutboxEvent> done;
-    if (plugin->delivery == ECKID_DELIVERY_SYNC) {
+    if (h.delivery == ECKID_DELIVERY_SYNC) {
       done =
           core.dispatcher().wait(id, std::chrono::milliseconds(core.config().outbox.deadline_ms));
     }
@@ -521,9 +604,9 @@ ECKID_EXPORT eckid_status eckid_pupil_created(eckid_plugin *plugin,
   return run_event(plugin, out, [&](eckid::Intake &intake) {
     check_version(event, ECKID_PUPIL_CREATED_EVENT_VERSION, "eckid_pupil_created_event");
     optional_date(event->enrolment_date, "enrolment_date");
-    return intake.created({field(event->school_key, "school_key"),
-                           field(event->pupil_key, "pupil_key"), field(event->pgn, "pgn"),
-                           event->kind});
+    return intake.created({key_arg(event->school_key, "school_key"),
+                           key_arg(event->pupil_key, "pupil_key"), pgn_arg(event->pgn, "pgn"),
+                           pgn_kind(event->kind, "eckid_pupil_created_event.kind")});
   });
 }
 
@@ -534,8 +617,9 @@ ECKID_EXPORT eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
     check_version(event, ECKID_PUPIL_TRANSFERRED_EVENT_VERSION, "eckid_pupil_transferred_event");
     optional_date(event->date, "date");
     return intake.transferred(
-        {field(event->pupil_key, "pupil_key"), field(event->from_school_key, "from_school_key"),
-         field(event->to_school_key, "to_school_key"), field(event->pgn, "pgn"), event->kind});
+        {key_arg(event->pupil_key, "pupil_key"), key_arg(event->from_school_key, "from_school_key"),
+         key_arg(event->to_school_key, "to_school_key"), pgn_arg(event->pgn, "pgn"),
+         pgn_kind(event->kind, "eckid_pupil_transferred_event.kind")});
   });
 }
 
@@ -544,13 +628,11 @@ ECKID_EXPORT eckid_status eckid_pgn_changed(eckid_plugin *plugin,
                                             eckid_result **out) {
   return run_event(plugin, out, [&](eckid::Intake &intake) {
     check_version(event, ECKID_PGN_CHANGED_EVENT_VERSION, "eckid_pgn_changed_event");
-    std::optional<std::string_view> date;
-    if (event->effective_date != nullptr && *event->effective_date != '\0') {
-      date = event->effective_date;
-    }
+    const auto date = optional_date_text(event->effective_date, "effective_date");
     return intake.pgn_changed(
-        {field(event->school_key, "school_key"), field(event->pupil_key, "pupil_key"),
-         field(event->old_pgn, "old_pgn"), field(event->new_pgn, "new_pgn"), event->kind, date});
+        {key_arg(event->school_key, "school_key"), key_arg(event->pupil_key, "pupil_key"),
+         pgn_arg(event->old_pgn, "old_pgn"), pgn_arg(event->new_pgn, "new_pgn"),
+         pgn_kind(event->kind, "eckid_pgn_changed_event.kind"), date});
   });
 }
 
@@ -561,7 +643,8 @@ ECKID_EXPORT eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *s
     *out = nullptr;
     eckid::Plugin &core = live(plugin);
     ResultView v;
-    v.record = core.engine().lookup(field(school_key, "school_key"), field(pupil_key, "pupil_key"));
+    v.record =
+        core.engine().lookup(key_arg(school_key, "school_key"), key_arg(pupil_key, "pupil_key"));
     *out = pack_result(v);
   });
 }
@@ -570,16 +653,17 @@ ECKID_EXPORT eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out) {
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
-    eckid::Plugin &core = live(plugin);
-    std::lock_guard lock(plugin->poll_mutex);
+    PluginHandle &h = handle(plugin);
+    eckid::Plugin &core = h.core;
+    std::lock_guard lock(h.poll_mutex);
     // Events finish out of id order: skip those already handed out, not everything below.
     std::int64_t after = 0;
     for (auto batch = core.outbox().unacknowledged(0, 64); !batch.empty();
          batch = core.outbox().unacknowledged(after, 64)) {
       for (const auto &e : batch) {
-        if (plugin->handed_out.contains(e.id)) continue;
+        if (h.handed_out.contains(e.id)) continue;
         *out = pack_result(view_of(core, e));
-        plugin->handed_out.insert(e.id);
+        h.handed_out.insert(e.id);
         remember_fault(e);
         return;
       }
@@ -591,10 +675,11 @@ ECKID_EXPORT eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out) {
 
 ECKID_EXPORT eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_id) {
   return guarded([&] {
-    eckid::Plugin &core = live(plugin);
+    PluginHandle &h = handle(plugin);
+    eckid::Plugin &core = h.core;
     {
-      std::lock_guard lock(plugin->poll_mutex);
-      plugin->handed_out.erase(static_cast<std::int64_t>(event_id));
+      std::lock_guard lock(h.poll_mutex);
+      h.handed_out.erase(static_cast<std::int64_t>(event_id));
     }
     if (!core.outbox().acknowledge(static_cast<std::int64_t>(event_id))) {
       throw eckid::Error(ECKID_E_NOT_FOUND,
@@ -680,14 +765,42 @@ ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school
     require(out, "out");
     *out = nullptr;
     eckid::Plugin &core = live(plugin);
+    if (count > ECKID_MAX_ONBOARD_PUPILS) {
+      bad_argument("eckid_onboard: count is " + std::to_string(count) +
+                   ", more than ECKID_MAX_ONBOARD_PUPILS (" +
+                   std::to_string(ECKID_MAX_ONBOARD_PUPILS) +
+                   ") pupils per call; send the list in parts (calling again is safe)");
+    }
     if (count > 0) require(pupils, "pupils");
+    const std::string_view school = key_arg(school_key, "school_key");
+    // Entries whose kind or lengths are out of bounds are refused here, at their position;
+    // the rest go to the onboarder.
+    std::vector<eckid::OnboardReceipt> receipts(count);
     std::vector<eckid::OnboardPupil> list;
+    std::vector<std::size_t> positions;  // list entry -> input position
     list.reserve(count);
+    positions.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
       const eckid_onboard_pupil &p = pupils[i];
-      list.push_back({p.pupil_key ? p.pupil_key : "", p.pgn ? p.pgn : "", p.kind});
+      const std::string at = "pupils[" + std::to_string(i) + "]";
+      try {
+        const eckid_pgn_kind kind = pgn_kind(p.kind, at + ".kind");
+        const char *key = p.pupil_key ? p.pupil_key : "";
+        const char *pgn = p.pgn ? p.pgn : "";
+        list.push_back({{key, bounded_length(key, at + ".pupil_key", ECKID_MAX_KEY_BYTES,
+                                             "ECKID_MAX_KEY_BYTES")},
+                        {pgn, bounded_length(pgn, at + ".pgn", ECKID_MAX_PGN_BYTES,
+                                             "ECKID_MAX_PGN_BYTES", ECKID_E_INVALID_PGN)},
+                        kind});
+        positions.push_back(i);
+      } catch (const eckid::Error &e) {
+        receipts[i] = {0, e.status(), e.what()};
+      }
     }
-    const auto receipts = core.onboarder().accept(field(school_key, "school_key"), list);
+    const auto accepted = core.onboarder().accept(school, list);
+    for (std::size_t e = 0; e < accepted.size() && e < positions.size(); ++e) {
+      receipts[positions[e]] = accepted[e];  // one receipt per list entry, in order
+    }
     std::size_t bytes = 0;
     for (const auto &r : receipts) bytes += r.message.size() + 1;
     Block<eckid_onboard_receipts, eckid_onboard_receipt> block(receipts.size(), bytes);
@@ -715,7 +828,7 @@ ECKID_EXPORT eckid_status eckid_onboard_status(eckid_plugin *plugin, const char 
                          "eckid_onboard_info.version must be ECKID_ONBOARD_INFO_VERSION (use "
                          "ECKID_ONBOARD_INFO_INIT)");
     }
-    const eckid::OnboardCounts c = core.onboarder().counts(field(school_key, "school_key"));
+    const eckid::OnboardCounts c = core.onboarder().counts(key_arg(school_key, "school_key"));
     info->waiting = static_cast<unsigned long long>(c.waiting);
     info->hashed = static_cast<unsigned long long>(c.hashed);
     info->in_batch = static_cast<unsigned long long>(c.in_batch);
@@ -724,7 +837,7 @@ ECKID_EXPORT eckid_status eckid_onboard_status(eckid_plugin *plugin, const char 
   });
 }
 
-eckid_plugin::eckid_plugin(const char *path, const eckid_open_options &options)
+PluginHandle::PluginHandle(const char *path, const eckid_open_options &options)
     : delivery(options.delivery),
       on_result(options.on_result),
       result_payload(options.result_payload),

@@ -487,9 +487,17 @@ Config load_config(const std::filesystem::path &path, std::vector<std::string> &
                                     ": cannot read the configuration file (check the path and "
                                     "that the host's user may read it)");
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), path, warnings);
+  // Read at most one byte more than the limit: a huge file (or a device) is refused, not read.
+  std::string text(ECKID_MAX_CONFIG_BYTES + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > ECKID_MAX_CONFIG_BYTES) {
+    throw Error(ECKID_E_CONFIG, path.string() + ": the configuration file is larger than " +
+                                    "ECKID_MAX_CONFIG_BYTES (" +
+                                    std::to_string(ECKID_MAX_CONFIG_BYTES) +
+                                    " bytes); is this the right file?");
+  }
+  return parse_config(text, path, warnings);
 }
 
 }  // namespace eckid

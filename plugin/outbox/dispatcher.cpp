@@ -75,10 +75,29 @@ bool Dispatcher::breaker_open() const {
 std::optional<OutboxEvent> Dispatcher::wait(std::int64_t id, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   waiters_.insert(id);
-  done_.wait_for(lock, timeout, [&] { return handed_.contains(id) || stopping_; });
+  // An event that finished before this waiter was registered (a repeat of a finished,
+  // unacknowledged event, or a quick worker) is never handed over: take it from the outbox
+  // instead of waiting out the timeout.
+  std::optional<OutboxEvent> stored;
+  lock.unlock();
+  try {
+    stored = outbox_.get(id);
+    if (stored && stored->state == EventState::queued) stored.reset();
+  } catch (const std::exception &) {
+    stored.reset();  // wait for the hand-off as usual
+  }
+  lock.lock();
+  if (!stored) {
+    done_.wait_for(lock, timeout, [&] { return handed_.contains(id) || stopping_; });
+  }
   waiters_.erase(waiters_.find(id));
   const auto it = handed_.find(id);
-  if (it == handed_.end()) return std::nullopt;
+  if (it == handed_.end()) {
+    if (!stored) return std::nullopt;
+    lock.unlock();
+    outbox_.acknowledge(id);
+    return stored;
+  }
   OutboxEvent event = it->second;
   if (!waiters_.contains(id)) handed_.erase(it);  // the last of the calls that share it
   lock.unlock();

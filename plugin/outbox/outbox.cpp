@@ -53,10 +53,25 @@ std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::s
   std::lock_guard lock(mutex_);
   std::pair<std::int64_t, bool> result{0, false};
   db_.transaction([&] {
-    Database::Statement existing(db_, "SELECT id FROM outbox WHERE idempotency_key = ?1");
+    Database::Statement existing(db_, "SELECT id, state FROM outbox WHERE idempotency_key = ?1");
     existing.bind(1, key);
     if (existing.step()) {
-      result = {existing.integer(0), false};
+      const std::int64_t id = existing.integer(0);
+      if (existing.integer(1) != static_cast<std::int64_t>(EventState::failed)) {
+        result = {id, false};
+        return;
+      }
+      // The same event failed for good before: firing it again is a new attempt (as
+      // eckid_retry_failed()), with the PGNs just given; no caller waits for the old outcome.
+      Database::Statement again(
+          db_,
+          "UPDATE outbox SET state = 0, attempts = 0, acked = 0, next_attempt_ms = ?2, "
+          "status = 0, message = '', completed_ms = NULL, sealed_pgns = ?3, fault_code = NULL, "
+          "fault_string = NULL, fault_actor = NULL WHERE id = ?1");
+      again.bind(1, id).bind(2, e.created_ms);
+      again.bind_blob(3, e.sealed_pgns.data(), e.sealed_pgns.size());
+      again.step();
+      result = {id, true};
       return;
     }
     Database::Statement add(

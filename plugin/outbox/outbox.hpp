@@ -69,7 +69,9 @@ class Outbox {
   Outbox(const StateConfig &config, const Logger &logger);
 
   /// Adds an event unless one with the same idempotency key exists. Returns the event's id
-  /// (the existing one for a repeat) and whether it was new.
+  /// (the existing one for a repeat) and whether it now waits to be processed: a new event, or
+  /// a repeat of one that had failed for good, which is queued again as a new attempt
+  /// (attempts from zero, outcome and fault cleared, the given sealed PGNs).
   std::pair<std::int64_t, bool> enqueue(const OutboxEvent &event, const std::string &key);
   /// Due queued events (next_attempt_ms <= now) that are the oldest unfinished event of
   /// their pupil and not in `running`, oldest first, at most one.

@@ -242,6 +242,28 @@ TEST_CASE("a permanent fault is not retried, and a manual retry works once fixed
   CHECK(eckid_retry_failed(w.plugin, 424242, nullptr) == ECKID_E_NOT_FOUND);
 }
 
+TEST_CASE("an event fired again after it failed for good is a new attempt, not a wait",
+          "[outbox]") {
+  // Issue 13: the repeat found the failed row and waited out the whole deadline for a
+  // hand-off that never came, then returned the old failure without a request.
+  std::string config = kFastRetries;
+  config.replace(config.find("deadline_ms = 2000"), 18, "deadline_ms = 60000");
+  config.replace(config.find("max_attempts = 40"), 17, "max_attempts = 2");
+  World w({{"--http503-share", "1"}, config});
+  const auto [pgn, hpgn] = vector_pupil(0);
+  const auto failed = w.created("PO01", "again-1", pgn);
+  REQUIRE(failed.first != ECKID_OK);
+  REQUIRE(failed.first != ECKID_QUEUED);
+  CHECK(queue(w.plugin).failed == 1);
+  w.stop_emulator();
+  w.start_emulator({});  // the service recovers
+  const auto again = w.created("PO01", "again-1", pgn);
+  CHECK(again.first == ECKID_OK);
+  CHECK(again.second == expected_eckid(hpgn, eckid_test::test_sector()));
+  CHECK(w.requests() > 0);
+  CHECK(queue(w.plugin).failed == 0);
+}
+
 TEST_CASE("an event's fault is kept with it: eckid_last_fault() after a poll, also after reopen",
           "[outbox][fault]") {
   World w({{"--allowed-oins", "99999999999999999999"}, kFastRetries, ECKID_DELIVERY_ASYNC});

@@ -16,3 +16,50 @@ int abi_c11_smoke(void) {
   if (plugin != NULL || strlen(eckid_last_error()) == 0) return 6;
   return eckid_close(NULL) == ECKID_OK ? 0 : 7;
 }
+
+eckid_status abi_c11_open_enums(const char *config_path, int log_level, int delivery) {
+  eckid_open_options options = ECKID_OPEN_OPTIONS_INIT;
+  eckid_plugin *plugin = NULL;
+  eckid_status s;
+  options.log_level = log_level;
+  options.delivery = delivery;
+  s = eckid_open(&plugin, config_path, &options);
+  if (plugin != NULL) eckid_close(plugin); /* keeps the last error of a failed open */
+  return s;
+}
+
+eckid_status abi_c11_validate_kind(int kind) {
+  return eckid_pgn_validate("123456782", kind, NULL);
+}
+
+eckid_status abi_c11_hpgn_kind(eckid_plugin *plugin, int kind) {
+  char out[ECKID_HPGN_BUFFER_SIZE];
+  return eckid_hpgn(plugin, "123456782", kind, out, sizeof out);
+}
+
+eckid_status abi_c11_created_kind(eckid_plugin *plugin, const char *school_key, int kind) {
+  eckid_pupil_created_event event = ECKID_PUPIL_CREATED_EVENT_INIT;
+  eckid_result *result = NULL;
+  eckid_status s;
+  event.school_key = school_key;
+  event.pupil_key = "p-1";
+  event.pgn = "123456782";
+  event.kind = kind;
+  s = eckid_pupil_created(plugin, &event, &result);
+  eckid_free(result);
+  return s;
+}
+
+eckid_status abi_c11_onboard_kind(eckid_plugin *plugin, const char *school_key, int kind,
+                                  int *status) {
+  eckid_onboard_pupil pupil;
+  eckid_onboard_receipts *receipts = NULL;
+  eckid_status s;
+  pupil.pupil_key = "p-1";
+  pupil.pgn = "123456782";
+  pupil.kind = kind;
+  s = eckid_onboard(plugin, school_key, &pupil, 1, &receipts);
+  if (s == ECKID_OK) *status = receipts->receipts[0].status;
+  eckid_free(receipts);
+  return s;
+}

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -111,4 +112,126 @@ TEST_CASE("a configuration error is reported through open", "[abi]") {
   CHECK(eckid_open(&p, path.c_str(), nullptr) == ECKID_E_CONFIG);
   CHECK(p == nullptr);
   CHECK_THAT(eckid_last_error(), Catch::Contains("bad.toml") && Catch::Contains("salt"));
+}
+
+namespace {
+// A plugin opened on the minimal configuration (school "99ZZ"); closed at the end.
+struct Opened {
+  eckid_test::TempDir dir;
+  std::string path;
+  eckid_plugin *plugin = nullptr;
+  Opened() {
+    dir.add_pki();
+    path = dir.write("school.toml", eckid_test::minimal_config()).string();
+    REQUIRE(eckid_open(&plugin, path.c_str(), nullptr) == ECKID_OK);
+  }
+  ~Opened() { eckid_close(plugin); }
+};
+}  // namespace
+
+TEST_CASE("a closed handle never reaches a handle opened after it", "[abi]") {
+  Opened first;
+  eckid_plugin *a = first.plugin;
+  REQUIRE(eckid_close(a) == ECKID_OK);
+  first.plugin = nullptr;
+  eckid_plugin *b = nullptr;
+  REQUIRE(eckid_open(&b, first.path.c_str(), nullptr) == ECKID_OK);
+  CHECK(b != a);  // handles are never reused, even where memory is
+  CHECK(eckid_close(a) == ECKID_E_INVALID_HANDLE);
+  eckid_result *r = nullptr;
+  CHECK(eckid_pupil_lookup(b, "99ZZ", "nobody", &r) == ECKID_E_NOT_FOUND);  // b still open
+  CHECK(eckid_close(b) == ECKID_OK);
+}
+
+TEST_CASE("enum values out of range from C are refused, naming the field", "[abi]") {
+  Opened o;
+  CHECK(abi_c11_open_enums(o.path.c_str(), 17, ECKID_DELIVERY_SYNC) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("log_level is 17"));
+  CHECK(abi_c11_open_enums(o.path.c_str(), ECKID_LOG_INFO, 5) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("delivery is 5"));
+  CHECK(abi_c11_validate_kind(9) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("kind is 9"));
+  CHECK(abi_c11_hpgn_kind(o.plugin, 9) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("kind is 9"));
+  CHECK(abi_c11_created_kind(o.plugin, "99ZZ", 9) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("eckid_pupil_created_event.kind is 9"));
+  int status = ECKID_OK;
+  CHECK(abi_c11_onboard_kind(o.plugin, "99ZZ", 5, &status) == ECKID_OK);
+  CHECK(status == ECKID_E_INVALID_ARGUMENT);
+}
+
+TEST_CASE("an absurd onboarding count is refused before any pupil is read", "[abi]") {
+  Opened o;
+  const eckid_onboard_pupil one = {"p-1", "123456782", ECKID_PGN_PUPIL};
+  eckid_onboard_receipts *r = nullptr;
+  REQUIRE(eckid_onboard(o.plugin, "99ZZ", &one, SIZE_MAX / sizeof one, &r) ==
+          ECKID_E_INVALID_ARGUMENT);
+  CHECK(r == nullptr);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_MAX_ONBOARD_PUPILS (100000)"));
+  CHECK(eckid_onboard(o.plugin, "99ZZ", &one, ECKID_MAX_ONBOARD_PUPILS + 1, &r) ==
+        ECKID_E_INVALID_ARGUMENT);
+}
+
+TEST_CASE("every string the ABI accepts is bounded, and the error names field and limit", "[abi]") {
+  Opened o;
+  // Issue 13: a regex date reader recursed once per digit of this and overflowed the stack.
+  const std::string long_date = "2026-01-01T00:00:00." + std::string(40000, '7');
+  const std::string long_key(ECKID_MAX_KEY_BYTES + 1, 'k');
+  const std::string long_pgn(ECKID_MAX_PGN_BYTES + 1, '1');
+  eckid_result *r = nullptr;
+
+  eckid_pgn_changed_event changed = ECKID_PGN_CHANGED_EVENT_INIT;
+  changed.school_key = "99ZZ";
+  changed.pupil_key = "p-1";
+  changed.old_pgn = "123456782";
+  changed.new_pgn = "111222333";
+  changed.effective_date = long_date.c_str();
+  CHECK(eckid_pgn_changed(o.plugin, &changed, &r) == ECKID_E_INVALID_ARGUMENT);
+  CHECK(r == nullptr);
+  CHECK_THAT(eckid_last_error(),
+             Catch::Contains("effective_date is longer than ECKID_MAX_DATE_BYTES (64 bytes)"));
+  changed.effective_date = nullptr;
+  changed.new_pgn = long_pgn.c_str();
+  CHECK(eckid_pgn_changed(o.plugin, &changed, &r) == ECKID_E_INVALID_PGN);
+  CHECK_THAT(eckid_last_error(),
+             Catch::Contains("new_pgn is longer than ECKID_MAX_PGN_BYTES (259 bytes)"));
+  CHECK(std::string(eckid_last_error()).find(long_pgn.substr(0, 9)) == std::string::npos);
+
+  eckid_pupil_created_event created = ECKID_PUPIL_CREATED_EVENT_INIT;
+  created.school_key = "99ZZ";
+  created.pupil_key = "p-1";
+  created.pgn = "123456782";
+  created.enrolment_date = long_date.c_str();
+  CHECK(eckid_pupil_created(o.plugin, &created, &r) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("enrolment_date is longer than"));
+  created.enrolment_date = nullptr;
+  created.pupil_key = long_key.c_str();
+  CHECK(eckid_pupil_created(o.plugin, &created, &r) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(),
+             Catch::Contains("pupil_key is longer than ECKID_MAX_KEY_BYTES (256 bytes)"));
+  CHECK(eckid_pupil_lookup(o.plugin, long_key.c_str(), "p-1", &r) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("school_key is longer than"));
+
+  CHECK(eckid_pgn_validate(long_pgn.c_str(), ECKID_PGN_STAFF, nullptr) == ECKID_E_INVALID_PGN);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("pgn is longer than ECKID_MAX_PGN_BYTES"));
+
+  const eckid_onboard_pupil pupil = {long_key.c_str(), "123456782", ECKID_PGN_PUPIL};
+  eckid_onboard_receipts *receipts = nullptr;
+  REQUIRE(eckid_onboard(o.plugin, "99ZZ", &pupil, 1, &receipts) == ECKID_OK);
+  CHECK(receipts->receipts[0].status == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(receipts->receipts[0].message, Catch::Contains("pupils[0].pupil_key is longer"));
+  eckid_free(receipts);
+
+  eckid_plugin *p = nullptr;
+  const std::string long_path = "/" + std::string(ECKID_MAX_PATH_BYTES, 'd');
+  CHECK(eckid_open(&p, long_path.c_str(), nullptr) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(),
+             Catch::Contains("config_path is longer than ECKID_MAX_PATH_BYTES (4096 bytes)"));
+  // A configuration file one byte over the limit: a valid one padded with a comment.
+  std::string text = eckid_test::minimal_config() + "#";
+  text.resize(ECKID_MAX_CONFIG_BYTES + 1, 'x');
+  const auto big = o.dir.write("big.toml", text);
+  CHECK(eckid_open(&p, big.c_str(), nullptr) == ECKID_E_CONFIG);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_MAX_CONFIG_BYTES (1048576 bytes)"));
+  CHECK(p == nullptr);
 }

@@ -8,7 +8,12 @@
  *
  * Conventions (modelled on libcurl, libgit2, SQLite and Linux-PAM):
  * - C11, usable from C, C++, PHP FFI, Python ctypes and Java JNA. Only eckid_* symbols.
- * - Every string in or out is UTF-8 and NUL-terminated.
+ * - Every string in or out is UTF-8 and NUL-terminated. Every string passed in has a maximum
+ *   length (ECKID_MAX_*_BYTES below, in bytes without the NUL); the plugin reads at most one
+ *   byte past it, and refuses a longer string with ECKID_E_INVALID_ARGUMENT (ECKID_E_INVALID_PGN
+ *   for a PGN) and a last error naming the field and the limit (never the value).
+ * - An enum argument or field holding a value that is not one of its constants (a C caller
+ *   may store any int) is refused with ECKID_E_INVALID_ARGUMENT naming the field and the value.
  * - Every function returns an eckid_status (or a value that cannot fail). No function
  *   throws, aborts or prints: a NULL or invalid argument is an ECKID_E_INVALID_ARGUMENT.
  * - On failure, eckid_last_error() holds a message for the calling thread that names what
@@ -202,6 +207,24 @@ typedef enum eckid_pgn_type {
 /** Bytes an HPgn needs in a caller buffer: 64 lowercase hex characters plus the NUL. */
 #define ECKID_HPGN_BUFFER_SIZE 65
 
+/* ---- Limits on what a caller passes in (bytes without the NUL) ---------------------- */
+
+/** Longest school key (school_key, from_school_key, to_school_key) and pupil key
+ *  (pupil_key, also in an eckid_onboard_pupil). */
+#define ECKID_MAX_KEY_BYTES 256
+/** Longest PGN (pgn, old_pgn, new_pgn): the longest valid staff PGN, "<BRIN> <e-mail>" with a
+ *  254-byte address (RFC 5321). A longer one is an ECKID_E_INVALID_PGN. */
+#define ECKID_MAX_PGN_BYTES 259
+/** Longest date or date-time (enrolment_date, date, effective_date). */
+#define ECKID_MAX_DATE_BYTES 64
+/** Longest configuration path (eckid_open() config_path): Linux PATH_MAX. */
+#define ECKID_MAX_PATH_BYTES 4096
+/** Largest configuration file eckid_open() reads (1 MiB); a larger one is an ECKID_E_CONFIG. */
+#define ECKID_MAX_CONFIG_BYTES 1048576
+/** Most pupils per eckid_onboard() call; send a larger list in parts (calling again with
+ *  pupils already sent is safe). */
+#define ECKID_MAX_ONBOARD_PUPILS 100000
+
 /* ---- Library ---------------------------------------------------------------------- */
 
 /** The ABI version of the loaded library (ECKID_ABI_VERSION it was built with).
@@ -253,7 +276,9 @@ ECKID_API eckid_status eckid_open(eckid_plugin **out, const char *config_path,
 /**
  * Closes a handle and releases everything it holds. NULL is accepted (ECKID_OK). Must be the
  * last call on the handle; a second close of the same handle returns
- * ECKID_E_INVALID_HANDLE and does nothing.
+ * ECKID_E_INVALID_HANDLE and does nothing. A handle is an opaque token, never reused within
+ * the process: a closed handle stays invalid for every call even after later eckid_open()s,
+ * and never reaches another open handle.
  */
 ECKID_API eckid_status eckid_close(eckid_plugin *plugin);
 
@@ -426,6 +451,10 @@ typedef struct eckid_pgn_changed_event {
  * stampseudonym and the ECK iD for each chain of the school's sector, records
  * (school, pupil) -> HPgn, sector, ECK iDs in the state database, and returns them. Fired
  * twice for the same pupil and PGN, it returns the recorded ECK iDs without a service call.
+ * Fired again while the same event is still queued, it shares that event (same event_id);
+ * fired again after the same event failed for good (eckid_list_failed()), it is a new
+ * attempt of that event (same event_id, attempts counted from zero), as after
+ * eckid_retry_failed(). The same holds for every event call.
  *
  * The event is first stored in the outbox (durably), then processed by a plugin worker. In
  * synchronous delivery the call waits up to [outbox] deadline_ms for the result; else, or
@@ -564,8 +593,9 @@ typedef struct eckid_onboard_receipt {
   unsigned long long event_id;
   /** ECKID_QUEUED (accepted; also for a pupil already recorded with this PGN, whose result
    *  is delivered at once without hashing or a service call), or why it was refused:
-   *  ECKID_E_INVALID_PGN, ECKID_E_INVALID_ARGUMENT (empty pupil key, unknown kind, a pupil
-   *  key or PGN that appears earlier in the list). */
+   *  ECKID_E_INVALID_PGN (also a PGN longer than ECKID_MAX_PGN_BYTES),
+   *  ECKID_E_INVALID_ARGUMENT (empty pupil key or one longer than ECKID_MAX_KEY_BYTES, a kind
+   *  that is not an eckid_pgn_kind, a pupil key or PGN that appears earlier in the list). */
   int status;
   /** "" when accepted, else what was wrong (never the PGN; names the earlier position of a
    *  duplicate). */
@@ -596,9 +626,11 @@ typedef struct eckid_onboard_receipts {
  * PGN are not hashed or sent again. A pupil recorded with another PGN fails with
  * ECKID_E_PUPIL_CONFLICT.
  *
- * school_key: the [[school]] key. pupils: count entries (count may be 0). out: receives the
- * receipts (release with eckid_free(*out)); NULL on error.
- * Errors (nothing queued): ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT (NULL),
+ * school_key: the [[school]] key. pupils: count entries (count may be 0, at most
+ * ECKID_MAX_ONBOARD_PUPILS). out: receives the receipts (release with eckid_free(*out)); NULL
+ * on error.
+ * Errors (nothing queued): ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT (NULL, count
+ * above ECKID_MAX_ONBOARD_PUPILS - checked before any pupil is read),
  * ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_ENABLED, ECKID_E_STATE, ECKID_E_NOMEM. A refused
  * pupil is not an error of the call: see the receipts. Thread-safe.
  */
