@@ -7,6 +7,7 @@
 #include "pgn/pgn.hpp"
 #include "util/error.hpp"
 #include "util/secure.hpp"
+#include "util/thread_guard.hpp"
 
 namespace eckid {
 
@@ -160,32 +161,53 @@ void Onboarder::deliver(const std::vector<std::int64_t> &ids) {
 
 // ---- Hashing --------------------------------------------------------------------------
 
+// A worker's entry point: nothing may escape it (util/thread_guard.hpp). When a pupil's
+// outcome cannot be written (a full disk, a locked or damaged state file), the pupil stays
+// unhashed and due, and this worker keeps it to itself for a growing pause ([outbox]
+// retry_base_ms doubled up to retry_max_ms), so no worker spins on it; then it is tried again.
 void Onboarder::hash_worker() {
+  int failures = 0;  // rounds in a row that ended in an exception
   while (!stopping()) {
     std::optional<UnhashedItem> item;
+    bool failed = false;
     try {
       if (!lease_.held()) throw Stopped{};  // another handle does the work: wait
-      std::lock_guard lock(mutex_);
-      auto found = table_.unhashed(unix_ms(), hashing_, 1);
-      if (!found.empty()) {
-        item = std::move(found.front());
-        hashing_.insert(item->id);
+      {
+        std::lock_guard lock(mutex_);
+        auto found = table_.unhashed(unix_ms(), hashing_, 1);
+        if (!found.empty()) {
+          item = std::move(found.front());
+          hashing_.insert(item->id);
+        }
       }
+      if (item) hash_one(*item);
+      failures = 0;
     } catch (const Stopped &) {
-    } catch (const std::exception &e) {
-      logger_.error(std::string("onboarding: ") + e.what());
+    } catch (...) {
+      failed = true;
+      ++failures;
+      log_caught(logger_, "onboarding: a hash worker",
+                 "the pupil stays queued and the worker tries again later");
     }
-    if (!item) {
+    if (failed) {
+      std::int64_t pause = 1000;
+      try {
+        pause = dispatcher_.backoff_ms(failures);
+      } catch (...) {
+      }
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(pause), [this] { return stopping_; });
+    }
+    if (item) {
+      {
+        std::lock_guard lock(mutex_);
+        hashing_.erase(item->id);
+      }
+      wake_.notify_all();  // the coordinator may have a full batch now
+    } else if (!failed) {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, kIdle, [this] { return stopping_; });
-      continue;
     }
-    hash_one(*item);
-    {
-      std::lock_guard lock(mutex_);
-      hashing_.erase(item->id);
-    }
-    wake_.notify_all();  // the coordinator may have a full batch now
   }
 }
 
@@ -229,9 +251,9 @@ void Onboarder::hash_one(const UnhashedItem &item) {
     outbox_.finish(item.id, EventState::failed, e.status(), e.what(), attempts, unix_ms());
     logger_.warn("onboarding: pupil " + quoted_key(item.pupil_key) + " failed: " + e.what());
     deliver({item.id});
-  } catch (const std::exception &e) {
-    logger_.error("onboarding: pupil " + quoted_key(item.pupil_key) + ": " + e.what());
   }
+  // Anything else, and a failure to write the outcome above, reaches hash_worker(), which
+  // logs it and backs off with the pupil left queued.
 }
 
 // ---- Batches --------------------------------------------------------------------------
@@ -267,8 +289,10 @@ void Onboarder::coordinate() {
       if (leading) worked = coordinate_once();
     } catch (const Stopped &) {
       break;  // the batch in hand stays recorded and is polled after the next open
-    } catch (const std::exception &e) {
-      logger_.error(std::string("onboarding: ") + e.what());
+    } catch (...) {
+      // Nothing may escape this thread. What was recorded stays so (each step of the
+      // onboarding table is one transaction), and the next round starts from it.
+      log_caught(logger_, "onboarding", "the plugin tries again in a second");
     }
     if (!worked) {
       std::unique_lock lock(mutex_);
@@ -451,6 +475,9 @@ void Onboarder::finalize(const SchoolConfig &school) {
       // Another pupil's event may have recorded the PGN while this one was in a batch.
       engine_.record(record, true);
     } catch (const Error &e) {
+      // The state could not be written (a full disk, a lock): the pupil stays complete and is
+      // recorded in a later round. Any other refusal is the pupil's.
+      if (e.status() == ECKID_E_STATE || e.status() == ECKID_E_NOMEM) throw;
       outbox_.finish(item.id, EventState::failed, e.status(), e.what(), 1, unix_ms());
       logger_.warn("onboarding: " + std::string(e.what()));
       deliver({item.id});

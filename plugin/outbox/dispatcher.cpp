@@ -2,6 +2,7 @@
 
 #include "nv/fault.hpp"
 #include "util/error.hpp"
+#include "util/thread_guard.hpp"
 
 namespace eckid {
 
@@ -105,7 +106,8 @@ std::optional<OutboxEvent> Dispatcher::wait(std::int64_t id, std::chrono::millis
   return event;
 }
 
-void Dispatcher::run(bool deliver_backlog) {
+// A worker's entry point: nothing may escape it (util/thread_guard.hpp).
+void Dispatcher::run(bool deliver_backlog) noexcept {
   if (deliver_backlog) {
     // Results finished before the last close but not acknowledged: deliver them again.
     try {
@@ -115,10 +117,26 @@ void Dispatcher::run(bool deliver_backlog) {
         for (const auto &e : batch) deliver_(e);
         after = batch.back().id;
       }
-    } catch (const std::exception &e) {
-      logger_.error(std::string("cannot deliver earlier results: ") + e.what());
+    } catch (...) {
+      log_caught(logger_, "cannot deliver earlier results",
+                 "they stay available to eckid_poll() and are delivered again after the next "
+                 "open");
     }
   }
+  for (;;) {
+    try {
+      work();
+      return;
+    } catch (...) {
+      log_caught(logger_, "outbox worker", "the worker starts again in a second");
+    }
+    std::unique_lock lock(mutex_);
+    if (work_.wait_for(lock, kIdlePoll, [this] { return stopping_; })) return;
+  }
+}
+
+void Dispatcher::work() {
+  int failures = 0;  // events in a row whose outcome could not be stored
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (consecutive_failures_ >= config_.outbox.breaker_threshold) {
@@ -145,14 +163,14 @@ void Dispatcher::run(bool deliver_backlog) {
     std::optional<OutboxEvent> event;
     try {
       event = outbox_.next_due(unix_ms(), running_);
-    } catch (const std::exception &e) {
-      logger_.error(std::string("outbox: ") + e.what());
+    } catch (...) {
+      log_caught(logger_, "outbox", "the plugin tries again in a second");
     }
     if (!event) {
       std::optional<std::int64_t> due;
       try {
         due = outbox_.earliest_due();
-      } catch (const std::exception &) {
+      } catch (...) {
       }
       const auto wait = due ? std::chrono::milliseconds(std::max<std::int64_t>(*due - unix_ms(), 1))
                             : std::chrono::milliseconds(kIdlePoll);
@@ -162,8 +180,23 @@ void Dispatcher::run(bool deliver_backlog) {
     running_.insert(event->id);
     lock.unlock();
     const std::int64_t id = event->id;
-    process(std::move(*event));
-    lock.lock();
+    const bool stored = process(std::move(*event));
+    if (!stored) {
+      // The outcome could not be written (a full disk, a locked or damaged state file): the
+      // event stays queued as it was. This worker keeps it (in running_, so no other worker
+      // takes it) for a growing pause before it is tried again, instead of sending it to the
+      // service again at once.
+      std::int64_t pause = 1000;
+      try {
+        pause = backoff_ms(++failures);
+      } catch (...) {
+      }
+      lock.lock();
+      work_.wait_for(lock, std::chrono::milliseconds(pause), [this] { return stopping_; });
+    } else {
+      failures = 0;
+      lock.lock();
+    }
     running_.erase(id);
     work_.notify_all();  // the pupil's next event may be due now
     done_.notify_all();
@@ -195,7 +228,16 @@ void Dispatcher::apply(const OutboxEvent &e) {
   throw Error(ECKID_E_INTERNAL, "unknown event kind in the outbox");
 }
 
-void Dispatcher::process(OutboxEvent e) {
+bool Dispatcher::process(OutboxEvent e) noexcept {
+  try {
+    return process_or_throw(std::move(e));
+  } catch (...) {
+    log_caught(logger_, "outbox: an event", "it stays queued and is tried again later");
+    return false;
+  }
+}
+
+bool Dispatcher::process_or_throw(OutboxEvent e) {
   const int attempts = e.attempts + 1;
   try {
     apply(e);
@@ -215,26 +257,26 @@ void Dispatcher::process(OutboxEvent e) {
         outbox_.reschedule(e.id, attempts, next, err.status(), err.what(), fault);
         logger_.info("event " + std::to_string(e.id) + " will be retried (attempt " +
                      std::to_string(attempts) + "): " + err.what());
-        return;
+        return true;
       }
       outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, unix_ms(),
                      fault);
-    } catch (const std::exception &store_error) {
-      logger_.error(std::string("outbox: ") + store_error.what());
-      return;  // the event stays queued and is tried again
+    } catch (...) {
+      log_caught(logger_, "outbox: event " + std::to_string(e.id),
+                 "it stays queued and is tried again later");
+      return false;
     }
     logger_.warn("event " + std::to_string(e.id) + " failed: " + err.what());
     e.state = EventState::failed;
     e.status = err.status();
     e.message = err.what();
     if (fault != nullptr) e.fault = *fault;
-  } catch (const std::exception &other) {
-    logger_.error(std::string("event ") + std::to_string(e.id) + ": " + other.what());
-    return;  // stays queued
   }
+  // Anything else (not an eckid::Error) reaches process(): the event stays queued.
   e.attempts = attempts;
   e.sealed_pgns.clear();
   finished(e);
+  return true;
 }
 
 void Dispatcher::finished(const OutboxEvent &e) {
@@ -273,7 +315,7 @@ bool Dispatcher::probe() {
     if (!school.enabled) continue;
     try {
       return client_.ping(school.oin).available;
-    } catch (const std::exception &) {
+    } catch (...) {
       return false;
     }
   }

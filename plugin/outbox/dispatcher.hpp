@@ -65,8 +65,11 @@ class Dispatcher {
   void finished(const OutboxEvent &event);
 
  private:
-  void run(bool deliver_backlog);
-  void process(OutboxEvent event);
+  void run(bool deliver_backlog) noexcept;
+  void work();
+  /// False when the event's outcome could not be stored: it stays queued as it was.
+  bool process(OutboxEvent event) noexcept;
+  bool process_or_throw(OutboxEvent event);
   void apply(const OutboxEvent &event);
   void breaker_result(bool service_failure);
   bool probe();

@@ -4,10 +4,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <optional>
 
 #include "util/encoding.hpp"
 #include "util/error.hpp"
@@ -26,28 +30,83 @@ constexpr std::size_t kTagBytes = 16;
                                  "readable by the host's user only)");
 }
 
-SecureBytes load_or_create_key(const std::filesystem::path &path) {
-  SecureBytes key(kKeyBytes);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+// Reads an existing key; nullopt when there is no file. A file of another size is damaged
+// (e.g. cut short by a crash of a plugin before this one, which wrote it in place).
+std::optional<SecureBytes> read_key(const std::filesystem::path &path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    key_failure(path, "cannot read it (" + errno_text() + ")");
+  }
+  SecureBytes key(kKeyBytes);
+  struct stat st {};
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  const ssize_t n = stat_ok && st.st_size == static_cast<off_t>(kKeyBytes)
+                        ? ::read(fd, key.data(), kKeyBytes)
+                        : -1;
+  ::close(fd);
+  if (stat_ok && st.st_size != static_cast<off_t>(kKeyBytes)) {
+    throw Error(ECKID_E_STATE,
+                "the outbox key " + path.string() + " is damaged: it has " +
+                    std::to_string(st.st_size) + " bytes, a key has " + std::to_string(kKeyBytes) +
+                    ". Restore it from a backup of the state directory; without one, delete "
+                    "the file and open again: a new key is made, and events still queued under "
+                    "the old one cannot be opened and fail (fire them again)");
+  }
+  if (n != static_cast<ssize_t>(kKeyBytes)) {
+    key_failure(path, "cannot read 32 bytes (" + errno_text() + ")");
+  }
+  return key;
+}
+
+// A new key is written whole to a temporary file in the same directory, synced, and then
+// linked to its name: link() fails with EEXIST when another process was first, so every
+// process ends up with the one complete key, and no process ever sees a short file.
+SecureBytes load_or_create_key(const std::filesystem::path &path) {
+  for (int round = 0; round < 2; ++round) {
+    if (auto key = read_key(path)) return std::move(*key);
+    SecureBytes key(kKeyBytes);
     if (RAND_bytes(key.data(), static_cast<int>(kKeyBytes)) != 1) {
       key_failure(path, "no random bytes for a new key");
     }
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      const bool ok =
-          ::write(fd, key.data(), kKeyBytes) == static_cast<ssize_t>(kKeyBytes) && ::fsync(fd) == 0;
-      ::close(fd);
-      if (!ok) key_failure(path, "cannot write a new key");
+    std::array<unsigned char, 8> tag{};
+    if (RAND_bytes(tag.data(), static_cast<int>(tag.size())) != 1) {
+      key_failure(path, "no random bytes for a new key");
+    }
+    std::filesystem::path temp = path;
+    temp += ".new-" + hex_lower(tag);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) key_failure(path, "cannot create " + temp.string() + " (" + errno_text() + ")");
+    const bool written =
+        ::write(fd, key.data(), kKeyBytes) == static_cast<ssize_t>(kKeyBytes) && ::fsync(fd) == 0;
+    const int write_errno = errno;
+    ::close(fd);
+    if (!written) {
+      ::unlink(temp.c_str());
+      key_failure(path, "cannot write a new key (" + std::string(std::strerror(write_errno)) + ")");
+    }
+    const bool linked = ::link(temp.c_str(), path.c_str()) == 0;
+    const int link_errno = errno;
+    ::unlink(temp.c_str());
+    if (linked) {
+      // The new name must survive a power loss too: sync the directory.
+      const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+      }
       return key;
     }
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // another process made it meanwhile
-    if (fd < 0) key_failure(path, "cannot create or read it");
+    if (link_errno != EEXIST) {
+      key_failure(path, "cannot create it (" + std::string(std::strerror(link_errno)) + ")");
+    }
+    // Another process made it meanwhile: read theirs.
   }
-  const ssize_t n = ::read(fd, key.data(), kKeyBytes);
-  ::close(fd);
-  if (n != static_cast<ssize_t>(kKeyBytes)) key_failure(path, "cannot read 32 bytes");
-  return key;
+  key_failure(path, "it disappeared while being created");
 }
 
 struct CipherDeleter {

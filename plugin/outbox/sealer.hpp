@@ -14,7 +14,10 @@ namespace eckid {
 /// use and never leaves memory otherwise. Thread-safe: const after construction.
 class Sealer {
  public:
-  /// Loads or creates <directory>/outbox.key. Throws eckid::Error(ECKID_E_STATE).
+  /// Loads or creates <directory>/outbox.key. Safe when several processes open the same fresh
+  /// folder at once: the key is written to a temporary file, synced and linked into place, so
+  /// the first one wins and all agree. Throws eckid::Error(ECKID_E_STATE), naming the file and
+  /// what to do when it is damaged (not 32 bytes) or cannot be read or made.
   explicit Sealer(const std::filesystem::path &directory);
 
   /// nonce (12 bytes) | ciphertext | tag (16 bytes). Throws ECKID_E_CRYPTO.

@@ -3,6 +3,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <cstring>
+#include <thread>
+
 #include "log/logger.hpp"
 #include "store/schema.hpp"
 #include "util/error.hpp"
@@ -42,8 +46,10 @@ Database::Database(const std::filesystem::path &directory, long busy_timeout_ms,
   ::umask(old_mask);
   try {
     if (rc != SQLITE_OK) fail("cannot open the state database");
+    // The busy timeout first: every later statement may meet another process opening the
+    // same folder at this moment.
     sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout_ms));
-    exec("PRAGMA journal_mode=WAL");
+    use_wal(busy_timeout_ms);
     exec("PRAGMA synchronous=FULL");
     exec("PRAGMA foreign_keys=ON");
     exec("PRAGMA secure_delete=ON");
@@ -79,22 +85,68 @@ int Database::changes() const noexcept {
   return sqlite3_changes(db_);
 }
 
+// Switching a fresh file to WAL takes an exclusive lock; SQLite answers SQLITE_BUSY at once
+// (without the busy handler) when another process holds a lock it cannot wait for safely, so
+// the switch is retried until the busy timeout has passed. A file already in WAL mode is left
+// alone (the query takes no write lock).
+void Database::use_wal(long busy_timeout_ms) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(busy_timeout_ms, 1L));
+  for (;;) {
+    bool wal = false;
+    int rc = SQLITE_OK;
+    {
+      sqlite3_stmt *stmt = nullptr;
+      rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &stmt, nullptr);
+      if (rc == SQLITE_OK) {
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+          const auto *mode = reinterpret_cast<const char *>(sqlite3_column_text(stmt, 0));
+          wal = mode != nullptr && std::strcmp(mode, "wal") == 0;
+          rc = SQLITE_OK;
+        }
+      }
+      sqlite3_finalize(stmt);
+    }
+    if (rc == SQLITE_OK && wal) return;
+    if (rc == SQLITE_OK) {
+      // Read the mode back on the next round: SQLite may keep the old one without an error.
+      rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    }
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) {
+      fail("cannot switch to WAL mode");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      fail(
+          "cannot switch to WAL mode (another process holds the database longer than [state] "
+          "busy_timeout_ms)");
+    }
+    if (rc != SQLITE_OK) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// One BEGIN IMMEDIATE transaction reads user_version and applies the missing migrations:
+// processes opening the same fresh folder at once take turns, and each later one finds the
+// schema done (the version read inside the write lock, never a stale one from before it).
 void Database::migrate() {
-  Statement version(*this, "PRAGMA user_version");
-  version.step();
-  const int current = static_cast<int>(version.integer(0));
-  if (current > kStateSchemaVersion) {
-    throw Error(ECKID_E_STATE, "the state database " + path_.string() + " has schema version " +
-                                   std::to_string(current) + ", newer than this plugin's " +
-                                   std::to_string(kStateSchemaVersion) +
-                                   "; install the newer plugin again");
-  }
-  for (int v = current; v < kStateSchemaVersion; ++v) {
-    transaction([&] {
-      exec(kStateMigrations[v]);
-      exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
-    });
-  }
+  transaction([&] {
+    int current = 0;
+    {
+      Statement version(*this, "PRAGMA user_version");
+      version.step();
+      current = static_cast<int>(version.integer(0));
+    }
+    if (current > kStateSchemaVersion) {
+      throw Error(ECKID_E_STATE, "the state database " + path_.string() + " has schema version " +
+                                     std::to_string(current) + ", newer than this plugin's " +
+                                     std::to_string(kStateSchemaVersion) +
+                                     "; install the newer plugin again");
+    }
+    for (int v = current; v < kStateSchemaVersion; ++v) exec(kStateMigrations[v]);
+    if (current < kStateSchemaVersion) {
+      exec(("PRAGMA user_version = " + std::to_string(kStateSchemaVersion)).c_str());
+    }
+  });
 }
 
 Database::Statement::Statement(Database &db, const char *sql) : db_(db) {

@@ -17,7 +17,10 @@ class Logger;
 
 /// One connection: WAL journal, synchronous=FULL, foreign keys on, secure_delete on (freed
 /// pages are zeroed). Opening creates the state directory (0700) and file (0600) when missing
-/// and migrates the schema (store/schema.hpp). Not thread-safe: guard it with a mutex.
+/// and migrates the schema (store/schema.hpp). Safe for any number of processes and handles
+/// opening the same (fresh) folder at once: the WAL switch waits up to the busy timeout, and the
+/// migration runs in one BEGIN IMMEDIATE transaction that reads user_version inside it.
+/// Not thread-safe: guard it with a mutex.
 class Database {
  public:
   Database(const std::filesystem::path &directory, long busy_timeout_ms, const Logger &logger);
@@ -71,6 +74,7 @@ class Database {
 
  private:
   void rollback() noexcept;
+  void use_wal(long busy_timeout_ms);
   void migrate();
 
   std::filesystem::path path_;

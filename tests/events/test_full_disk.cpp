@@ -1,0 +1,109 @@
+// A full disk while the plugin's own threads work (issue 13, item 1): an onboarding pupil
+// being hashed and a queued event being processed when the state folder's file system fills.
+// The host process survives, calls meanwhile give ECKID_E_STATE naming the cause, and once
+// space is free the queued work completes with the ECK iDs the emulator's documented
+// derivation gives. The state folder is a small tmpfs mounted in a private mount namespace
+// (needs root, as in CI; the test is skipped visibly otherwise).
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <vector>
+
+#include "onboard_support.hpp"
+
+using namespace eckid_events;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kSkipped = 77;  // SKIP_RETURN_CODE in tests/events/CMakeLists.txt
+
+// A 4 MiB tmpfs on dir in a private mount namespace of this process (or the test is skipped),
+// unmounted when the object goes away.
+struct SmallTmpfs {
+  std::filesystem::path dir;
+  explicit SmallTmpfs(std::filesystem::path d) : dir(std::move(d)) {
+    if (unshare(CLONE_NEWNS) != 0 ||
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=4m,mode=0700") != 0) {
+      std::cout << "SKIPPED: no small tmpfs for the state folder (needs root for a private "
+                   "mount namespace): "
+                << std::strerror(errno) << std::endl;
+      std::exit(kSkipped);
+    }
+  }
+  ~SmallTmpfs() { umount2(dir.c_str(), MNT_DETACH); }
+};
+
+// Writes a file until the file system is full.
+void fill(const std::filesystem::path &file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(fd >= 0);
+  const std::vector<char> block(64 * 1024, 'x');
+  while (::write(fd, block.data(), block.size()) > 0) {
+  }
+  CHECK(errno == ENOSPC);
+  ::close(fd);
+}
+
+}  // namespace
+
+TEST_CASE("A full disk during onboarding and events ends no process and loses no work",
+          "[onboard][outbox]") {
+  eckid_test::TempDir mount_point;
+  const SmallTmpfs tmpfs(mount_point.path());
+  const auto state = mount_point.path() / "state";
+  Setup setup;
+  setup.delivery = ECKID_DELIVERY_ASYNC;
+  setup.extra_config = "\n[state]\ndirectory = \"" + state.string() +
+                       "\"\n[onboarding]\nbatch_size = 1\npoll_delay_ms = 20\n"
+                       "[outbox]\nretry_base_ms = 100\nretry_max_ms = 400\nmax_attempts = 100\n";
+  World w(setup);
+  const std::string onboarded = bsn(900), created = bsn(901), later = bsn(902);
+
+  // Both are stored, then the disk fills while they are hashed (scrypt takes a while).
+  const eckid_onboard_pupil pupil{"disk-a", onboarded.c_str(), ECKID_PGN_PUPIL};
+  eckid_onboard_receipts *receipts = nullptr;
+  REQUIRE(eckid_onboard(w.plugin, "PO01", &pupil, 1, &receipts) == ECKID_OK);
+  REQUIRE(receipts->receipts[0].status == ECKID_QUEUED);
+  const unsigned long long onboard_id = receipts->receipts[0].event_id;
+  eckid_free(receipts);
+  const Fired event = fire_created(w.plugin, "PO01", "disk-b", created);
+  REQUIRE(event.status == ECKID_QUEUED);
+  const auto filler = state / "filler";
+  fill(filler);
+
+  // Both threads fail to record their outcome, and carry on.
+  CHECK(w.log.wait_for("onboarding: a hash worker: ", 1, 60s));
+  CHECK(w.log.wait_for("outbox: event " + std::to_string(event.event_id) + ": ", 1, 60s));
+
+  // Meanwhile calls say what is wrong.
+  const eckid_onboard_pupil third{"disk-c", later.c_str(), ECKID_PGN_PUPIL};
+  CHECK(eckid_onboard(w.plugin, "PO01", &third, 1, &receipts) == ECKID_E_STATE);
+  CHECK(std::string(eckid_last_error()).find("full") != std::string::npos);
+  CHECK(std::string(eckid_last_error()).find("check free disk space") != std::string::npos);
+  CHECK(fire_created(w.plugin, "PO01", "disk-c", later).status == ECKID_E_STATE);
+
+  // Space again: the queued work completes.
+  std::filesystem::remove(filler);
+  const auto results = poll_results(w.plugin, 2, 120s);
+  REQUIRE(results.size() == 2);
+  const std::string sector = eckid_test::test_sector();
+  CHECK(results.at(onboard_id).status == ECKID_OK);
+  CHECK(results.at(onboard_id).eckid == expected_eckid(independent_hpgn(onboarded), sector));
+  CHECK(results.at(event.event_id).status == ECKID_OK);
+  CHECK(results.at(event.event_id).eckid == expected_eckid(independent_hpgn(created), sector));
+
+  std::lock_guard lock(w.log.mutex);
+  for (const auto &line : w.log.lines) {
+    CHECK(line.find(onboarded) == std::string::npos);
+    CHECK(line.find(created) == std::string::npos);
+    CHECK(line.find(later) == std::string::npos);
+  }
+}
