@@ -3,6 +3,7 @@
 // failures, refusals in the list, and a repeated onboarding that sends nothing.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -230,11 +231,15 @@ TEST_CASE("Onboarding refuses bad entries one by one and never names a PGN", "[o
   World w(async());
   const std::string good = bsn(60), other = bsn(61);
   const std::string invalid = "123456789";  // fails the 11-check
-  const std::vector<eckid_onboard_pupil> list = {
+  std::vector<eckid_onboard_pupil> list = {
       {"a", good.c_str(), ECKID_PGN_PUPIL},  {"b", invalid.c_str(), ECKID_PGN_PUPIL},
       {"a", other.c_str(), ECKID_PGN_PUPIL}, {"c", good.c_str(), ECKID_PGN_PUPIL},
-      {"", other.c_str(), ECKID_PGN_PUPIL},  {"d", other.c_str(), static_cast<eckid_pgn_kind>(7)},
+      {"", other.c_str(), ECKID_PGN_PUPIL},  {"d", other.c_str(), ECKID_PGN_PUPIL},
   };
+  // A kind out of range, stored the way a C host would (a C++ cast to the enum would be UB).
+  const int seven = 7;
+  static_assert(sizeof list.back().kind == sizeof seven);
+  std::memcpy(&list.back().kind, &seven, sizeof seven);
   eckid_onboard_receipts *r = nullptr;
   REQUIRE(eckid_onboard(w.plugin, "PO01", list.data(), list.size(), &r) == ECKID_OK);
   REQUIRE(r->count == 6);
