@@ -107,3 +107,48 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
     CHECK(line.find(later) == std::string::npos);
   }
 }
+
+TEST_CASE("a full disk is a clear status on the event, never a crash", "[outbox][disk]") {
+  eckid_test::TempDir mount_point;
+  const SmallTmpfs tmpfs(mount_point.path());
+  const auto state = mount_point.path() / "state";
+  // Asynchronous: results stay in the outbox until acknowledged, so each can be looked up.
+  Setup setup;
+  setup.delivery = ECKID_DELIVERY_ASYNC;
+  setup.extra_config = "\n[state]\ndirectory = \"" + state.string() +
+                       "\"\n[outbox]\nworkers = 4\ndeadline_ms = 2000\nretry_base_ms = 50\n"
+                       "retry_max_ms = 400\nmax_attempts = 40\nbreaker_threshold = 4\n"
+                       "breaker_cooldown_ms = 100\nshutdown_wait_ms = 200\n"
+                       "[hash]\nmemory_budget_mib = 1024\n";
+  World w(setup);
+  fill(mount_point.path() / "filler");
+  const auto [pgn, hpgn] = vector_pupil(0);
+  std::vector<unsigned long long> accepted;
+  eckid_status s = ECKID_OK;
+  for (int i = 0; i < 50; ++i) {  // until the database needs a page the disk does not have
+    const Fired f = fire_created(w.plugin, "PO01", "full-" + std::to_string(i), pgn);
+    s = f.status;
+    if (s != ECKID_QUEUED) break;
+    accepted.push_back(f.event_id);
+  }
+  CHECK(s == ECKID_E_STATE);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("disk is full"));
+  // Space again: what was accepted completes, and new events are accepted again.
+  std::filesystem::remove(mount_point.path() / "filler");
+  accepted.push_back(fire_created(w.plugin, "PO02", "full-ok", pgn).event_id);
+  for (const unsigned long long id : accepted) {
+    INFO("event " << id);
+    eckid_status final_status = ECKID_QUEUED;
+    std::string eckid;
+    for (int i = 0; i < 1200 && final_status == ECKID_QUEUED; ++i) {
+      eckid_result *r = nullptr;
+      REQUIRE(eckid_event_result(w.plugin, id, &r) == ECKID_OK);
+      final_status = static_cast<eckid_status>(r->status);
+      if (r->count == 1) eckid = r->eckids[0].eckid;
+      eckid_free(r);
+      if (final_status == ECKID_QUEUED) std::this_thread::sleep_for(100ms);
+    }
+    CHECK(final_status == ECKID_OK);
+    CHECK(eckid == expected_eckid(hpgn, eckid_test::test_sector()));
+  }
+}
