@@ -41,6 +41,15 @@ struct SmallTmpfs {
   ~SmallTmpfs() { umount2(dir.c_str(), MNT_DETACH); }
 };
 
+// Asynchronous delivery (results stay in the outbox until acknowledged, so each can be looked
+// up) with the state folder in dir/state and the given extra configuration.
+Setup state_on(const std::filesystem::path &dir, const std::string &extra) {
+  Setup setup;
+  setup.delivery = ECKID_DELIVERY_ASYNC;
+  setup.extra_config = "\n[state]\ndirectory = \"" + (dir / "state").string() + "\"\n" + extra;
+  return setup;
+}
+
 // Writes a file until the file system is full.
 void fill(const std::filesystem::path &file) {
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -58,13 +67,9 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
           "[onboard][outbox]") {
   eckid_test::TempDir mount_point;
   const SmallTmpfs tmpfs(mount_point.path());
-  const auto state = mount_point.path() / "state";
-  Setup setup;
-  setup.delivery = ECKID_DELIVERY_ASYNC;
-  setup.extra_config = "\n[state]\ndirectory = \"" + state.string() +
-                       "\"\n[onboarding]\nbatch_size = 1\npoll_delay_ms = 20\n"
-                       "[outbox]\nretry_base_ms = 100\nretry_max_ms = 400\nmax_attempts = 100\n";
-  World w(setup);
+  World w(state_on(mount_point.path(),
+                   "[onboarding]\nbatch_size = 1\npoll_delay_ms = 20\n"
+                   "[outbox]\nretry_base_ms = 100\nretry_max_ms = 400\nmax_attempts = 100\n"));
   const std::string onboarded = bsn(900), created = bsn(901), later = bsn(902);
 
   // Both are stored, then the disk fills while they are hashed (scrypt takes a while).
@@ -76,7 +81,7 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
   eckid_free(receipts);
   const Fired event = fire_created(w.plugin, "PO01", "disk-b", created);
   REQUIRE(event.status == ECKID_QUEUED);
-  const auto filler = state / "filler";
+  const auto filler = mount_point.path() / "state" / "filler";
   fill(filler);
 
   // Both threads fail to record their outcome, and carry on.
@@ -111,16 +116,7 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
 TEST_CASE("a full disk is a clear status on the event, never a crash", "[outbox][disk]") {
   eckid_test::TempDir mount_point;
   const SmallTmpfs tmpfs(mount_point.path());
-  const auto state = mount_point.path() / "state";
-  // Asynchronous: results stay in the outbox until acknowledged, so each can be looked up.
-  Setup setup;
-  setup.delivery = ECKID_DELIVERY_ASYNC;
-  setup.extra_config = "\n[state]\ndirectory = \"" + state.string() +
-                       "\"\n[outbox]\nworkers = 4\ndeadline_ms = 2000\nretry_base_ms = 50\n"
-                       "retry_max_ms = 400\nmax_attempts = 40\nbreaker_threshold = 4\n"
-                       "breaker_cooldown_ms = 100\nshutdown_wait_ms = 200\n"
-                       "[hash]\nmemory_budget_mib = 1024\n";
-  World w(setup);
+  World w(state_on(mount_point.path(), kFastRetries));
   fill(mount_point.path() / "filler");
   const auto [pgn, hpgn] = vector_pupil(0);
   std::vector<unsigned long long> accepted;

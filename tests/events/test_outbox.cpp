@@ -23,12 +23,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Fast retries so that tests finish quickly.
-const std::string kFastRetries =
-    "\n[outbox]\nworkers = 4\ndeadline_ms = 2000\nretry_base_ms = 50\nretry_max_ms = 400\n"
-    "max_attempts = 40\nbreaker_threshold = 4\nbreaker_cooldown_ms = 100\n"
-    "shutdown_wait_ms = 200\n[hash]\nmemory_budget_mib = 1024\n";
-
 // Results delivered through the callback (called on plugin threads): acknowledged at once,
 // counted per event id so that a delivery after the acknowledgement shows up.
 struct Inbox {

@@ -57,6 +57,12 @@ inline std::string school(const std::string &key, const std::string &sector,
          sector + "\"\nchains = [\"" + eckid_test::test_chain() + "\"]\n" + extra + "\n";
 }
 
+// Fast retries so that outbox tests finish quickly.
+inline const std::string kFastRetries =
+    "\n[outbox]\nworkers = 4\ndeadline_ms = 2000\nretry_base_ms = 50\nretry_max_ms = 400\n"
+    "max_attempts = 40\nbreaker_threshold = 4\nbreaker_cooldown_ms = 100\n"
+    "shutdown_wait_ms = 200\n[hash]\nmemory_budget_mib = 1024\n";
+
 // Log lines of the plugin; the callback may come from plugin threads.
 struct LogLines {
   std::mutex mutex;
