@@ -33,9 +33,6 @@ std::string date_string(const Date &d) {
                   "the PGN in one of the two records, or use one pupil key for one person");
 }
 
-}  // namespace
-
-namespace {
 // How a refused date is named in a message: the text itself (masked as quoted_value) unless it
 // is too long to be one.
 std::string shown(std::string_view text) {
