@@ -31,15 +31,17 @@ final class Abi
      * The FFI over a library, loaded once.
      *
      * @param string|null $library path of libeckid.so; null: the ECKID_LIBRARY environment
-     *                             variable, else libeckid.so beside this binding, else the
-     *                             dynamic loader's search path
+     *                             variable, else the dynamic loader's search path. Never a
+     *                             copy beside this binding: under a web server that folder
+     *                             is often inside the web root, where the library would be
+     *                             downloadable.
      * @throws EckIdException E_VERSION when the library's ABI version is not ABI_VERSION
      * @throws FFI\Exception when the library cannot be loaded
      */
     public static function load(?string $library = null): FFI
     {
         $library ??= getenv('ECKID_LIBRARY') ?: null;
-        $library ??= is_file(__DIR__ . '/../libeckid.so') ? __DIR__ . '/../libeckid.so' : 'libeckid.so';
+        $library ??= 'libeckid.so';
         if (!isset(self::$loaded[$library])) {
             $ffi = FFI::cdef(file_get_contents(__DIR__ . '/../eckid.ffi.h'), $library);
             if ($ffi->eckid_abi_version() !== self::ABI_VERSION) {
