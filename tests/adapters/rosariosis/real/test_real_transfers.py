@@ -157,6 +157,14 @@ def main() -> int:
         page = rollover(p, ["schools", "student_enrollment_codes", "student_enrollment",
                             "program_config"])
         check("The data have been rolled" in forms.text(page), "rollover: RosarioSIS rolled the data")
+        settings = p.site.postgres.query(
+            "SELECT syear, school_id, title, value FROM program_config WHERE program='eckid' "
+            "ORDER BY school_id, title, syear")
+        years = sorted({row[0] for row in settings})
+        check(len(years) == 2 and [r[1:] for r in settings if r[0] == years[0]]
+              == [r[1:] for r in settings if r[0] == years[1]]
+              and {r[1] for r in settings} == {"1", str(b), str(c)},
+              "rollover: every school's plugin settings copied to the next school year")
         check(all(p.eckids(s, b) == known[s] for s in to_b),
               "rollover to a school of the same sector: every student keeps the ECK iD")
         check(support.requests(IDENTITY + f"({OIN_A}|{OIN_B})") == logged,
