@@ -5,8 +5,10 @@
  * RosarioSIS includes this file for the activated plugin on every request. The hooks:
  * - Students/Student.php|create_student: a new student and their first enrolment are
  *   saved -> pupil created at UserSchool().
- * - database.inc.php|dbquery_after: an INSERT into student_enrollment for the current
- *   student at another school than their previous enrolment -> pupil transferred.
+ * - database.inc.php|dbquery_after: an INSERT into student_enrollment (the Enrollment
+ *   section's new enrolment, School > Rollover) -> students with an open enrolment at a
+ *   school where they have no ECK iD yet but have one at another school: pupil transferred
+ *   (includes/transfers.php).
  * - Students/Student.php|update_student_checks / update_student: the PGN field changed ->
  *   PGN changed (or created, when the student had no ECK iD yet).
  * - Students/Student.php|header: shows the ECK iD, or why there is none yet.
@@ -21,9 +23,10 @@ require_once is_file( __DIR__ . '/lib/eckid.php' ) ?
 	__DIR__ . '/../../php/eckid.php'; // The source tree.
 require_once __DIR__ . '/includes/settings.php';
 require_once __DIR__ . '/includes/store.php';
+require_once __DIR__ . '/includes/transfers.php';
 
 add_action( 'Students/Student.php|create_student', 'EckIdCreateStudent' );
-add_action( 'database.inc.php|dbquery_after', 'EckIdAfterQuery', 2 );
+add_action( 'database.inc.php|dbquery_after', 'EckIdAfterEnrolmentQuery', 2 );
 add_action( 'Students/Student.php|update_student_checks', 'EckIdBeforeUpdate' );
 add_action( 'Students/Student.php|update_student', 'EckIdAfterUpdate' );
 add_action( 'Students/Student.php|header', 'EckIdStudentHeader' );
@@ -61,67 +64,6 @@ function EckIdCreated( $student_id, $school_id )
 	EckIdRun( $student_id, $school_id, function ( $plugin ) use ( $student_id, $school_id, $pgn )
 	{
 		return $plugin->pupilCreated( (string) $school_id, (string) $student_id, $pgn, date( 'Y-m-d' ) );
-	} );
-}
-
-/**
- * dbquery_after: a new student_enrollment row of the current student. When the student's
- * previous enrolment was at another school, that is a transfer to the new row's school.
- */
-function EckIdAfterQuery( $tag, $sql )
-{
-	if ( ! preg_match( '/^\s*INSERT\s+INTO\s+student_enrollment\b/i', (string) $sql )
-		|| ! UserStudentID() )
-	{
-		return;
-	}
-
-	$student_id = (int) UserStudentID();
-
-	$rows = DBGet( DBQuery( "SELECT SCHOOL_ID,START_DATE FROM student_enrollment
-		WHERE STUDENT_ID='" . $student_id . "' ORDER BY START_DATE DESC,ID DESC" ) );
-
-	if ( count( (array) $rows ) < 2 )
-	{
-		return; // The first enrolment: create_student's part.
-	}
-
-	$to = (int) $rows[1]['SCHOOL_ID'];
-	$from = null;
-
-	foreach ( $rows as $row )
-	{
-		if ( (int) $row['SCHOOL_ID'] !== $to )
-		{
-			$from = (int) $row['SCHOOL_ID'];
-			break;
-		}
-	}
-
-	if ( $from === null || EckIdStudentRows( $student_id, $to ) )
-	{
-		return; // Re-enrolled at the same school, or already known there.
-	}
-
-	if ( ! EckIdSameConfig( $from, $to ) )
-	{
-		EckIdCreated( $student_id, $to ); // The schools' plugins do not share records.
-
-		return;
-	}
-
-	$pgn = EckIdStudentPgn( $student_id, $to );
-
-	if ( $pgn === '' )
-	{
-		return;
-	}
-
-	$date = $rows[1]['START_DATE'];
-
-	EckIdRun( $student_id, $to, function ( $plugin ) use ( $student_id, $from, $to, $pgn, $date )
-	{
-		return $plugin->pupilTransferred( (string) $student_id, (string) $from, (string) $to, $pgn, $date );
 	} );
 }
 

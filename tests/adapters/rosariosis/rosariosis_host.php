@@ -150,8 +150,40 @@ function HostSavePluginSettings( $dir, $school_id, $values )
 }
 
 /**
- * Students/Student.php, new student: the student row and the first enrolment are saved,
- * the new student becomes the current one, then create_student is fired.
+ * RosarioSIS's DBInsertSQL() / DBUpdateSQL() shape: the table and column names quoted as
+ * identifiers in lower case (INSERT INTO "student_enrollment" ("syear",...) values(...)),
+ * empty values left out of an INSERT and set to NULL by an UPDATE.
+ */
+function HostDBInsert( $table, $columns )
+{
+	$columns = array_filter( $columns, function ( $v ) { return (string) $v !== ''; } );
+	$quote = function ( $name ) { return '"' . strtolower( $name ) . '"'; };
+
+	DBQuery( 'INSERT INTO ' . $quote( $table ) . ' (' . implode( ',', array_map( $quote, array_keys( $columns ) ) )
+		. ") values('" . implode( "','", array_map( 'DBEscapeString', $columns ) ) . "');" );
+}
+
+function HostDBUpdate( $table, $columns, $where_columns )
+{
+	$quote = function ( $name ) { return '"' . strtolower( $name ) . '"'; };
+	$set = $where = [];
+
+	foreach ( $columns as $column => $value )
+	{
+		$set[] = $quote( $column ) . ( (string) $value === '' ? '=NULL' : "='" . DBEscapeString( $value ) . "'" );
+	}
+
+	foreach ( $where_columns as $column => $value )
+	{
+		$where[] = $quote( $column ) . "='" . DBEscapeString( $value ) . "'";
+	}
+
+	DBQuery( 'UPDATE ' . $quote( $table ) . ' SET ' . implode( ',', $set ) . ' WHERE ' . implode( ' AND ', $where ) . ';' );
+}
+
+/**
+ * Students/Student.php, new student: the student row, then the first enrolment (SaveEnrollment,
+ * DBInsertSQL), then the new student becomes the current one and create_student is fired.
  */
 function HostCreateStudent( $student_id, $pgn, $school_id, $date )
 {
@@ -161,29 +193,41 @@ function HostCreateStudent( $student_id, $pgn, $school_id, $date )
 	$_REQUEST = [ 'students' => [ 'FIRST_NAME' => 'Test', 'CUSTOM_200000003' => $pgn ] ];
 	$error = $note = [];
 	do_action( 'Students/Student.php|create_student_checks' );
-	DBQuery( "INSERT INTO students (STUDENT_ID,FIRST_NAME,LAST_NAME,CUSTOM_200000003)
-		VALUES('" . (int) $student_id . "','Test','Pupil','" . DBEscapeString( $pgn ) . "')" );
-	DBQuery( "INSERT INTO student_enrollment (SYEAR,SCHOOL_ID,STUDENT_ID,START_DATE)
-		VALUES('" . UserSyear() . "','" . (int) $school_id . "','" . (int) $student_id . "','" . $date . "')" );
+	HostDBInsert( 'students', [ 'STUDENT_ID' => (int) $student_id, 'FIRST_NAME' => 'Test',
+		'LAST_NAME' => 'Pupil', 'CUSTOM_200000003' => $pgn ] );
+	HostDBInsert( 'student_enrollment', [ 'SCHOOL_ID' => (int) $school_id, 'START_DATE' => $date,
+		'SYEAR' => UserSyear(), 'STUDENT_ID' => (int) $student_id ] );
 	$_SESSION['student_id'] = $student_id;
 	do_action( 'Students/Student.php|create_student' );
 }
 
 /**
- * Students/Student.php, enrolment tab of the current student: the open enrolment is ended
- * with a transfer drop code and a new one starts at another school.
+ * Students/Student.php, Enrollment section of the current student, as the real page does it
+ * (tests/adapters/rosariosis/real/test_real_transfers.py drives the real one): a first save
+ * gives the open enrolment a drop date (the day before $date) and drop code (the page offers a new enrolment row
+ * only then); a second save adds the new row at another school: SaveEnrollment() switches
+ * the session's school to it first, then inserts the row (DBInsertSQL). Each save fires
+ * update_student_checks first, as Student.php does.
  */
 function HostTransferStudent( $student_id, $to_school_id, $date )
 {
-	global $error, $note;
+	global $error, $note, $HostDb;
 
 	$_SESSION['student_id'] = $student_id;
+	$_REQUEST = [];
 	$error = $note = [];
-	DBQuery( "UPDATE student_enrollment SET END_DATE='" . $date . "',DROP_CODE='TRAN'
-		WHERE STUDENT_ID='" . (int) $student_id . "' AND END_DATE IS NULL" );
-	DBQuery( "INSERT INTO student_enrollment (SYEAR,SCHOOL_ID,STUDENT_ID,START_DATE)
-		VALUES('" . UserSyear() . "','" . (int) $to_school_id . "','" . (int) $student_id . "','" . $date . "')" );
+	$open = $HostDb->query( "SELECT ID FROM student_enrollment WHERE STUDENT_ID='" . (int) $student_id
+		. "' AND END_DATE IS NULL" )->fetchColumn();
+	do_action( 'Students/Student.php|update_student_checks' );
+	$drop = date( 'Y-m-d', strtotime( $date . ' -1 day' ) ); // A start on the drop date is refused.
+	HostDBUpdate( 'student_enrollment', [ 'END_DATE' => $drop, 'DROP_CODE' => 'TRAN' ],
+		[ 'STUDENT_ID' => (int) $student_id, 'ID' => (int) $open ] );
+
+	$error = $note = [];
+	do_action( 'Students/Student.php|update_student_checks' );
 	$_SESSION['UserSchool'] = $to_school_id;
+	HostDBInsert( 'student_enrollment', [ 'START_DATE' => $date, 'SCHOOL_ID' => (int) $to_school_id,
+		'SYEAR' => UserSyear(), 'STUDENT_ID' => (int) $student_id ] );
 }
 
 /** Students/Student.php, general tab of the current student: a new PGN field value saved. */
