@@ -10,7 +10,6 @@ cannot run the real host."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
