@@ -7,6 +7,14 @@
  */
 
 require_once __DIR__ . '/includes/settings.php';
+require_once __DIR__ . '/includes/admin.php';
+
+if ( EckIdOnMySql() )
+{
+	echo ErrorMessage( [ htmlspecialchars( EckIdMySqlMessage() ) ] );
+
+	return; // No tables, no settings: the plugin needs PostgreSQL (README "Requirements").
+}
 
 $eckid_current = array_merge( EckIdSettingDefaults(),
 	array_map( function ( $rows ) { return $rows[1]['VALUE']; }, (array) ProgramConfig( 'eckid' ) ) );
@@ -17,7 +25,8 @@ if ( ! empty( $_REQUEST['save'] ) && AllowEdit() )
 
 	foreach ( EckIdSettingDefaults() as $title => $default )
 	{
-		$eckid_posted[ $title ] = trim( (string) ( $_REQUEST['values'][ $title ] ?? '' ) );
+		// Warehouse.php has escaped $_REQUEST for SQL (DBEscapeString): the value as typed.
+		$eckid_posted[ $title ] = trim( DBUnescapeString( (string) ( $_REQUEST['values'][ $title ] ?? '' ) ) );
 	}
 
 	$eckid_posted['ECKID_ENABLED'] = $eckid_posted['ECKID_ENABLED'] === 'Y' ? 'Y' : '';
@@ -25,7 +34,8 @@ if ( ! empty( $_REQUEST['save'] ) && AllowEdit() )
 
 	if ( $eckid_wrong )
 	{
-		$error = array_merge( (array) $error, $eckid_wrong );
+		// Plain text (a message names "<uuid>"): ErrorMessage() prints HTML.
+		$error = array_merge( (array) $error, array_map( 'htmlspecialchars', $eckid_wrong ) );
 	}
 	else
 	{
@@ -38,13 +48,16 @@ if ( ! empty( $_REQUEST['save'] ) && AllowEdit() )
 				. DBEscapeString( $value ) . "')" );
 		}
 
-		$note[] = _( 'The ECK iD settings were saved.' );
+		$note[] = htmlspecialchars( _( 'The ECK iD settings were saved.' ) );
 	}
 
 	$eckid_current = array_merge( $eckid_current, $eckid_posted );
 }
 
-echo ErrorMessage( (array) $error ) . ErrorMessage( (array) $note, 'note' );
+$eckid_problem = EckIdHostProblem();
+
+echo ErrorMessage( (array) $error ) . ErrorMessage( (array) $note, 'note' )
+	. ( $eckid_problem === '' ? '' : ErrorMessage( [ htmlspecialchars( $eckid_problem ) ], 'warning' ) );
 
 $eckid_labels = [
 	'ECKID_ENABLED' => _( 'Request ECK iDs for this school' ),

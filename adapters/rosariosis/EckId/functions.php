@@ -11,7 +11,8 @@
  *   (includes/transfers.php).
  * - Students/Student.php|update_student_checks / update_student: the PGN field changed ->
  *   PGN changed (or created, when the student had no ECK iD yet).
- * - Students/Student.php|header: shows the ECK iD, or why there is none yet.
+ * - Students/Student.php|header: administrators see the ECK iD masked, or why there is none.
+ * - School_Setup/CopySchool.php|copy_school: the copy's settings start disabled, no OIN.
  * - Warehouse.php|footer (every page load): records the ECK iDs of events that were queued
  *   because the Nummervoorziening did not answer in time (EckIdDeliverResults()).
  *
@@ -24,6 +25,16 @@ require_once is_file( __DIR__ . '/lib/eckid.php' ) ?
 require_once __DIR__ . '/includes/settings.php';
 require_once __DIR__ . '/includes/store.php';
 require_once __DIR__ . '/includes/transfers.php';
+require_once __DIR__ . '/includes/admin.php';
+
+if ( EckIdOnMySql() )
+{
+	// No tables (install.sql is PostgreSQL's; there is no install_mysql.sql): no hook that
+	// reads them; the settings page and the student's page tell administrators why.
+	add_action( 'Students/Student.php|header', 'EckIdMySqlNotice' );
+
+	return;
+}
 
 add_action( 'Students/Student.php|create_student', 'EckIdCreateStudent' );
 add_action( 'database.inc.php|dbquery_after', 'EckIdAfterEnrolmentQuery', 2 );
@@ -31,6 +42,16 @@ add_action( 'Students/Student.php|update_student_checks', 'EckIdBeforeUpdate' );
 add_action( 'Students/Student.php|update_student', 'EckIdAfterUpdate' );
 add_action( 'Students/Student.php|header', 'EckIdStudentHeader' );
 add_action( 'Warehouse.php|footer', 'EckIdPageLoad' );
+add_action( 'School_Setup/CopySchool.php|copy_school', 'EckIdCopySchool' );
+
+/** Students/Student.php header on MySQL: the administrator's notice. */
+function EckIdMySqlNotice( $tag )
+{
+	if ( EckIdIsAdmin() )
+	{
+		echo ErrorMessage( [ htmlspecialchars( EckIdMySqlMessage() ) ], 'warning' );
+	}
+}
 
 /** The PGN held between update_student_checks and update_student, per student. */
 $EckIdPgnBefore = [];
@@ -47,15 +68,24 @@ function EckIdCreateStudent( $tag )
 /** Pupil created at a school from the student's PGN field; a note when it is empty. */
 function EckIdCreated( $student_id, $school_id )
 {
-	global $note;
+	$settings = EckIdAllSchoolSettings()[ $school_id ] ?? null;
+	$field_problem = $settings ? EckIdPgnFieldProblem( $settings['ECKID_PGN_FIELD'] ) : '';
+
+	if ( $field_problem !== '' )
+	{
+		EckIdSavePending( $student_id, $school_id, 'E_CONFIG', $field_problem );
+		EckIdTell( sprintf( _( 'No ECK iD yet: %s' ), $field_problem ) );
+
+		return;
+	}
 
 	$pgn = EckIdStudentPgn( $student_id, $school_id );
 
 	if ( $pgn === '' )
 	{
-		if ( EckIdAllSchoolSettings()[ $school_id ] ?? null )
+		if ( $settings )
 		{
-			$note[] = _( 'No ECK iD requested: the student has no PGN (BSN or onderwijsnummer).' );
+			EckIdTell( _( 'No ECK iD requested: the student has no PGN (BSN or onderwijsnummer).' ), false );
 		}
 
 		return;
@@ -122,13 +152,17 @@ function EckIdPageLoad( $tag )
 	EckIdDeliverResults();
 }
 
-/** Students/Student.php header: the ECK iDs at this school, or why there is none yet. */
+/**
+ * Students/Student.php header, for administrators only (includes/admin.php "Who sees
+ * what"): whether the student has an ECK iD at this school, masked to its last 6
+ * characters, or why there is none yet.
+ */
 function EckIdStudentHeader( $tag )
 {
 	$student_id = (int) UserStudentID();
 	$school_id = (int) UserSchool();
 
-	if ( ! $student_id || empty( EckIdAllSchoolSettings()[ $school_id ] ) )
+	if ( ! $student_id || ! EckIdIsAdmin() || empty( EckIdAllSchoolSettings()[ $school_id ] ) )
 	{
 		return;
 	}
@@ -140,7 +174,8 @@ function EckIdStudentHeader( $tag )
 
 	foreach ( $rows as $row )
 	{
-		echo '<b>' . _( 'ECK iD' ) . ':</b> <code>' . htmlspecialchars( $row['ECKID'] ) . '</code><br>';
+		echo '<b>' . _( 'ECK iD' ) . ':</b> <code>&hellip;' . htmlspecialchars( substr( $row['ECKID'], -6 ) )
+			. '</code><br>';
 	}
 
 	if ( $pending )

@@ -9,9 +9,14 @@
  *   $item ) of program_config for the current school and year.
  * - DBQuery( $sql ) runs SQL and fires database.inc.php|dbquery_after with [ $sql, $result ];
  *   DBGet( $result ) returns rows numbered from 1 with upper-case column names.
- * - $error / $note: the page's message lists; ErrorMessage() renders them.
+ * - $error / $note: the page's message lists; ErrorMessage() renders them as HTML.
+ * - $_REQUEST is escaped for SQL (DBEscapeString) and stripped of tags before a module runs,
+ *   as Warehouse.php does; DBUnescapeString() undoes the escaping.
+ * - User( 'PROFILE' ): "admin", "teacher", "parent" or "student" ($HostProfile).
+ * - DBGetOne( $sql ): the first column of the first row, or false.
  * The database is SQLite in memory with the tables a plugin reads (students,
- * student_enrollment, program_config).
+ * student_enrollment, program_config) and PostgreSQL's information_schema.columns of them
+ * (with current_schema() "public"). $DatabaseType is "postgresql".
  */
 
 $RosarioActions = [];
@@ -19,6 +24,8 @@ $_SESSION = [ 'UserSyear' => 2026, 'UserSchool' => 1, 'student_id' => null ];
 $error = [];
 $note = [];
 $_REQUEST = [];
+$DatabaseType = 'postgresql';
+$HostProfile = 'admin';
 
 $HostDb = new PDO( 'sqlite::memory:', null, null, [ PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION ] );
 $HostDb->exec( "CREATE TABLE students (STUDENT_ID integer PRIMARY KEY, FIRST_NAME text,
@@ -27,6 +34,18 @@ $HostDb->exec( "CREATE TABLE students (STUDENT_ID integer PRIMARY KEY, FIRST_NAM
 	SCHOOL_ID integer, STUDENT_ID integer, START_DATE text, END_DATE text, DROP_CODE text);
 	CREATE TABLE program_config (SYEAR integer, SCHOOL_ID integer, PROGRAM text, TITLE text,
 	VALUE text);" );
+$HostDb->sqliteCreateFunction( 'current_schema', function () { return 'public'; }, 0 );
+$HostDb->exec( "ATTACH DATABASE ':memory:' AS information_schema;
+	CREATE TABLE information_schema.columns (TABLE_SCHEMA text, TABLE_NAME text, COLUMN_NAME text);" );
+
+foreach ( [ 'students', 'student_enrollment', 'program_config' ] as $host_table )
+{
+	foreach ( $HostDb->query( "PRAGMA table_info($host_table)" ) as $host_column )
+	{
+		$HostDb->exec( "INSERT INTO information_schema.columns VALUES ('public','" . $host_table
+			. "','" . strtolower( $host_column['name'] ) . "')" );
+	}
+}
 
 function add_action( $tag, $function_to_add, $accepted_args = 1, $priority = 10 )
 {
@@ -72,6 +91,13 @@ function UserSyear()
 	return $_SESSION['UserSyear'];
 }
 
+function User( $item )
+{
+	global $HostProfile;
+
+	return $item === 'PROFILE' ? $HostProfile : null;
+}
+
 function AllowEdit()
 {
 	return true;
@@ -107,6 +133,26 @@ function DBEscapeString( $str )
 	return substr( $HostDb->quote( (string) $str ), 1, -1 );
 }
 
+function DBUnescapeString( $str )
+{
+	return str_replace( "''", "'", (string) $str );
+}
+
+function DBGetOne( $sql )
+{
+	$rows = DBGet( DBQuery( $sql ) );
+
+	return $rows ? reset( $rows[1] ) : false;
+}
+
+/** Warehouse.php's sanitizing of $_REQUEST before any module runs. */
+function HostSanitizeRequest()
+{
+	array_walk_recursive( $_REQUEST, function ( &$value ) {
+		$value = strip_tags( DBEscapeString( $value ) );
+	} );
+}
+
 function ProgramConfig( $program, $item = 'all' )
 {
 	$config = [];
@@ -126,12 +172,21 @@ function ErrorMessage( $errors, $code = 'error' )
 	return $errors ? '<div class="' . $code . '">' . implode( '<br>', $errors ) . '</div>' : '';
 }
 
-/** Activates a plugin the way RosarioSIS does: its install.sql, then its functions.php. */
+/**
+ * Activates a plugin the way RosarioSIS does: its install.sql (on MySQL its
+ * install_mysql.sql, when there is one), then its functions.php.
+ */
 function HostActivatePlugin( $dir )
 {
-	global $HostDb;
+	global $HostDb, $DatabaseType;
 
-	$HostDb->exec( file_get_contents( $dir . '/install.sql' ) );
+	$install = $dir . ( $DatabaseType === 'mysql' ? '/install_mysql.sql' : '/install.sql' );
+
+	if ( file_exists( $install ) )
+	{
+		$HostDb->exec( file_get_contents( $install ) );
+	}
+
 	require_once $dir . '/functions.php';
 }
 
@@ -142,6 +197,7 @@ function HostSavePluginSettings( $dir, $school_id, $values )
 
 	$_SESSION['UserSchool'] = $school_id;
 	$_REQUEST = [ 'save' => '1', 'values' => $values ];
+	HostSanitizeRequest();
 	$error = $note = [];
 	ob_start();
 	include $dir . '/config.inc.php';

@@ -103,8 +103,19 @@ $po1 = stored( 101, 1 );
 check( $po1 === expected_eckid( $pupils[0]['hpgn'], $fixture['sector'] ), 'create_student: the ECK iD is stored' );
 pgn_free( messages(), 'create_student: the page messages' );
 $header = HostStudentHeader( 101, 1 );
-check( strpos( $header, $po1 ) !== false, "the student's page shows the ECK iD" );
+check( strpos( $header, '&hellip;' . substr( $po1, -6 ) ) !== false && strpos( $header, substr( $po1, -12 ) ) === false,
+	"the student's page shows the ECK iD masked to its last 6 characters" );
 pgn_free( $header, "the student's page" );
+foreach ( [ 'teacher', 'parent', 'student' ] as $HostProfile )
+{
+	HostCreateStudent( 190, $invalid_pgn, 1, '2026-08-20' ); // A message for an administrator.
+	check( HostStudentHeader( 101, 1 ) === '' && messages() === '',
+		"$HostProfile: nothing of the ECK iD or the plugin's messages" );
+	DBQuery( "DELETE FROM students WHERE STUDENT_ID='190'" );
+	DBQuery( "DELETE FROM student_enrollment WHERE STUDENT_ID='190'" );
+	DBQuery( "DELETE FROM eckid_pending WHERE STUDENT_ID='190'" );
+}
+$HostProfile = 'admin';
 
 // Same-sector transfer: the ECK iD is kept, no identity request.
 $before = requests();
@@ -211,7 +222,8 @@ try
 	check( EckIdPluginFor( 5 )->eventResult( $event_id ) === null && ! EckIdPluginFor( 5 )->ack( $event_id )
 		&& EckIdPluginFor( 5 )->retryFailed() === 0 && EckIdPluginFor( 5 )->poll() === null,
 		'service back: the event is done and gone (eventResult, ack, retryFailed, poll)' );
-	check( strpos( HostStudentHeader( 105, 5 ), $expected ) !== false, "service back: the student's page shows the ECK iD" );
+	check( strpos( HostStudentHeader( 105, 5 ), '&hellip;' . substr( $expected, -6 ) ) !== false,
+		"service back: the student's page shows the ECK iD (masked)" );
 }
 finally
 {
@@ -289,6 +301,14 @@ foreach ( [ 'eckid_student', 'eckid_pending', 'program_config' ] as $table )
 pgn_free( $dump, "the plugin's tables" );
 pgn_free( file_get_contents( dirname( getenv( 'ECKID_TEST_SERVICE' ) ) . '/service.schools.toml' ), 'the composed configuration' );
 pgn_free( $messages, 'all page messages' );
+
+// On MySQL (no install_mysql.sql: the plugin needs PostgreSQL) the plugin refuses cleanly.
+$mysql = json_decode( (string) shell_exec( escapeshellarg( PHP_BINARY ) . ' -d ffi.enable=true '
+	. escapeshellarg( __DIR__ . '/mysql_refusal.php' ) . ' 2>&1' ), true );
+check( is_array( $mysql ) && $mysql['saved'] === false && strpos( $mysql['settings'], 'needs PostgreSQL' ) !== false,
+	'MySQL: the settings page says PostgreSQL is needed and saves nothing' );
+check( is_array( $mysql ) && $mysql['messages'] === '' && strpos( $mysql['header'], 'needs PostgreSQL' ) !== false,
+	"MySQL: a new student is saved without a database error; the student's page tells the administrator" );
 
 echo "rosariosis: $passed passed, $failed failed\n";
 exit( $failed ? 1 : 0 );

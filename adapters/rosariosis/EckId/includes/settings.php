@@ -37,14 +37,23 @@ function EckIdAllSchoolSettings()
 		$schools[ (int) $row['SCHOOL_ID'] ][ $row['TITLE'] ] = (string) $row['VALUE'];
 	}
 
+	ksort( $schools );
+	$oins = [];
+
 	foreach ( $schools as $id => $settings )
 	{
 		$schools[ $id ] = array_merge( EckIdSettingDefaults(), $settings );
+		$oin = $schools[ $id ]['ECKID_OIN'];
 
-		if ( $schools[ $id ]['ECKID_CONFIG_PATH'] === '' )
+		// No OIN (a Copy School copy) or the OIN of a school before it: not configured, so
+		// that no request goes out under another school's OIN.
+		if ( $schools[ $id ]['ECKID_CONFIG_PATH'] === '' || $oin === '' || isset( $oins[ $oin ] ) )
 		{
 			unset( $schools[ $id ] );
+			continue;
 		}
+
+		$oins[ $oin ] = $id;
 	}
 
 	return $schools;
@@ -56,7 +65,8 @@ function EckIdAllSchoolSettings()
  *
  * @param int $school_id RosarioSIS school ID.
  * @return EckId\Plugin|null Null when the school has no eckid settings.
- * @throws EckId\EckIdException E_CONFIG and the other eckid_open statuses.
+ * @throws EckId\EckIdException E_CONFIG (also when PHP FFI or libeckid.so is not usable:
+ *         EckIdHostProblem()) and the other eckid_open statuses; never another exception.
  */
 function EckIdPluginFor( $school_id )
 {
@@ -92,7 +102,27 @@ function EckIdPluginFor( $school_id )
 			];
 		}
 
-		$plugins[ $service ] = new EckId\Plugin( EckId\SchoolConfig::write( $service, $tables ) );
+		$problem = EckIdHostProblem();
+
+		if ( $problem !== '' )
+		{
+			throw new EckId\EckIdException( $problem, EckId\Status::E_CONFIG );
+		}
+
+		try
+		{
+			$plugins[ $service ] = new EckId\Plugin( EckId\SchoolConfig::write( $service, $tables ) );
+		}
+		catch ( EckId\EckIdException $e )
+		{
+			throw $e;
+		}
+		catch ( \Throwable $e )
+		{
+			// FFI\Exception (libeckid.so not loadable) or an Error: never a failed page.
+			throw new EckId\EckIdException( sprintf( _( 'libeckid could not be loaded (%s): check "SetEnv ECKID_LIBRARY" and "php_admin_value ffi.enable true" in the site\'s Apache configuration (README "Install").' ),
+				$e->getMessage() ), EckId\Status::E_CONFIG );
+		}
 	}
 
 	return $plugins[ $service ];
@@ -107,7 +137,11 @@ function EckIdSameConfig( $school_a, $school_b )
 		&& $schools[ $school_a ]['ECKID_CONFIG_PATH'] === $schools[ $school_b ]['ECKID_CONFIG_PATH'];
 }
 
-/** Checks posted settings; returns the messages of the wrong ones. */
+/**
+ * Checks the current school's posted settings (unescaped values).
+ *
+ * @return string[] The messages (plain text) of the wrong ones.
+ */
 function EckIdCheckSettings( $values )
 {
 	$id = '#^http://purl\.edustandaard\.nl/begrippenkader/[0-9a-f-]{36}$#';
@@ -141,9 +175,19 @@ function EckIdCheckSettings( $values )
 		$wrong[] = _( 'The eckid service file cannot be read by the web server.' );
 	}
 
-	if ( ! preg_match( '/^[A-Z0-9_]+$/i', $values['ECKID_PGN_FIELD'] ) )
+	$field_problem = EckIdPgnFieldProblem( $values['ECKID_PGN_FIELD'] );
+
+	if ( $field_problem !== '' )
 	{
-		$wrong[] = _( 'The PGN field must be a students column such as CUSTOM_200000003.' );
+		$wrong[] = $field_problem;
+	}
+
+	$holder = preg_match( '/^[0-9A-Za-z]{20}$/', $values['ECKID_OIN'] ) ?
+		EckIdOinHolder( $values['ECKID_OIN'], UserSchool() ) : 0;
+
+	if ( $holder )
+	{
+		$wrong[] = sprintf( _( 'School %d already has this OIN: each school requests ECK iDs under its own OIN.' ), $holder );
 	}
 
 	return $wrong;

@@ -21,8 +21,6 @@
  */
 function EckIdRun( $student_id, $school_id, $event )
 {
-	global $error, $note;
-
 	try
 	{
 		$plugin = EckIdPluginFor( $school_id );
@@ -38,14 +36,14 @@ function EckIdRun( $student_id, $school_id, $event )
 		{
 			EckIdSavePending( $student_id, $school_id, 'QUEUED', EckIdQueuedMessage( $result ) );
 
-			$note[] = _( 'ECK iD requested: the Nummervoorziening has not answered yet; the ECK iD is recorded when it does.' );
+			EckIdTell( _( 'ECK iD requested: the Nummervoorziening has not answered yet; the ECK iD is recorded when it does.' ), false );
 
 			return false;
 		}
 
 		EckIdSaveResult( $student_id, $school_id, $result );
 
-		$note[] = sprintf( _( 'ECK iD recorded for school %s.' ), $school_id );
+		EckIdTell( sprintf( _( 'ECK iD recorded for school %s.' ), $school_id ), false );
 
 		return true;
 	}
@@ -54,16 +52,9 @@ function EckIdRun( $student_id, $school_id, $event )
 		// The plugin's message names the problem and never contains a PGN.
 		EckIdSavePending( $student_id, $school_id, $e->statusName(), $e->getMessage() );
 
-		$message = sprintf( _( 'No ECK iD yet: %s' ), $e->getMessage() );
-
-		if ( $e->status() === EckId\Status::E_NOT_ENABLED )
-		{
-			$note[] = $message; // The school's choice, not a fault.
-		}
-		else
-		{
-			$error[] = $message;
-		}
+		// For administrators only, as text; the student is saved either way.
+		EckIdTell( sprintf( _( 'No ECK iD yet: %s' ), $e->getMessage() ),
+			$e->status() !== EckId\Status::E_NOT_ENABLED ); // Not enabled: the school's choice.
 
 		return false;
 	}
@@ -197,9 +188,9 @@ function EckIdStudentPgn( $student_id, $school_id )
 
 	$field = isset( $schools[ $school_id ] ) ? $schools[ $school_id ]['ECKID_PGN_FIELD'] : '';
 
-	if ( ! preg_match( '/^[A-Z0-9_]+$/i', $field ) )
+	if ( EckIdPgnFieldProblem( $field ) !== '' )
 	{
-		return '';
+		return ''; // Never a database error page: EckIdCreated() says what to fix.
 	}
 
 	$rows = DBGet( DBQuery( "SELECT " . $field . " AS PGN FROM students
