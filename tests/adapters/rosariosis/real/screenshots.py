@@ -11,9 +11,6 @@ import tempfile
 from pathlib import Path
 
 
-def available() -> bool:
-    return shutil.which("chromium") is not None
-
 
 def take(page: str, base: str, out: Path, width: int = 1000, height: int = 700) -> None:
     """Renders page (HTML from base) into the PNG out."""

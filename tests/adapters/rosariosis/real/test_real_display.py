@@ -9,6 +9,7 @@ by with_emulator.py; exit 77 when the machine cannot run the real host."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +19,19 @@ import support  # noqa: E402
 import eckid_rosario as er  # noqa: E402
 import forms  # noqa: E402
 import rosario_site  # noqa: E402
+import screenshots  # noqa: E402
 
 STUDENT_ID = 1  # "Student Student", username student, in a fresh RosarioSIS
+# Where the README's pictures go: ECKID_SCREENSHOTS (the source tree's
+# adapters/rosariosis/screenshots to refresh them), else screenshots/ in the working folder.
+SHOTS = Path(os.environ.get("ECKID_SCREENSHOTS", "screenshots"))
+
+
+def shoot(check: support.Checks, page: str, base: str, name: str) -> None:
+    """A README picture of page; checks that Chromium drew it."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    screenshots.take(page, base, SHOTS / name)
+    check((SHOTS / name).stat().st_size > 10_000, f"screenshot {name} taken")
 
 
 def main() -> int:
@@ -42,11 +54,15 @@ def main() -> int:
         check(masked in forms.text(admin_page) and eckid not in admin_page
               and eckid[-12:] not in admin_page,
               "administrator: the ECK iD shown masked to its last 6 characters")
+        shoot(check, admin_page, p.site.base, "student-admin.png")
+        shoot(check, er.settings_page(p.admin), p.site.base, "settings.png")
         sid, _ = er.create_student(p.site, p.admin, "Ivo", "Invalid", support.INVALID_PGN)
         text = forms.text(p.admin.get(er.STUDENT_PAGE + f"&include=General_Info&student_id={sid}"))
         reason = pg.query(f"SELECT message FROM eckid_pending WHERE student_id={sid}")
         check(reason and "No ECK iD yet" in text and reason[0][0][:40] in text,
               "administrator: no ECK iD, and the reason")
+        shoot(check, p.admin.get(er.STUDENT_PAGE + f"&include=General_Info&student_id={sid}"),
+              p.site.base, "student-admin-no-eckid.png")
 
         # Kept apart: in no table but eckid_student (students included).
         dump = subprocess.run(
@@ -78,6 +94,8 @@ def main() -> int:
             if user != "teacher":
                 check(f"Student S Student - {STUDENT_ID}" in forms.text(body2),
                       f"{user}: that page is the student's own")
+            if user == "parent":
+                shoot(check, body2, p.site.base, "student-parent.png")
     check.finish()
     return 0
 
