@@ -5,7 +5,6 @@ images load), so the picture is exactly the page the test checked."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
