@@ -90,3 +90,22 @@ class Checks:
     def finish(self) -> None:
         print(f"{self.name}: {self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)
+
+
+def scrypt_hpgn(pgn: str) -> str:
+    """A pupil PGN's HPgn computed independently of the plugin with Python's hashlib.scrypt
+    (spec "The three tiers", 1: scrypt(P = UTF-8 of the PGN, S = base64-decode(salt),
+    N = 131072, r = 8, p = 4, dkLen = 32), lowercase hex), with the salt of SERVICE_FILE;
+    checked against the first published vector. For PGNs that have no vector."""
+    import base64
+    import tomllib
+    with open(SERVICE_FILE, "rb") as f:
+        salt = base64.b64decode(tomllib.load(f)["service"]["salt"])
+
+    def hpgn(p: str) -> str:
+        return hashlib.scrypt(p.lower().encode(), salt=salt, n=131072, r=8, p=4, dklen=32,
+                              maxmem=256 * 1024 * 1024).hex()
+
+    if hpgn(PUPILS[0]["pgn"]) != PUPILS[0]["hpgn"]:
+        raise RuntimeError("hashlib.scrypt does not give the published HPgn vector")
+    return hpgn(pgn)
