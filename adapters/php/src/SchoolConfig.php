@@ -16,8 +16,8 @@ final class SchoolConfig
      *
      * @param array<int, array{key: string, oin: string, sector: string, chains: list<string>,
      *                  enabled: bool, start_date?: string|null}> $schools
-     * @param array<string, int> $outbox [outbox] settings the host chooses (e.g. a web-suited
-     *                  'deadline_ms'), replacing the service file's values of those keys
+     * @param array<string, int> $outbox [outbox] defaults the host chooses (e.g. a web-suited
+     *                  'deadline_ms'); the service file's own values of those keys win
      * @return string the path of the written configuration
      * @throws EckIdException E_CONFIG for an unreadable service file or a malformed setting
      */
@@ -55,41 +55,42 @@ final class SchoolConfig
     }
 
     /**
-     * The service file's text with $outbox's keys set in its [outbox] table (a line-level
-     * edit of that one table: its header line, then its "key = value" lines up to the next
-     * table header), or in a new [outbox] table at the end when it has none.
+     * The service file's text with $outbox's keys added to its [outbox] table where it does
+     * not set them itself (a line-level edit of that one table: its header line and its
+     * "key = value" lines up to the next table header), or in a new [outbox] table at the end
+     * when it has none.
      */
     private static function withOutbox(string $text, array $outbox): string
     {
-        if ($outbox === []) {
-            return $text;
-        }
-        $set = '';
         foreach ($outbox as $key => $value) {
             if (preg_match('/^[a-z_]+$/', (string) $key) !== 1 || !is_int($value)) {
                 throw new EckIdException("an [outbox] setting \"$key\" must be a lowercase key "
                     . 'with an integer value', Status::E_CONFIG);
             }
-            $set .= "$key = $value\n";
         }
         $lines = preg_split('/(?<=\n)/', $text, -1, PREG_SPLIT_NO_EMPTY);
-        $out = '';
-        $inOutbox = $found = false;
-        foreach ($lines as $line) {
+        $header = null;
+        $inOutbox = false;
+        foreach ($lines as $i => $line) {
             if (preg_match('/^\s*\[/', $line) === 1) {
                 $inOutbox = preg_match('/^\s*\[\s*outbox\s*\]\s*(#.*)?$/', rtrim($line)) === 1;
-                if ($inOutbox) {
-                    $found = true;
-                    $out .= $line . $set;
-                    continue;
-                }
-            } elseif ($inOutbox && preg_match('/^\s*([a-z_]+)\s*=/', $line, $m) === 1
-                && array_key_exists($m[1], $outbox)) {
-                continue; // replaced by the host's value
+                $header = $inOutbox ? $i : $header;
+            } elseif ($inOutbox && preg_match('/^\s*([a-z_]+)\s*=/', $line, $m) === 1) {
+                unset($outbox[$m[1]]); // the administrator's own value stays
             }
-            $out .= $line;
         }
-        return $found ? $out : $out . "\n[outbox]\n" . $set;
+        $set = '';
+        foreach ($outbox as $key => $value) {
+            $set .= "$key = $value\n";
+        }
+        if ($set === '') {
+            return $text;
+        }
+        if ($header === null) {
+            return $text . "\n[outbox]\n" . $set;
+        }
+        $lines[$header] .= $set;
+        return implode('', $lines);
     }
 
     /** A TOML basic string; control characters are refused (no setting needs them). */

@@ -30,9 +30,9 @@ import forms  # noqa: E402
 import rosario_site  # noqa: E402
 
 CHAIN = support.FIXTURE["chain"]
-# The save must come back well before the plugin's default synchronous wait ([outbox]
-# deadline_ms 30 s, which the outage service file below leaves in place): the plugin sets a
-# web deadline of 5 s (includes/settings.php EckIdOutboxSettings()).
+# The save must come back well before the plugin's default synchronous wait (30 s, what the
+# old code waited): the outage service file below does not set [outbox] deadline_ms, so the
+# plugin's web default of 5 s applies (includes/settings.php EckIdOutboxSettings()).
 SAVE_BOUND_S = 20
 
 
