@@ -10,8 +10,8 @@
  * of config.inc.php's $DefaultSyear. Run it as the web server user (crontab -u www-data): the
  * plugin's state folder must stay owned by that user. Options: --wait=SECONDS (default 50)
  * how long to wait for queued events. Prints one summary line (never a PGN); exit status 0,
- * 1 when a school's requests could not be made (the line says why), 2 when RosarioSIS could
- * not be loaded.
+ * 1 when a school's requests could not be made (the line says why), 2 when run as root or
+ * outside a RosarioSIS folder.
  *
  * Bootstrap: RosarioSIS's own, Warehouse.php, as every page starts with it (config.inc.php's
  * database settings and time zone, database.inc.php, functions/, the activated plugins'
@@ -26,6 +26,13 @@ if ( PHP_SAPI !== 'cli' )
 	// It lies in the web root: never run it for a web request.
 	http_response_code( 403 );
 	exit;
+}
+
+if ( function_exists( 'posix_geteuid' ) && posix_geteuid() === 0 )
+{
+	// Files root created in the plugin's state folder would lock the web server out of it.
+	fwrite( STDERR, "eckid deliver: do not run this as root: run it as the web server user, e.g. runuser -u www-data -- php -d ffi.enable=true " . __FILE__ . " (or from crontab -u www-data)\n" );
+	exit( 2 );
 }
 
 chdir( dirname( __DIR__, 2 ) ); // The RosarioSIS folder (plugins/EckId/deliver.php).

@@ -2,7 +2,7 @@
 """The EckId plugin inside a real RosarioSIS 11.8.6: delivery without page loads and backfill.
 
 - Students left without an ECK iD (the school not yet enabled, its start date not yet come,
-  the plugin deactivated)
+  the plugin deactivated, a wrong certificate password)
   get one from the settings page's "Request missing ECK iDs" action, and automatically from
   the next run of the delivery command an administrator schedules with cron
   (plugins/EckId/deliver.php, run as www-data with the CLI's ffi.enable as the README says).
@@ -15,6 +15,7 @@ real host."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import os
 import re
@@ -34,6 +35,7 @@ CHAIN = support.FIXTURE["chain"]
 # old code waited): the outage service file below does not set [outbox] deadline_ms, so the
 # plugin's web default of 5 s applies (includes/settings.php EckIdOutboxSettings()).
 SAVE_BOUND_S = 20
+CERT_CASE_BSN = "222333443"  # passes the 11-check; not in the vectors
 
 
 def deliver(p: er.Plugged) -> subprocess.CompletedProcess:
@@ -80,6 +82,9 @@ def main() -> int:
         return 77
     check = support.Checks("real RosarioSIS: delivery and backfill")
     expected = {i: support.expected_eckid(support.PUPILS[i]["hpgn"], support.SECTOR) for i in (0, 2)}
+    # The HPgns of the two BSNs without a vector, computed while the site is set up.
+    hashing = concurrent.futures.ThreadPoolExecutor(2)
+    hpgn = {pgn: hashing.submit(support.scrypt_hpgn, pgn) for pgn in (CERT_CASE_BSN, support.CORRECTED_BSN)}
     with er.Plugged() as p:
         # The school not yet enabled: saved without an ECK iD.
         er.save_settings(p.admin, ECKID_ENABLED=None)
@@ -133,6 +138,28 @@ def main() -> int:
         check(p.eckids(f) == {CHAIN: support.expected_eckid(support.PUPILS[1]["hpgn"], support.SECTOR)},
               "plugin on again: the next delivery run records the ECK iD")
 
+        # A wrong certificate password: saved without an ECK iD; once the administrator has
+        # put the right one back, the next delivery run records it.
+        password = p.service.parent / "pki/client.p12.pass"
+        right = password.read_bytes()
+        password.write_bytes(b"not the password\n")
+        g, saved = er.create_student(p.site, p.admin, "Gijs", "Bos", CERT_CASE_BSN)
+        check(p.eckids(g) == {} and pending(p, g) == ["E_CREDENTIALS"],
+              "wrong certificate password: saved, no ECK iD, E_CREDENTIALS")
+        password.write_bytes(right)
+        run = deliver(p)
+        check(p.eckids(g) == {CHAIN: support.expected_eckid(hpgn[CERT_CASE_BSN].result(), support.SECTOR)},
+              "certificate fixed: the next delivery run records the ECK iD")
+        check(CERT_CASE_BSN not in run.stdout + run.stderr, "the delivery command's output contains no PGN")
+
+        # The command is for the web server user only: as root it refuses (the state folder
+        # would get root's files), and over HTTP it is forbidden.
+        as_root = subprocess.run(["php", "-d", "ffi.enable=true", str(p.site.www / "plugins/EckId/deliver.php")],
+                                 capture_output=True, text=True, timeout=60, env=dict(os.environ))
+        check(as_root.returncode == 2 and "web server user" in as_root.stderr,
+              "run as root, the command refuses and says as whom to run it")
+        check(p.admin.request("plugins/EckId/deliver.php")[0] == 403, "over HTTP the command is forbidden (403)")
+
         # The service down: the save returns soon, queued; the delivery command records it.
         outage = support.OutageEmulator()
         try:
@@ -145,7 +172,7 @@ def main() -> int:
             check(p.eckids(e) == {} and pending(p, e) == ["QUEUED"], "the event is queued")
             outage.start()
             run = deliver(p)  # no page is loaded from here on
-            want = support.expected_eckid(support.scrypt_hpgn(support.CORRECTED_BSN), support.SECTOR)
+            want = support.expected_eckid(hpgn[support.CORRECTED_BSN].result(), support.SECTOR)
             check(p.eckids(e) == {CHAIN: want} and pending(p, e) == [],
                   "service back: the delivery command records the ECK iD, no page loaded: " + run.stdout[:200])
         finally:
