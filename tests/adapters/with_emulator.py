@@ -11,7 +11,8 @@ with these environment variables:
 
   ECKID_LIBRARY          the libeckid.so under test
   ECKID_TEST_DIR         the temporary folder (service.toml, pki/, room for host data)
-  ECKID_TEST_SERVICE     ECKID_TEST_DIR/service.toml
+  ECKID_TEST_SERVICE     ECKID_TEST_DIR/service.toml ([outbox] deadline_ms = 30000, the
+                         plugin's default, set explicitly)
   ECKID_TEST_REQUESTS    the emulator's request log (one line per request)
   ECKID_TEST_FIXTURE     a JSON file: secret, chain, sector, other_sector and the published
                          HPgn vectors [{pgn, hpgn}], from which harnesses derive expected
@@ -91,7 +92,11 @@ def main() -> int:
                 sys.exit("with_emulator: nv-emulator did not name its endpoint")
             requests.touch()
             salt = vectors["scrypt"]["salt_base64"]
-            (work / "service.toml").write_text(service_file(match.group(0), salt, "state"))
+            # deadline_ms: the plugin's default, set explicitly because a host may choose a
+            # shorter one where the file has none (RosarioSIS: 5 s for web requests), which a
+            # busy test machine can exceed for a first ECK iD; the outage file leaves it out.
+            (work / "service.toml").write_text(service_file(match.group(0), salt, "state",
+                                                            "[outbox]\ndeadline_ms = 30000\n"))
             outage_port = free_port()
             (work / "outage.toml").write_text(service_file(
                 f"https://127.0.0.1:{outage_port}/eck/ws/201703", salt, "state-outage",

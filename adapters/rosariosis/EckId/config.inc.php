@@ -93,3 +93,5 @@ foreach ( $eckid_labels as $title => $label )
 }
 
 echo '</table>' . ( AllowEdit() ? '<input type="submit" value="' . _( 'Save' ) . '">' : '' ) . '</form>';
+
+require_once __DIR__ . '/includes/backfill.php'; EckIdBackfillBlock(); // "Request missing ECK iDs".

@@ -111,7 +111,7 @@ function EckIdPluginFor( $school_id )
 
 		try
 		{
-			$plugins[ $service ] = new EckId\Plugin( EckId\SchoolConfig::write( $service, $tables ) );
+			$plugins[ $service ] = new EckId\Plugin( EckId\SchoolConfig::write( $service, $tables, EckIdOutboxSettings() ) );
 		}
 		catch ( EckId\EckIdException $e )
 		{
@@ -126,6 +126,20 @@ function EckIdPluginFor( $school_id )
 	}
 
 	return $plugins[ $service ];
+}
+
+/**
+ * The [outbox] defaults the plugin sets in the configuration it composes where the service
+ * file does not set them: RosarioSIS makes its event calls from web requests (a student's
+ * save), which must not hang. deadline_ms 5000: a save waits at most 5 s for its ECK iD (the
+ * normal path, an scrypt HPgn and two service calls, takes about 2 s on a busy server), then
+ * the event is queued and recorded later (deliver.php, or a later page load);
+ * shutdown_wait_ms 1000: the end of a request waits at most 1 s for an event still in
+ * progress (it stays queued). An administrator may set either in the service file's [outbox].
+ */
+function EckIdOutboxSettings()
+{
+	return [ 'deadline_ms' => 5000, 'shutdown_wait_ms' => 1000 ];
 }
 
 /** Whether two schools share one plugin configuration (a transfer needs both in it). */

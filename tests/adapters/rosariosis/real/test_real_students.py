@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The EckId plugin inside a real RosarioSIS 11.8.6 (Apache + mod_php 8.2, PostgreSQL 15),
-installed and driven as an administrator does it: new students, invalid and corrected BSNs,
-onderwijsnummer -> BSN. Run by with_emulator.py (the service); needs root and
-ECKID_ROSARIOSIS_RELEASE (../shared/hosts/rosariosis-11.8.6.tar.gz). Exit 77 (skipped) when
-the machine cannot run the real host."""
+installed and driven as an administrator does it: new students, invalid and corrected BSNs.
+Run by with_emulator.py (the service); needs root and ECKID_ROSARIOSIS_RELEASE
+(../shared/hosts/rosariosis-11.8.6.tar.gz). Exit 77 (skipped) when the machine cannot run the
+real host."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -15,6 +16,27 @@ import support  # noqa: E402
 import eckid_rosario as er  # noqa: E402
 import forms  # noqa: E402
 import rosario_site  # noqa: E402
+
+
+def edit_student(admin: rosario_site.Browser, student_id: int, **fields: str) -> str:
+    """Changes fields (PGN field name -> value) on the student's General Info form and saves
+    it, as an administrator does; returns the page after saving."""
+    page = admin.get(f"{er.STUDENT_PAGE}&include=General_Info&student_id={student_id}")
+    form = forms.form(page, r"Students/Student\.php")
+    return admin.post(form.action, form.with_values(
+        {f"students[{k}]": v for k, v in fields.items()}))
+
+
+def plugin_parts(page: str) -> str:
+    """What the plugin put on a page: its block on the student's page and the notice boxes."""
+    parts = re.findall(r'<div class="eckid">.*?</div>', page, re.S)
+    parts += re.findall(r'<div class="(?:error|updated)[^"]*">.*?</div>', page, re.S)
+    return forms.text("".join(parts))
+
+
+def state_bytes(p: er.Plugged) -> bytes:
+    """Everything the plugin keeps in its state folder (the SQLite database and its journal)."""
+    return b"".join(f.read_bytes() for f in (p.service.parent / "state").rglob("*") if f.is_file())
 
 
 def main() -> int:
@@ -30,6 +52,34 @@ def main() -> int:
         sid, page = er.create_student(p.site, p.admin, "Anna", "de Vries", pupil["pgn"])
         check(p.eckids(sid) == {support.FIXTURE["chain"]: support.expected_eckid(pupil["hpgn"], support.SECTOR)},
               "new student with a valid BSN: the ECK iD is recorded")
+
+        # An invalid BSN: the student is saved, the administrator is told why there is no ECK iD.
+        before = support.requests()
+        sid, saved = er.create_student(p.site, p.admin, "Bram", "Bakker", support.INVALID_PGN)
+        check(p.eckids(sid) == {}, "new student with an invalid BSN: saved, no ECK iD")
+        said = plugin_parts(saved)
+        check("No ECK iD yet" in said and "invalid PGN" in said,
+              "the save page says why there is no ECK iD (invalid PGN): " + said[:200])
+        shown = plugin_parts(p.admin.get(f"{er.STUDENT_PAGE}&student_id={sid}"))
+        check("invalid PGN" in shown, "the student's page says why there is no ECK iD: " + shown[:200])
+        pending = p.site.postgres.query(f"SELECT status, message FROM eckid_pending WHERE student_id={sid}")
+        check([row[0] for row in pending] == ["E_INVALID_PGN"], "a pending row records why (E_INVALID_PGN)")
+        check(support.requests() == before, "an invalid BSN is refused without a request to the service")
+        check.pgn_free(said + shown + repr(pending), "what the plugin wrote on the pages and in its table")
+
+        # The administrator corrects the BSN on the student's form: the ECK iD is recorded.
+        fixed = edit_student(p.admin, sid, **{er.PGN_FIELD: support.CORRECTED_BSN})
+        expected = support.expected_eckid(support.scrypt_hpgn(support.CORRECTED_BSN), support.SECTOR)
+        check(p.eckids(sid) == {support.FIXTURE["chain"]: expected},
+              "after correcting the BSN on the edit form: the ECK iD is recorded")
+        check(not p.site.postgres.query(f"SELECT 1 FROM eckid_pending WHERE student_id={sid}"),
+              "the pending row is gone")
+        check("invalid PGN" not in plugin_parts(fixed)
+              and "invalid PGN" not in plugin_parts(p.admin.get(f"{er.STUDENT_PAGE}&student_id={sid}")),
+              "the reason is no longer shown")
+        state = state_bytes(p)
+        check(not any(pgn.encode() in state for pgn in support.ALL_PGNS),
+              "the plugin's state folder holds no PGN")
     check.finish()
     return 0
 
