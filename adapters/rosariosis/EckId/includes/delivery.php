@@ -1,7 +1,7 @@
 <?php
 /**
  * EckId delivery run (deliver.php, scheduled with cron): requests the ECK iDs of students
- * still without one (EckIdBackfill(), automatic), then keeps the plugin open while its
+ * still without one (EckIdFindTransfers() for students who moved, then EckIdBackfill()), then keeps the plugin open while its
  * workers deliver the queued events, recording each result as it comes (EckIdDeliverResults()).
  * The plugin's workers run only while a process has it open: without this run, events queued
  * while the Nummervoorziening was down wait for the next page load.
@@ -30,6 +30,10 @@ function EckIdQueuedCount()
 function EckIdDeliveryRun( $wait_seconds )
 {
 	$report = [ 'requested' => 0, 'recorded' => 0, 'waiting' => 0, 'problems' => [] ];
+
+	// Moves first (enrolments written outside a page, e.g. by an import): a moved student is
+	// a transfer, which keeps the ECK iD in the sector, not a new pupil for the backfill.
+	$report['requested'] += EckIdFindTransfers();
 
 	foreach ( EckIdAllSchoolSettings() as $school_id => $settings )
 	{

@@ -150,6 +150,14 @@ class Plugged:
             f"SELECT chain, eckid FROM eckid_student WHERE student_id={int(student_id)} "
             f"AND school_id={int(school_id)}"))
 
+    def deliver(self) -> subprocess.CompletedProcess:
+        """The administrator's cron command, as the web server user: the CLI's ffi.enable and
+        the library's path as the crontab sets them (adapters/rosariosis/README.md)."""
+        return subprocess.run(
+            ["runuser", "-u", "www-data", "--", "env", f"ECKID_LIBRARY={self.library}", "php",
+             "-d", "ffi.enable=true", str(self.site.www / "plugins/EckId/deliver.php"),
+             "--wait=60"], capture_output=True, text=True, timeout=120, cwd="/")
+
     def __exit__(self, *exc) -> None:
         try:
             if os.environ.get("ECKID_KEEP_SITE"):

@@ -38,15 +38,6 @@ SAVE_BOUND_S = 20
 CERT_CASE_BSN = "222333443"  # passes the 11-check; not in the vectors
 
 
-def deliver(p: er.Plugged) -> subprocess.CompletedProcess:
-    """The administrator's cron command, as the web server user: the CLI's ffi.enable and the
-    library's path as the crontab sets them (README "Delivery")."""
-    return subprocess.run(
-        ["runuser", "-u", "www-data", "--", "env", f"ECKID_LIBRARY={p.library}", "php", "-d",
-         "ffi.enable=true", str(p.site.www / "plugins/EckId/deliver.php"), "--wait=60"],
-        capture_output=True, text=True, timeout=120, cwd="/")
-
-
 def pending(p: er.Plugged, student_id: int) -> list[str]:
     return [row[0] for row in p.site.postgres.query(
         f"SELECT status FROM eckid_pending WHERE student_id={int(student_id)}")]
@@ -101,12 +92,12 @@ def main() -> int:
         block = backfill_block(page)
         check("ECK iDs requested for 1 students" in block, "Request missing ECK iDs: 1 requested: " + block[:160])
         check(bool(p.eckids(a)) or pending(p, a) == ["QUEUED"], "the action queued the student's request")
-        run = deliver(p)
+        run = p.deliver()
         check(run.returncode == 0, f"the delivery command runs as www-data: {run.stdout}{run.stderr}"[:400])
         check(p.eckids(a) == {CHAIN: expected[0]}, "the requested ECK iD is recorded")
         before = support.requests(".")
         page = p.admin.post(er.CONFIG_PAGE + "&modfunc=config&plugin=EckId", {"eckid_backfill": "1"})
-        deliver(p)
+        p.deliver()
         check("ECK iDs requested for 0 students" in backfill_block(page) and support.requests(".") == before,
               "repeating the action requests nothing again")
         end = progress(page)
@@ -117,10 +108,10 @@ def main() -> int:
         tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
         er.save_settings(p.admin, ECKID_START_DATE=tomorrow)
         b, _ = er.create_student(p.site, p.admin, "Dina", "Smit", support.PUPILS[2]["pgn"])
-        run = deliver(p)
+        run = p.deliver()
         check(p.eckids(b) == {} and run.returncode == 0, "before the start date: no ECK iD, even from a delivery run")
         er.save_settings(p.admin, ECKID_START_DATE="")
-        run = deliver(p)
+        run = p.deliver()
         check(p.eckids(b) == {CHAIN: expected[2]}, "start date cleared: the next delivery run records it: " + run.stdout[:200])
         check.pgn_free(run.stdout + run.stderr, "the delivery command's output")
 
@@ -130,11 +121,11 @@ def main() -> int:
         confirm = forms.form(prompt, r"delete_ok=1")
         p.admin.post(confirm.action, confirm.with_values({}))
         f, _ = er.create_student(p.site, p.admin, "Femke", "Visser", support.PUPILS[1]["pgn"])
-        run = deliver(p)
+        run = p.deliver()
         check(p.eckids(f) == {} and "not activated" in run.stdout,
               "plugin off: no ECK iD, the delivery command says the plugin is not activated")
         p.admin.get(er.CONFIG_PAGE + "&modfunc=activate&plugin=EckId")
-        deliver(p)
+        p.deliver()
         check(p.eckids(f) == {CHAIN: support.expected_eckid(support.PUPILS[1]["hpgn"], support.SECTOR)},
               "plugin on again: the next delivery run records the ECK iD")
 
@@ -147,7 +138,7 @@ def main() -> int:
         check(p.eckids(g) == {} and pending(p, g) == ["E_CREDENTIALS"],
               "wrong certificate password: saved, no ECK iD, E_CREDENTIALS")
         password.write_bytes(right)
-        run = deliver(p)
+        run = p.deliver()
         check(p.eckids(g) == {CHAIN: support.expected_eckid(hpgn[CERT_CASE_BSN].result(), support.SECTOR)},
               "certificate fixed: the next delivery run records the ECK iD")
         check(CERT_CASE_BSN not in run.stdout + run.stderr, "the delivery command's output contains no PGN")
@@ -171,7 +162,7 @@ def main() -> int:
             check("has not answered yet" in forms.text(saved), "the save page says the ECK iD is requested")
             check(p.eckids(e) == {} and pending(p, e) == ["QUEUED"], "the event is queued")
             outage.start()
-            run = deliver(p)  # no page is loaded from here on
+            run = p.deliver()  # no page is loaded from here on
             want = support.expected_eckid(hpgn[support.CORRECTED_BSN].result(), support.SECTOR)
             check(p.eckids(e) == {CHAIN: want} and pending(p, e) == [],
                   "service back: the delivery command records the ECK iD, no page loaded: " + run.stdout[:200])

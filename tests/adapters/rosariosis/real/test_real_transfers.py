@@ -172,6 +172,25 @@ def main() -> int:
         check(p.eckids(to_c, c) == {chain: support.expected_eckid(pupil["hpgn"], support.OTHER_SECTOR)},
               "rollover to a school of another sector: the ECK iD of school C's sector")
 
+        # An enrolment written outside any page (an import's SQL, no hook): the delivery run
+        # finds the move and makes it a transfer, not a new pupil.
+        er.switch_school(p.admin, 1)
+        sid, _ = er.create_student(p.site, p.admin, "Ida", "Import", bsn("45678901"),
+                                   start=day(-10))
+        known, logged = p.eckids(sid, 1), support.requests(IDENTITY)
+        p.site.postgres.query(
+            f"UPDATE student_enrollment SET end_date='{day(-2)}' WHERE student_id={sid}; "
+            "INSERT INTO student_enrollment (syear, school_id, student_id, grade_id, start_date, "
+            "calendar_id, next_school) SELECT syear, " + str(b) + f", student_id, (SELECT id "
+            f"FROM school_gradelevels WHERE school_id={b} LIMIT 1), '{day(-1)}', (SELECT "
+            f"calendar_id FROM attendance_calendars WHERE school_id={b} LIMIT 1), {b} "
+            f"FROM student_enrollment WHERE student_id={sid}")
+        run = p.deliver()
+        check(run.returncode == 0 and known and p.eckids(sid, b) == known,
+              "enrolment written outside a page: the delivery run keeps the ECK iD at school B")
+        check(support.requests(IDENTITY) == logged,
+              "enrolment written outside a page: no identity request")
+
         # Onderwijsnummer -> BSN on the student's form: replaceStampseudonym, ECK iD kept.
         onr = support.PUPILS[2]
         sid, _ = er.create_student(p.site, p.admin, "Olga", "Number", onr["pgn"])
