@@ -13,6 +13,7 @@
  *   PGN changed (or created, when the student had no ECK iD yet).
  * - Students/Student.php|header: administrators see the ECK iD masked, or why there is none.
  * - School_Setup/CopySchool.php|copy_school: the copy's settings start disabled, no OIN.
+ * - Students/Student.php|delete_student: the student is forgotten (includes/forget.php).
  * - Warehouse.php|footer (every page load): records the ECK iDs of events that were queued
  *   because the Nummervoorziening did not answer in time (EckIdDeliverResults()).
  *
@@ -26,6 +27,7 @@ require_once __DIR__ . '/includes/settings.php';
 require_once __DIR__ . '/includes/store.php';
 require_once __DIR__ . '/includes/transfers.php';
 require_once __DIR__ . '/includes/admin.php';
+require_once __DIR__ . '/includes/forget.php';
 
 if ( EckIdOnMySql() )
 {
@@ -43,6 +45,7 @@ add_action( 'Students/Student.php|update_student', 'EckIdAfterUpdate' );
 add_action( 'Students/Student.php|header', 'EckIdStudentHeader' );
 add_action( 'Warehouse.php|footer', 'EckIdPageLoad' );
 add_action( 'School_Setup/CopySchool.php|copy_school', 'EckIdCopySchool' );
+add_action( 'Students/Student.php|delete_student', 'EckIdDeleteStudent' );
 
 /** Students/Student.php header on MySQL: the administrator's notice. */
 function EckIdMySqlNotice( $tag )
@@ -77,6 +80,11 @@ function EckIdCreated( $student_id, $school_id )
 		EckIdTell( sprintf( _( 'No ECK iD yet: %s' ), $field_problem ) );
 
 		return;
+	}
+
+	if ( ! EckIdRetryForgets( $student_id ) )
+	{
+		return; // A deleted student's ID, not forgotten yet: never the old one's ECK iD.
 	}
 
 	$pgn = EckIdStudentPgn( $student_id, $school_id );

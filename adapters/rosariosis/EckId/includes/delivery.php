@@ -12,6 +12,7 @@
 require_once __DIR__ . '/settings.php';
 require_once __DIR__ . '/store.php';
 require_once __DIR__ . '/backfill.php';
+require_once __DIR__ . '/forget.php';
 
 /** How many students wait for the Nummervoorziening (QUEUED pending rows), all schools. */
 function EckIdQueuedCount()
@@ -30,6 +31,8 @@ function EckIdQueuedCount()
 function EckIdDeliveryRun( $wait_seconds )
 {
 	$report = [ 'requested' => 0, 'recorded' => 0, 'waiting' => 0, 'problems' => [] ];
+
+	EckIdRetryForgets(); // Deleted students first: nothing of theirs is requested again.
 
 	// Moves first (enrolments written outside a page, e.g. by an import): a moved student is
 	// a transfer, which keeps the ECK iD in the sector, not a new pupil for the backfill.

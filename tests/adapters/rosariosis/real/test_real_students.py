@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The EckId plugin inside a real RosarioSIS 11.8.6 (Apache + mod_php 8.2, PostgreSQL 15),
-installed and driven as an administrator does it: new students, invalid and corrected BSNs.
+installed and driven as an administrator does it: new students, invalid and corrected BSNs,
+a deleted student forgotten (and its ID given to a new student).
 Run by with_emulator.py (the service); needs root and ECKID_ROSARIOSIS_RELEASE
 (../shared/hosts/rosariosis-11.8.6.tar.gz). Exit 77 (skipped) when the machine cannot run the
 real host."""
@@ -39,6 +40,13 @@ def state_bytes(p: er.Plugged) -> bytes:
     return b"".join(f.read_bytes() for f in (p.service.parent / "state").rglob("*") if f.is_file())
 
 
+def delete_student(admin: rosario_site.Browser, student_id: int) -> str:
+    """Students > Student Info > Delete, confirmed on RosarioSIS's prompt."""
+    prompt = admin.get(f"{er.STUDENT_PAGE}&modfunc=delete&student_id={student_id}")
+    confirm = forms.form(prompt, r"delete_ok=1")
+    return admin.post(confirm.action, confirm.with_values({}))
+
+
 def main() -> int:
     why = rosario_site.missing_requirements()
     if why:
@@ -50,8 +58,32 @@ def main() -> int:
         check("settings were saved" in forms.text(p.settings_saved_page), "the settings page saves the school's settings")
         pupil = support.PUPILS[1]
         sid, page = er.create_student(p.site, p.admin, "Anna", "de Vries", pupil["pgn"])
-        check(p.eckids(sid) == {support.FIXTURE["chain"]: support.expected_eckid(pupil["hpgn"], support.SECTOR)},
+        anna_eckid = support.expected_eckid(pupil["hpgn"], support.SECTOR)
+        check(p.eckids(sid) == {support.FIXTURE["chain"]: anna_eckid},
               "new student with a valid BSN: the ECK iD is recorded")
+
+        # Deleted: forgotten by the plugin; a new student given the same ID is someone else.
+        anna = sid
+        delete_student(p.admin, anna)
+        check(not p.site.postgres.query(f"SELECT 1 FROM students WHERE student_id={anna}"),
+              "delete: RosarioSIS deleted the student")
+        check(not p.site.postgres.query(f"SELECT 1 FROM eckid_student WHERE student_id={anna} "
+                                        f"UNION SELECT 1 FROM eckid_pending WHERE student_id={anna}"),
+              "delete: the plugin's rows of the student are gone")
+        state = state_bytes(p)
+        check(pupil["hpgn"].encode() not in state and anna_eckid.encode() not in state,
+              "delete: the plugin's state holds neither the HPgn nor the ECK iD any more")
+        other = support.PUPILS[0]
+        page = p.admin.get(er.STUDENT_PAGE + "&include=General_Info&student_id=new")
+        form = forms.form(page, r"Students/Student\.php")
+        p.admin.post(form.action, form.with_values({
+            "students[FIRST_NAME]": "Cas", "students[LAST_NAME]": "Nieuw",
+            "assign_student_id": str(anna), f"students[{er.PGN_FIELD}]": other["pgn"]}))
+        check(p.site.postgres.query(f"SELECT first_name FROM students WHERE student_id={anna}")
+              == [["Cas"]], "a new student is given the deleted student's ID")
+        check(p.eckids(anna) == {support.FIXTURE["chain"]:
+                                 support.expected_eckid(other["hpgn"], support.SECTOR)},
+              "the new student with that ID gets their own ECK iD, never the deleted one's")
 
         # An invalid BSN: the student is saved, the administrator is told why there is no ECK iD.
         before = support.requests()
