@@ -583,7 +583,8 @@ eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Queue queue) {
       throw eckid::Error(ECKID_E_NOT_FOUND,
                          "event " + std::to_string(id) +
                              " is no longer in the outbox: its pupil was forgotten at the school "
-                             "(eckid_forget_pupil()) while it was queued; nothing was recorded");
+                             "(eckid_forget_pupil()) while it was queued, or another call with "
+                             "the same event took its result; see eckid_pupil_lookup()");
     }
     ResultView v = view_of(core, *done);
     *out = pack_result(v);
