@@ -580,8 +580,11 @@ eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Queue queue) {
     }
     if (!done) done = core.outbox().get(id);
     if (!done) {
-      throw eckid::Error(ECKID_E_INTERNAL,
-                         "event " + std::to_string(id) + " vanished from the outbox");
+      throw eckid::Error(ECKID_E_NOT_FOUND,
+                         "event " + std::to_string(id) +
+                             " is no longer in the outbox: its pupil was forgotten at the school "
+                             "(eckid_forget_pupil()) while it was queued, or another call with "
+                             "the same event took its result; see eckid_pupil_lookup()");
     }
     ResultView v = view_of(core, *done);
     *out = pack_result(v);
@@ -646,6 +649,14 @@ ECKID_EXPORT eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *s
     v.record =
         core.engine().lookup(key_arg(school_key, "school_key"), key_arg(pupil_key, "pupil_key"));
     *out = pack_result(v);
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_forget_pupil(eckid_plugin *plugin, const char *school_key,
+                                             const char *pupil_key) {
+  return guarded([&] {
+    eckid::Plugin &core = live(plugin);
+    core.engine().forget(key_arg(school_key, "school_key"), key_arg(pupil_key, "pupil_key"));
   });
 }
 

@@ -162,6 +162,8 @@ eckid_status eckid_pgn_changed(eckid_plugin *plugin, const eckid_pgn_changed_eve
                                eckid_result **out);
 eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
                                 const char *pupil_key, eckid_result **out);
+eckid_status eckid_forget_pupil(eckid_plugin *plugin, const char *school_key,
+                                const char *pupil_key);
 
 eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out);
 eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_id);

@@ -79,6 +79,10 @@ std::mutex &Engine::pupil_lock(std::string_view pupil_key) {
   return locks_[std::hash<std::string_view>{}(pupil_key) % locks_.size()];
 }
 
+void Engine::require_event(std::int64_t event_id) {
+  if (event_id != 0 && !store_.holds_event(event_id)) throw EventForgotten(event_id);
+}
+
 PupilRecord Engine::complete(const SchoolConfig &s, std::string_view pupil_key,
                              const std::string &hpgn, const PupilRecord *known,
                              std::optional<std::string> stampseudonym) {
@@ -102,14 +106,16 @@ void Engine::refuse_held(const SchoolConfig &s, std::string_view pupil_key,
   }
 }
 
-void Engine::record(const PupilRecord &r, bool claims_hpgn) {
+void Engine::record(const PupilRecord &r, bool claims_hpgn, std::int64_t guard) {
   if (!claims_hpgn) {
-    store_.save(r);
+    store_.save(r, guard);
     return;
   }
   // Checked again in the store's transaction: another pupil's event may have recorded the
   // HPgn since refuse_held().
-  if (const auto holder = store_.save_unless_held(r)) duplicate(r.school_key, r.pupil_key, *holder);
+  if (const auto holder = store_.save_unless_held(r, guard)) {
+    duplicate(r.school_key, r.pupil_key, *holder);
+  }
 }
 
 void Engine::log_result(std::string_view what, const PupilRecord &r) const {
@@ -126,6 +132,7 @@ PupilRecord Engine::created(const CreatedEvent &e) {
   const SchoolConfig &s = active_school(e.school_key);
   const std::string hpgn = hasher_.hpgn(e.pgn, e.kind);
   std::lock_guard lock(pupil_lock(e.pupil_key));
+  require_event(e.event_id);
   const auto known = store_.find(s.key, e.pupil_key);
   if (known && known->hpgn != hpgn) {
     conflict(s.key, e.pupil_key,
@@ -133,7 +140,7 @@ PupilRecord Engine::created(const CreatedEvent &e) {
   }
   if (!known) refuse_held(s, e.pupil_key, hpgn);
   PupilRecord r = complete(s, e.pupil_key, hpgn, known ? &*known : nullptr);
-  record(r, !known);
+  record(r, !known, e.event_id);
   log_result("pupil created", r);
   return r;
 }
@@ -143,6 +150,7 @@ PupilRecord Engine::transferred(const TransferredEvent &e) {
   const SchoolConfig &to = active_school(e.to_school_key);
   const std::string hpgn = hasher_.hpgn(e.pgn, e.kind);
   std::lock_guard lock(pupil_lock(e.pupil_key));
+  require_event(e.event_id);
   const auto previous = store_.find(from.key, e.pupil_key);
   if (previous && previous->hpgn != hpgn) {
     conflict(from.key, e.pupil_key,
@@ -158,7 +166,7 @@ PupilRecord Engine::transferred(const TransferredEvent &e) {
   if (!at_target) refuse_held(to, e.pupil_key, hpgn);
   const PupilRecord *known = at_target ? &*at_target : (previous ? &*previous : nullptr);
   PupilRecord r = complete(to, e.pupil_key, hpgn, known);
-  record(r, !at_target);
+  record(r, !at_target, e.event_id);
   log_result(previous && previous->sector == to.sector ? "pupil transferred, ECK iD kept"
                                                        : "pupil transferred",
              r);
@@ -175,6 +183,7 @@ PupilRecord Engine::pgn_changed(const PgnChangedEvent &e) {
     throw Error(ECKID_E_INVALID_ARGUMENT, "the old and the new PGN are the same");
   }
   std::lock_guard lock(pupil_lock(e.pupil_key));
+  require_event(e.event_id);
   const auto known = store_.find(s.key, e.pupil_key);
   if (known && known->hpgn == new_hpgn) return *known;  // already applied
   if (known && known->hpgn != old_hpgn) {
@@ -190,7 +199,7 @@ PupilRecord Engine::pgn_changed(const PgnChangedEvent &e) {
                  ": the ECK iD differs after the PGN change (effective date in the future?); "
                  "the new one is recorded");
   }
-  record(r, true);
+  record(r, true, e.event_id);
   log_result("PGN changed", r);
   return r;
 }
@@ -203,6 +212,15 @@ PupilRecord Engine::lookup(std::string_view school_key, std::string_view pupil_k
                                        " at school " + quoted_key(s.key));
   }
   return std::move(*r);
+}
+
+Forgotten Engine::forget(std::string_view school_key, std::string_view pupil_key) {
+  const SchoolConfig &s = config_.school(school_key);
+  const Forgotten gone = store_.forget(s.key, pupil_key);
+  logger_.info("pupil " + quoted_key(pupil_key) + " forgotten at school " + quoted_key(s.key) +
+               ": " + std::to_string(gone.records) + " record(s), " + std::to_string(gone.events) +
+               " outbox event(s) removed");
+  return gone;
 }
 
 }  // namespace eckid

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,16 +18,21 @@
 
 namespace eckid {
 
+// event_id in each event: the outbox event being applied (0: none). The record is saved only
+// while that event is still in the outbox (Store's guard): a forget in between drops it.
+
 /// Pupil created at a school.
 struct CreatedEvent {
   std::string_view school_key, pupil_key, pgn;
   eckid_pgn_kind kind = ECKID_PGN_PUPIL;
+  std::int64_t event_id = 0;
 };
 
 /// Pupil moved from one school to another.
 struct TransferredEvent {
   std::string_view pupil_key, from_school_key, to_school_key, pgn;
   eckid_pgn_kind kind = ECKID_PGN_PUPIL;
+  std::int64_t event_id = 0;
 };
 
 /// The pupil's PGN changed. effective_date: "YYYY-MM-DD" or an xsd:dateTime, or none (now).
@@ -34,6 +40,7 @@ struct PgnChangedEvent {
   std::string_view school_key, pupil_key, old_pgn, new_pgn;
   eckid_pgn_kind kind = ECKID_PGN_PUPIL;
   std::optional<std::string_view> effective_date;
+  std::int64_t event_id = 0;
 };
 
 /// replaceStampseudonym's effectiveDate (WSDL: xsd:dateTime) from "YYYY-MM-DD" (midnight UTC)
@@ -59,6 +66,10 @@ class Engine {
   PupilRecord pgn_changed(const PgnChangedEvent &event);
   /// The recorded ECK iDs; ECKID_E_NOT_FOUND when there are none. No service call.
   PupilRecord lookup(std::string_view school_key, std::string_view pupil_key);
+  /// Removes everything of the pupil at the school (Store::forget(); eckid_forget_pupil()).
+  /// The school must be configured (ECKID_E_UNKNOWN_SCHOOL), enabled or not. No service call,
+  /// and no wait for the pupil's events in progress: their guarded saves refuse afterwards.
+  Forgotten forget(std::string_view school_key, std::string_view pupil_key);
 
   /// The school, when requests may be sent for it today. Throws ECKID_E_UNKNOWN_SCHOOL or
   /// ECKID_E_NOT_ENABLED (disabled, or before its start_date).
@@ -71,11 +82,16 @@ class Engine {
   /// PGN). Used by the events and by onboarding before anything is sent.
   void refuse_held(const SchoolConfig &school, std::string_view pupil_key, const std::string &hpgn);
   /// Saves the record; when it claims an HPgn (a new record, or a new HPgn), atomically refuses
-  /// one another pupil holds (ECKID_E_DUPLICATE_PGN, nothing saved) instead.
-  void record(const PupilRecord &record, bool claims_hpgn);
+  /// one another pupil holds (ECKID_E_DUPLICATE_PGN, nothing saved) instead. guard: the
+  /// outbox event the record comes from (0: none); throws EventForgotten when it is gone.
+  void record(const PupilRecord &record, bool claims_hpgn, std::int64_t guard);
 
  private:
   std::mutex &pupil_lock(std::string_view pupil_key);
+  /// Throws EventForgotten when the event (if any) is no longer in the outbox: checked under
+  /// the pupil's lock after hashing, before any service call, so that an event forgotten
+  /// while it waited or hashed sends nothing.
+  void require_event(std::int64_t event_id);
   /// ECK iDs for every chain of the school, reusing `known` ones; asks for the stampseudonym
   /// (once) only when a chain is missing.
   PupilRecord complete(const SchoolConfig &school, std::string_view pupil_key,

@@ -421,14 +421,17 @@ std::vector<CompleteItem> OnboardTable::complete(const std::string &school_key,
   return out;
 }
 
-void OnboardTable::remember(const std::string &school_key, const std::string &pupil_key,
-                            const std::string &key, const std::string &hpgn) {
+bool OnboardTable::remember(const std::string &school_key, const std::string &pupil_key,
+                            const std::string &key, const std::string &hpgn,
+                            std::int64_t event_id) {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,
                         "INSERT OR REPLACE INTO onboard_known (school_key, pupil_key, pgn_tag, "
-                        "hpgn) VALUES (?1, ?2, ?3, ?4)");
-  q.bind(1, school_key).bind(2, pupil_key).bind(3, key).bind(4, hpgn);
+                        "hpgn) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM outbox WHERE "
+                        "id = ?5)");
+  q.bind(1, school_key).bind(2, pupil_key).bind(3, key).bind(4, hpgn).bind(5, event_id);
   q.step();
+  return db_.changes() == 1;
 }
 
 OnboardCounts OnboardTable::counts(const std::string &school_key, std::int64_t now_ms) {

@@ -129,9 +129,11 @@ class OnboardTable {
   /// Queued events that have the stampseudonym and an ECK iD for every chain given.
   std::vector<CompleteItem> complete(const std::string &school_key,
                                      const std::vector<std::string> &chains);
-  /// Remembers that the pupil is recorded with this PGN (onboard_known).
-  void remember(const std::string &school_key, const std::string &pupil_key, const std::string &key,
-                const std::string &hpgn);
+  /// Remembers that the pupil is recorded with this PGN (onboard_known), only while the
+  /// onboarding event `event_id` is still in the outbox (a forget in between removed the
+  /// pupil: nothing is written back). Returns false when it is gone.
+  bool remember(const std::string &school_key, const std::string &pupil_key, const std::string &key,
+                const std::string &hpgn, std::int64_t event_id);
 
   OnboardCounts counts(const std::string &school_key, std::int64_t now_ms);
 

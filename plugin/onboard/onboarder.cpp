@@ -231,9 +231,11 @@ void Onboarder::hash_one(const UnhashedItem &item) {
       bool all = record->sector == school.sector;
       for (const auto &chain : school.chains) all = all && record->eckid(chain) != nullptr;
       if (all) {  // recorded by an event with this PGN: nothing to ask, nothing to record
-        table_.remember(school.key, item.pupil_key, item.key, hpgn);
-        outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms());
-        deliver({item.id});
+        // Not remembered, finished or delivered when the pupil was forgotten meanwhile.
+        if (table_.remember(school.key, item.pupil_key, item.key, hpgn, item.id) &&
+            outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms())) {
+          deliver({item.id});
+        }
         return;
       }
     }
@@ -472,8 +474,13 @@ void Onboarder::finalize(const SchoolConfig &school) {
   for (const CompleteItem &item : table_.complete(school.key, school.chains)) {
     PupilRecord record{school.key, item.pupil_key, item.hpgn, school.sector, item.eckids, 0, 0};
     try {
-      // Another pupil's event may have recorded the PGN while this one was in a batch.
-      engine_.record(record, true);
+      // Another pupil's event may have recorded the PGN while this one was in a batch; and the
+      // pupil may have been forgotten since complete() (the guard: then nothing is recorded).
+      engine_.record(record, true, item.id);
+    } catch (const EventForgotten &) {
+      logger_.info("onboarding: pupil " + quoted_key(item.pupil_key) + " at school '" + school.key +
+                   "' was forgotten while in a batch; nothing recorded");
+      continue;
     } catch (const Error &e) {
       // The state could not be written (a full disk, a lock): the pupil stays complete and is
       // recorded in a later round. Any other refusal is the pupil's.
@@ -483,8 +490,8 @@ void Onboarder::finalize(const SchoolConfig &school) {
       deliver({item.id});
       continue;
     }
-    table_.remember(school.key, item.pupil_key, item.key, item.hpgn);
-    outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms());
+    table_.remember(school.key, item.pupil_key, item.key, item.hpgn, item.id);
+    if (!outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms())) continue;
     if (logger_.sensitive_allowed()) {
       for (const auto &[chain, id] : item.eckids) {
         logger_.debug("onboarding: pupil " + quoted_key(item.pupil_key) + " at school '" +

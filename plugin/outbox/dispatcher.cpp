@@ -1,6 +1,7 @@
 #include "outbox/dispatcher.hpp"
 
 #include "nv/fault.hpp"
+#include "pgn/pgn.hpp"
 #include "util/error.hpp"
 #include "util/thread_guard.hpp"
 
@@ -80,15 +81,17 @@ std::optional<OutboxEvent> Dispatcher::wait(std::int64_t id, std::chrono::millis
   // unacknowledged event, or a quick worker) is never handed over: take it from the outbox
   // instead of waiting out the timeout.
   std::optional<OutboxEvent> stored;
+  bool absent = false;  // forgotten (eckid_forget_pupil()) before this wait: nothing to wait for
   lock.unlock();
   try {
     stored = outbox_.get(id);
+    absent = !stored;
     if (stored && stored->state == EventState::queued) stored.reset();
   } catch (const std::exception &) {
     stored.reset();  // wait for the hand-off as usual
   }
   lock.lock();
-  if (!stored) {
+  if (!stored && !absent) {
     done_.wait_for(lock, timeout, [&] { return handed_.contains(id) || stopping_; });
   }
   waiters_.erase(waiters_.find(id));
@@ -211,15 +214,15 @@ void Dispatcher::apply(const OutboxEvent &e) {
   const std::string_view old_pgn = nul == std::string_view::npos ? "" : all.substr(nul + 1);
   switch (e.kind) {
     case EventKind::created:
-      engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind});
+      engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind, e.id});
       return;
     case EventKind::transferred:
-      engine_.transferred({e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind});
+      engine_.transferred({e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind, e.id});
       return;
     case EventKind::pgn_changed: {
       std::optional<std::string_view> date;
       if (e.effective_date) date = *e.effective_date;
-      engine_.pgn_changed({e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date});
+      engine_.pgn_changed({e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date, e.id});
       return;
     }
     case EventKind::onboarding:
@@ -242,11 +245,16 @@ bool Dispatcher::process_or_throw(OutboxEvent e) {
   try {
     apply(e);
     breaker_result(false);
-    outbox_.finish(e.id, EventState::done, ECKID_OK, "", attempts, unix_ms());
+    if (!outbox_.finish(e.id, EventState::done, ECKID_OK, "", attempts, unix_ms())) {
+      throw EventForgotten(e.id);  // forgotten after its record was saved (and removed)
+    }
     e.state = EventState::done;
     e.status = ECKID_OK;
     e.message.clear();
     e.fault.reset();
+  } catch (const EventForgotten &gone) {
+    forgotten(e, gone);
+    return true;
   } catch (const Error &err) {
     breaker_result(service_failure(err.status()));
     const auto *service_fault = dynamic_cast<const nv::ServiceFault *>(&err);
@@ -259,8 +267,11 @@ bool Dispatcher::process_or_throw(OutboxEvent e) {
                      std::to_string(attempts) + "): " + err.what());
         return true;
       }
-      outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, unix_ms(),
-                     fault);
+      if (!outbox_.finish(e.id, EventState::failed, err.status(), err.what(), attempts, unix_ms(),
+                          fault)) {
+        forgotten(e, EventForgotten(e.id));
+        return true;
+      }
     } catch (...) {
       log_caught(logger_, "outbox: event " + std::to_string(e.id),
                  "it stays queued and is tried again later");
@@ -277,6 +288,24 @@ bool Dispatcher::process_or_throw(OutboxEvent e) {
   e.sealed_pgns.clear();
   finished(e);
   return true;
+}
+
+void Dispatcher::forgotten(OutboxEvent e, const EventForgotten &why) {
+  logger_.info("event " + std::to_string(e.id) + " of pupil " + quoted_key(e.pupil_key) +
+               " at school " + quoted_key(e.school_key) +
+               " was forgotten (eckid_forget_pupil()) while in progress; its outcome is dropped");
+  e.state = EventState::failed;
+  e.status = why.status();
+  e.message = why.what();
+  e.sealed_pgns.clear();
+  e.fault.reset();
+  // Only a synchronous call waiting for it learns the outcome; nothing goes to the result
+  // callback or eckid_poll() for a forgotten pupil.
+  std::lock_guard lock(mutex_);
+  if (waiters_.contains(e.id)) {
+    handed_.emplace(e.id, std::move(e));
+    done_.notify_all();
+  }
 }
 
 void Dispatcher::finished(const OutboxEvent &e) {

@@ -63,6 +63,9 @@ class Dispatcher {
   /// Hands a finished event to its waiting caller, else to the host's callback (if any). Also
   /// used by the Onboarder for onboarding events.
   void finished(const OutboxEvent &event);
+  /// An event whose pupil was forgotten while it was in progress (its outbox row is gone):
+  /// logged, handed to a waiting synchronous caller as ECKID_E_NOT_FOUND, and to no one else.
+  void forgotten(OutboxEvent event, const EventForgotten &why);
 
  private:
   void run(bool deliver_backlog) noexcept;

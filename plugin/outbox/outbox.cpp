@@ -130,7 +130,7 @@ std::optional<OutboxEvent> Outbox::get(std::int64_t id) {
   return std::nullopt;
 }
 
-void Outbox::finish(std::int64_t id, EventState state, eckid_status status,
+bool Outbox::finish(std::int64_t id, EventState state, eckid_status status,
                     const std::string &message, int attempts, std::int64_t now_ms,
                     const nv::FaultDetail *fault) {
   std::lock_guard lock(mutex_);
@@ -145,6 +145,7 @@ void Outbox::finish(std::int64_t id, EventState state, eckid_status status,
       .bind(3, static_cast<std::int64_t>(status));
   q.bind(4, message).bind(5, static_cast<std::int64_t>(attempts)).bind(6, now_ms);
   q.step();
+  return db_.changes() == 1;
 }
 
 void Outbox::reschedule(std::int64_t id, int attempts, std::int64_t next_ms, eckid_status status,

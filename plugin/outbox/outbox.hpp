@@ -80,8 +80,9 @@ class Outbox {
   std::optional<std::int64_t> earliest_due();
   std::optional<OutboxEvent> get(std::int64_t id);
   /// Marks an event done or failed with its outcome (and the service's fault, if it was one);
-  /// a done event's sealed PGNs are erased.
-  void finish(std::int64_t id, EventState state, eckid_status status, const std::string &message,
+  /// a done event's sealed PGNs are erased. False when the event is no longer in the outbox
+  /// (its pupil was forgotten, Store::forget()): nothing was written.
+  bool finish(std::int64_t id, EventState state, eckid_status status, const std::string &message,
               int attempts, std::int64_t now_ms, const nv::FaultDetail *fault = nullptr);
   /// Schedules another attempt after a transient failure (a fault, if it was one, is kept).
   void reschedule(std::int64_t id, int attempts, std::int64_t next_ms, eckid_status status,

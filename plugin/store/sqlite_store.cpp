@@ -31,9 +31,12 @@ class SqliteStore final : public Store {
     return r;
   }
 
-  void save(const PupilRecord &record) override {
+  void save(const PupilRecord &record, std::int64_t guard) override {
     std::lock_guard lock(mutex_);
-    db_.transaction([&] { write(record); });
+    db_.transaction([&] {
+      check_guard(guard);
+      write(record);
+    });
   }
 
   std::optional<PupilRef> holder(std::string_view hpgn, std::string_view sector,
@@ -42,17 +45,67 @@ class SqliteStore final : public Store {
     return find_holder(hpgn, sector, pupil_key);
   }
 
-  std::optional<PupilRef> save_unless_held(const PupilRecord &record) override {
+  std::optional<PupilRef> save_unless_held(const PupilRecord &record, std::int64_t guard) override {
     std::lock_guard lock(mutex_);
     std::optional<PupilRef> held;
     db_.transaction([&] {
+      check_guard(guard);
       held = find_holder(record.hpgn, record.sector, record.pupil_key);
       if (!held) write(record);
     });
     return held;
   }
 
+  Forgotten forget(std::string_view school_key, std::string_view pupil_key) override {
+    std::lock_guard lock(mutex_);
+    Forgotten gone;
+    db_.transaction([&] {
+      // pupil_eckid goes with its pupil row (ON DELETE CASCADE); deleted explicitly as well,
+      // so that no ECK iD outlives the forget even in a database opened without foreign keys.
+      const auto remove = [&](const char *sql) {
+        Database::Statement q(db_, sql);
+        q.bind(1, school_key).bind(2, pupil_key);
+        q.step();
+        return static_cast<std::int64_t>(db_.changes());
+      };
+      remove("DELETE FROM pupil_eckid WHERE school_key = ?1 AND pupil_key = ?2");
+      gone.records = remove("DELETE FROM pupil WHERE school_key = ?1 AND pupil_key = ?2");
+      remove("DELETE FROM onboard_known WHERE school_key = ?1 AND pupil_key = ?2");
+      gone.events = remove("DELETE FROM outbox WHERE school_key = ?1 AND pupil_key = ?2");
+      // A batch (formed in one transaction with its events) whose last event went holds
+      // nothing more to poll or record.
+      Database::Statement batches(db_,
+                                  "DELETE FROM onboard_batch WHERE school_key = ?1 AND NOT EXISTS "
+                                  "(SELECT 1 FROM outbox o WHERE o.batch_row = onboard_batch.id)");
+      batches.bind(1, school_key);
+      batches.step();
+    });
+    // The deleted rows are zeroed in eckid.db (secure_delete), but the journal (eckid.db-wal)
+    // still holds the pages written before: copy them back and empty it. Best effort: when
+    // another connection is reading, the journal is emptied at a later checkpoint.
+    try {
+      db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const Error &) {
+    }
+    return gone;
+  }
+
+  bool holds_event(std::int64_t event_id) override {
+    std::lock_guard lock(mutex_);
+    Database::Statement q(db_, "SELECT 1 FROM outbox WHERE id = ?1");
+    q.bind(1, event_id);
+    return q.step();
+  }
+
  private:
+  // Inside a save's transaction: refuses the save when the event it comes from is gone.
+  void check_guard(std::int64_t guard) {
+    if (guard == 0) return;
+    Database::Statement q(db_, "SELECT 1 FROM outbox WHERE id = ?1");
+    q.bind(1, guard);
+    if (!q.step()) throw EventForgotten(guard);
+  }
+
   std::optional<PupilRef> find_holder(std::string_view hpgn, std::string_view sector,
                                       std::string_view pupil_key) {
     Database::Statement q(db_,

@@ -512,6 +512,54 @@ ECKID_API eckid_status eckid_pgn_changed(eckid_plugin *plugin, const eckid_pgn_c
 ECKID_API eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *school_key,
                                           const char *pupil_key, eckid_result **out);
 
+/**
+ * Forgets a pupil at a school: call it when the host deletes the pupil (or the pupil's
+ * enrolment there for good), so that nothing personal of the pupil stays in the plugin, and a
+ * new pupil who later gets the same pupil key starts from nothing (never the old pupil's
+ * ECK iD). No service call; the Nummervoorziening keeps nothing the plugin could delete (spec
+ * "Operations": its operations only derive).
+ *
+ * Removes from the state database, in one transaction, everything of pupil_key at
+ * school_key: the record (HPgn, sector) and its ECK iDs; every outbox event of the pupil for
+ * that school - queued, in progress, failed or finished but unacknowledged - with its sealed
+ * PGNs and, for onboarding (eckid_onboard()), the HPgn, stampseudonym and ECK iDs gathered so
+ * far; and the onboarding memory of the pupil at that school. Nothing personal of the pupil at
+ * that school is kept (the log lines written before keep what they said: pupil keys, never a
+ * PGN). A queued event is never sent afterwards; its result is not delivered (no callback,
+ * eckid_poll() and eckid_event_result() do not find it, eckid_ack() returns
+ * ECKID_E_NOT_FOUND).
+ *
+ * Other schools are untouched: the plugin records a pupil per school (a transfer copies the
+ * ECK iD into the to-school's own record), so after a transfer from school A to school B of
+ * the same sector, forgetting the pupil at A leaves B's record and its (same) ECK iD as they
+ * are. Forget at every school the host deletes the pupil from. An event for another school is
+ * that school's: a queued transfer from A to B stays, and without A's record it is applied
+ * as a pupil created at B (the service gives the same ECK iD for the same PGN and sector).
+ *
+ * An event of the pupil at that school in progress when this is called (a worker of this or
+ * of another handle or process on the same state directory, waiting for the service) never
+ writes its record back: a record is saved only in a transaction that finds its event still
+ * in the outbox. One still hashing the PGN sends nothing (the event is looked up again before
+ * the first request); requests already sent cannot be called back. Its outcome is dropped:
+ * no callback, nothing to poll; a synchronous event call still waiting for it returns
+ * ECKID_E_NOT_FOUND. The same holds for a pupil of an onboarding list (eckid_onboard()), except
+ * that a batch already formed is still sent whole. An event fired after this call is a new
+ * pupil's.
+ *
+ * Idempotent: forgetting a pupil with nothing recorded (never created, or already forgotten)
+ * is ECKID_OK. The school must be configured; it need not be enabled (a disabled school's
+ * pupils can be forgotten). The log gets one line with the pupil key and the counts removed.
+ * Deleted rows are overwritten with zeros in the database file (SQLite secure_delete), and the
+ * write-ahead journal (eckid.db-wal) is checkpointed and emptied when no other connection is
+ * reading at that moment (else at a later checkpoint).
+ *
+ * school_key, pupil_key: non-empty, at most ECKID_MAX_KEY_BYTES.
+ * Errors: ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_UNKNOWN_SCHOOL,
+ * ECKID_E_STATE (nothing was removed). Thread-safe; does not wait for events in progress.
+ */
+ECKID_API eckid_status eckid_forget_pupil(eckid_plugin *plugin, const char *school_key,
+                                          const char *pupil_key);
+
 /* ---- Outbox: delivery, acknowledgement, administration ------------------------------- */
 
 /**

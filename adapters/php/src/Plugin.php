@@ -166,6 +166,20 @@ final class Plugin
     }
 
     /**
+     * Forgets a pupil at a school (eckid_forget_pupil): the plugin's record (HPgn, ECK iDs),
+     * the pupil's queued, failed and undelivered events for that school and its onboarding
+     * data are deleted; records at other schools stay. Call it when the host deletes the
+     * pupil, so that a new pupil who reuses the id never gets the old ECK iD. Nothing
+     * recorded is not an error.
+     *
+     * @throws EckIdException E_UNKNOWN_SCHOOL, E_INVALID_ARGUMENT, E_STATE, ...
+     */
+    public function forgetPupil(string $school, string $pupil): void
+    {
+        $this->check($this->ffi->eckid_forget_pupil($this->handle(), $school, $pupil));
+    }
+
+    /**
      * The next finished result that no event call returned (eckid_poll), oldest first; each
      * is handed out once per Plugin until the process restarts. Acknowledge it with ack()
      * once it is written into the host: unacknowledged results come again after a reopen.

@@ -125,6 +125,7 @@ SIGNATURES = {
                                         _RESULT_OUT]),
     "eckid_pgn_changed": (c_int, [_P, ctypes.POINTER(eckid_pgn_changed_event), _RESULT_OUT]),
     "eckid_pupil_lookup": (c_int, [_P, c_char_p, c_char_p, _RESULT_OUT]),
+    "eckid_forget_pupil": (c_int, [_P, c_char_p, c_char_p]),
     "eckid_poll": (c_int, [_P, _RESULT_OUT]),
     "eckid_ack": (c_int, [_P, ctypes.c_ulonglong]),
     "eckid_event_result": (c_int, [_P, ctypes.c_ulonglong, _RESULT_OUT]),

@@ -331,6 +331,15 @@ class Plugin:
         self._check(status)
         return self._take(out)
 
+    def forget_pupil(self, school: str, pupil: str) -> None:
+        """Forgets a pupil at a school (eckid_forget_pupil): the plugin's record (HPgn, ECK
+        iDs), the pupil's queued, failed and undelivered events for that school and its
+        onboarding data are deleted; records at other schools stay. Call it when the host
+        deletes the pupil, so that a new pupil who reuses the id never gets the old ECK iD.
+        Nothing recorded is not an error. Raises EckIdError: E_UNKNOWN_SCHOOL,
+        E_INVALID_ARGUMENT, E_STATE, ..."""
+        self._check(self._lib.eckid_forget_pupil(self._live(), _c(school), _c(pupil)))
+
     def poll(self) -> Optional[Result]:
         """The next finished result no event call returned (eckid_poll), oldest first, each
         handed out once per Plugin; None when nothing is waiting. ack() it once it is written
