@@ -56,6 +56,9 @@ def main() -> int:
     with er.Plugged() as p:
         check("EckId" in forms.text(p.plugins_page), "the plugin is listed after upload and activation")
         check("settings were saved" in forms.text(p.settings_saved_page), "the settings page saves the school's settings")
+        elf = [f for f in p.site.www.rglob("*") if f.is_file() and f.read_bytes()[:4] == b"\x7fELF"]
+        check(not elf and p.admin.request("plugins/EckId/lib/libeckid.so")[0] == 404,
+              "no shared library lies in the web root (libeckid.so is outside it)")
         pupil = support.PUPILS[1]
         sid, page = er.create_student(p.site, p.admin, "Anna", "de Vries", pupil["pgn"])
         anna_eckid = support.expected_eckid(pupil["hpgn"], support.SECTOR)
