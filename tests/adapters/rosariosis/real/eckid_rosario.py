@@ -7,6 +7,7 @@ settings page; then students created and edited through Students > Student Info'
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import tomllib
 from pathlib import Path
 
 import forms
+import private_postgres
 import rosario_site
 
 HERE = Path(__file__).resolve().parent
@@ -42,9 +44,9 @@ def eckid_folder(root: Path, service_file: Path) -> Path:
     text = re.sub(r'directory = "[^"]*"', f'directory = "{folder / "state"}"', text)
     (folder / "service.toml").write_text(text)
     (folder / "state").mkdir()
-    rosario_site._chown(folder / "state", "www-data")
+    private_postgres.chown(folder / "state", "www-data")
     os.chmod(folder / "state", 0o700)
-    group = rosario_site.pwd.getpwnam("www-data").pw_gid
+    group = pwd.getpwnam("www-data").pw_gid
     for secret in (service["client_certificate"], service["key_password_file"]):
         os.chown(folder / secret, 0, group)
         os.chmod(folder / secret, 0o640)
@@ -58,7 +60,7 @@ def install_plugin(site: rosario_site.Site, admin: rosario_site.Browser, zip_pat
     """Uploads the plugin zip and activates it; returns the plugins page after activation."""
     for writable in (site.www / "plugins", site.www / "assets" / "FileUploads"):
         writable.mkdir(exist_ok=True)
-        rosario_site._chown(writable, "www-data")
+        private_postgres.chown(writable, "www-data")
     admin.post(CONFIG_PAGE + "&modfunc=upload", {}, file=("upload", "EckId.zip",
                                                            zip_path.read_bytes()))
     return admin.get(CONFIG_PAGE + "&modfunc=activate&plugin=EckId")

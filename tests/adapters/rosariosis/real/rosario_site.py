@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import pwd
 import re
-import shutil
 import socket
 import subprocess
+import sys
 import tarfile
 import time
 import urllib.error
@@ -25,15 +24,12 @@ import urllib.request
 from pathlib import Path
 from typing import Optional
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/adapters
+import private_postgres  # noqa: E402
+from private_postgres import PG_BIN, free_port  # noqa: E402
+
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 DB_USER, DB_PASSWORD, DB_NAME = "rosariosis_user", "rosariosis-test-password", "rosariosis_db"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def missing_requirements() -> Optional[str]:
@@ -46,53 +42,17 @@ def missing_requirements() -> Optional[str]:
     return None
 
 
-def _chown(path: Path, user: str) -> None:
-    entry = pwd.getpwnam(user)
-    os.chown(path, entry.pw_uid, entry.pw_gid)
-
-
-class Postgres:
-    """A private PostgreSQL 15 cluster owned by the postgres system user: password
-    (scram-sha-256) logins over TCP on 127.0.0.1, trust only on its own socket folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root, self.port = root, free_port()
-        self.data, self.socket = root / "data", root / "socket"
-
-    def _as_postgres(self, *command: str, **kwargs) -> subprocess.CompletedProcess:
-        return subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
-                              capture_output=True, text=True, **kwargs)
+class Postgres(private_postgres.Postgres):
+    """The private cluster with RosarioSIS's database and user (INSTALL.md)."""
 
     def start(self) -> None:
-        self.root.mkdir(mode=0o755)
-        self.socket.mkdir()
-        _chown(self.root, "postgres")
-        _chown(self.socket, "postgres")
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                          "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                          "--locale=C.UTF-8")
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
-                          str(self.root / "server.log"), "-w", "-o",
-                          f"-p {self.port} -k {self.socket} -c listen_addresses=127.0.0.1",
-                          "start")
+        super().start()
         self.sql(f"CREATE USER {DB_USER} WITH PASSWORD '{DB_PASSWORD}'")
         self.sql(f"CREATE DATABASE {DB_NAME} WITH ENCODING 'UTF8' OWNER {DB_USER}")
 
-    def sql(self, statement: str, database: str = "postgres") -> str:
-        """Runs statement as the superuser; returns the rows, '|'-separated, one per line."""
-        return self._as_postgres("psql", "-h", str(self.socket), "-p", str(self.port), "-d",
-                                 database, "-AtX", "-v", "ON_ERROR_STOP=1", "-c",
-                                 statement).stdout
-
     def query(self, statement: str) -> list[list[str]]:
         """Rows of a query in RosarioSIS's database."""
-        out = self.sql(statement, DB_NAME)
-        return [line.split("|") for line in out.splitlines() if line]
-
-    def stop(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast",
-                              "-w", "stop")
+        return self.rows(statement, DB_NAME)
 
 
 class Apache:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime
 import os
+import pwd
 import re
 import subprocess
 import sys
@@ -170,7 +171,7 @@ def main() -> int:
             outage.stop()
         states = [p.service.parent / "state", p.root / "outage/eckid/state"]
         owners = {f.stat().st_uid for state in states for f in [state, *state.rglob("*")]}
-        check(owners == {rosario_site.pwd.getpwnam("www-data").pw_uid},
+        check(owners == {pwd.getpwnam("www-data").pw_uid},
               "the state folders stay owned by www-data after the command")
     check.finish()
     return 0

@@ -10,7 +10,6 @@ by with_emulator.py; exit 77 when the machine cannot run the real host."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -65,11 +64,7 @@ def main() -> int:
               p.site.base, "student-admin-no-eckid.png")
 
         # Kept apart: in no table but eckid_student (students included).
-        dump = subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(rosario_site.PG_BIN / "pg_dump"), "-h",
-             str(pg.socket), "-p", str(pg.port), "--data-only",
-             "--exclude-table=eckid_student", rosario_site.DB_NAME],
-            check=True, capture_output=True, text=True).stdout
+        dump = pg.dump(rosario_site.DB_NAME, "--data-only", "--exclude-table=eckid_student")
         check("eckid_pending" in dump and eckid.rsplit("/", 1)[-1] not in dump,
               "the ECK iD is in no table but the plugin's eckid_student")
 
