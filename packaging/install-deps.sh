@@ -18,6 +18,16 @@ packages=(
   apache2 libapache2-mod-php8.2 postgresql-15 php8.2-pgsql php8.2-intl php8.2-mbstring
   php8.2-gd php8.2-curl php8.2-xml php8.2-zip  # the real RosarioSIS (tests/adapters/rosariosis/real)
   chromium fonts-dejavu-core       # screenshots of the real host's pages for the adapters' READMEs
+  # the real Odoo 17 + OpenEduCat (tests/adapters/openeducat/real; ../shared/hosts/README.md)
+  python3-babel python3-chardet python3-cryptography python3-dateutil python3-decorator
+  python3-docutils python3-freezegun python3-geoip2 python3-gevent python3-greenlet python3-idna
+  python3-jinja2 python3-libsass python3-lxml python3-markupsafe python3-num2words
+  python3-ofxparse python3-openssl python3-passlib python3-pil python3-polib python3-psutil
+  python3-psycopg2 python3-pydot python3-pypdf2 python3-qrcode python3-renderpm
+  python3-reportlab python3-requests python3-rjsmin python3-serial python3-stdnum python3-tz
+  python3-urllib3 python3-usb python3-vobject python3-werkzeug python3-xlrd python3-xlsxwriter
+  python3-xlwt python3-zeep python3-ldap postgresql-client fonts-inconsolata fonts-font-awesome
+  fonts-roboto-unhinted gsfonts libjs-underscore
 )
 
 sudo_cmd=()
