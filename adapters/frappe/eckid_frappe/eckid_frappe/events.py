@@ -1,16 +1,28 @@
-"""Doc event handlers, called by Frappe as handler(doc, method) after the document's own
-method (hooks.py). They never raise: a failure must not roll back the host's save, so it is
-shown with msgprint and kept in the student's eckid_status until a later event succeeds.
-The PGN is read from the configured Student field and passed to the plugin only.
+"""Doc event handlers (hooks.py doc_events). Frappe calls each as handler(doc, method) after
+the document's own method of that name, inside the request's database transaction
+(frappe/model/document.py Document.run_method / Document.hook). An exception a handler
+raises aborts the operation and rolls the transaction back, so these handlers never raise:
+an ECK iD failure is shown with msgprint and kept in the student's eckid_status until a
+later event succeeds, and anything unexpected (e.g. libeckid.so missing) is put in the
+Error Log with a message, the host's save going through. The PGN is read from the
+configured Student field and passed to the plugin only.
+
+The handlers write into the Student with doc.db_set / frappe.db.set_value, which run no
+validate or on_update (Document.db_set), so they never re-enter these handlers.
 
 An event the Nummervoorziening does not answer in time (down, slow) is kept in the plugin's
 outbox: the Student gets eckid_status "QUEUED: ..." and the ECK iD is written later by
 deliver_results, the scheduler entry point of hooks.py, which polls the plugin.
+
+A deleted Student is forgotten in the plugin (forget_pupil at every configured school) once
+the deletion is committed (student_after_delete).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+import functools
+import re
+from typing import Any, Callable, Optional
 
 import frappe
 from frappe import _
@@ -20,6 +32,31 @@ import eckid
 
 def _settings():
     return frappe.get_cached_doc("ECK iD Settings")
+
+
+def _scrubbed(e: BaseException) -> str:
+    """The exception's type and message, any run of 8 or more digits (a BSN or
+    onderwijsnummer could be one) replaced, for the Error Log and the user's message."""
+    return re.sub(r"\d{8,}", "[digits removed]", f"{type(e).__name__}: {e}")
+
+
+def _never_raise(handler: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
+    """Wraps a doc_events handler so that it never raises (an exception would roll back the
+    host's save): an unexpected error goes to the Error Log and into a message."""
+
+    @functools.wraps(handler)
+    def run(doc, method: str) -> None:
+        try:
+            handler(doc, method)
+        except Exception as e:  # noqa: BLE001 - nothing may abort the host's operation
+            text = _scrubbed(e)
+            frappe.log_error(title=f"ECK iD: {doc.doctype} {doc.name} {method}", message=text)
+            frappe.msgprint(_("ECK iD step for {0} failed ({1}); the {2} itself went "
+                              "through. See the Error Log and the ECK iD Settings.").format(
+                                  doc.name, text, doc.doctype),
+                            title=_("ECK iD"), indicator="red")
+
+    return run
 
 
 def _schools(settings) -> dict[str, eckid.SchoolSettings]:
@@ -118,12 +155,14 @@ def _move(student, to_school: Optional[str], date: Optional[str]) -> None:
            lambda p: p.pupil_transferred(student.name, from_school, to_school, pgn, date))
 
 
+@_never_raise
 def student_after_insert(doc, method: str) -> None:
     """Student.after_insert: pupil created at the student's school (eckid_school)."""
     if doc.get("eckid_school"):
         _created(doc, doc.eckid_school)
 
 
+@_never_raise
 def student_on_update(doc, method: str) -> None:
     """Student.on_update: a changed PGN is a PGN change for a student with an ECK iD, and a
     first try for one without (a PGN that was missing or invalid before)."""
@@ -141,12 +180,14 @@ def student_on_update(doc, method: str) -> None:
     _apply(doc, school, lambda p: p.pgn_changed(school, doc.name, old, new))
 
 
+@_never_raise
 def enrollment_on_submit(doc, method: str) -> None:
     """Program Enrollment.on_submit: an enrolment at another school is a transfer."""
     _move(frappe.get_doc("Student", doc.student), doc.get("eckid_school"),
           str(doc.enrollment_date) if doc.get("enrollment_date") else None)
 
 
+@_never_raise
 def enrollment_on_cancel(doc, method: str) -> None:
     """Program Enrollment.on_cancel: the student's school becomes that of their latest
     submitted enrolment left, a transfer back when it differs."""
@@ -157,3 +198,38 @@ def enrollment_on_cancel(doc, method: str) -> None:
     if rest:
         _move(frappe.get_doc("Student", doc.student), rest[0].eckid_school,
               str(rest[0].enrollment_date))
+
+
+def _forget(student: str) -> None:
+    """Forgets the pupil at every configured school (not only where an ECK iD is recorded:
+    an event still queued for another school would otherwise create a record later)."""
+    school = "(settings)"
+    try:
+        settings = _settings()
+        schools = _schools(settings)
+        for school in schools if settings.service_file else ():
+            try:
+                eckid.plugin_for(settings.service_file,
+                                 schools.values()).forget_pupil(school, student)
+            except eckid.EckIdError as e:  # the other schools are still forgotten
+                frappe.log_error(title=f"ECK iD: forgetting Student {student} at {school}",
+                                 message=_scrubbed(e))
+    except Exception as e:  # noqa: BLE001 - runs after the commit: nothing to abort
+        frappe.log_error(title=f"ECK iD: forgetting Student {student} at {school}",
+                         message=_scrubbed(e))
+
+
+@_never_raise
+def student_after_delete(doc, method: str) -> None:
+    """Student.after_delete: the pupil (key: the Student's name) is forgotten in the plugin,
+    so that the next Student given the same name (the naming series is reverted when the
+    last one is deleted) never gets this one's ECK iD. Done after the commit
+    (frappe.db.after_commit): after_delete still runs inside the deletion's transaction,
+    which a later error rolls back, and a forget cannot be undone; Frappe versions without
+    frappe.db.after_commit (before 15) forget right away."""
+    after_commit = getattr(frappe.db, "after_commit", None)
+    name = doc.name
+    if after_commit is None:
+        _forget(name)
+    else:
+        after_commit.add(lambda: _forget(name))

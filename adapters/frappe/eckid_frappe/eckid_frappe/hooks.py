@@ -11,6 +11,7 @@ doc_events = {
     "Student": {
         "after_insert": "eckid_frappe.events.student_after_insert",
         "on_update": "eckid_frappe.events.student_on_update",
+        "after_delete": "eckid_frappe.events.student_after_delete",
     },
     "Program Enrollment": {
         "on_submit": "eckid_frappe.events.enrollment_on_submit",
