@@ -15,6 +15,7 @@ packages=(
   libbenchmark-dev libsodium-dev  # benchmarks (libsodium as a comparison)
   libcli11-dev                    # administrator's command-line tool
   php8.2-cli php8.2-sqlite3 python3  # SIS adapter tests (PHP FFI; SQLite for the RosarioSIS stand-in)
+  clang libclang-rt-14-dev        # fuzz targets (tests/fuzz: clang 14, libFuzzer, ASan+UBSan)
 )
 
 sudo_cmd=()
