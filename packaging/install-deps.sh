@@ -28,6 +28,7 @@ packages=(
   python3-urllib3 python3-usb python3-vobject python3-werkzeug python3-xlrd python3-xlsxwriter
   python3-xlwt python3-zeep python3-ldap postgresql-client fonts-inconsolata fonts-font-awesome
   fonts-roboto-unhinted gsfonts libjs-underscore
+  clang libclang-rt-14-dev        # fuzz targets (tests/fuzz: clang 14, libFuzzer, ASan+UBSan)
 )
 
 sudo_cmd=()

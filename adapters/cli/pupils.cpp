@@ -76,13 +76,16 @@ std::string read_file(const std::string &path) {
 }  // namespace
 
 PupilList read_pupils(const std::string &path) {
-  std::string text = read_file(path);
+  return parse_pupils(read_file(path), path);
+}
+
+PupilList parse_pupils(std::string text, const std::string &name) {
   CsvText csv = parse_csv(text);
   explicit_bzero(text.data(), text.size());
   PupilList list;
   if (csv.records.empty() ||
       (!csv.problems.empty() && csv.problems.front().line < csv.records.front().line)) {
-    throw std::runtime_error(path + ": " + kHeaderHelp);
+    throw std::runtime_error(name + ": " + kHeaderHelp);
   }
   const Columns columns(csv.records.front());
   list.problems = std::move(csv.problems);

@@ -34,6 +34,10 @@ struct PupilList {
 /// or its first line is not the header.
 PupilList read_pupils(const std::string &path);
 
+/// read_pupils() on text already read (tests/fuzz); `name` stands for the file in messages.
+/// The text holds PGNs and is cleared as soon as it is parsed. Same errors as read_pupils().
+PupilList parse_pupils(std::string text, const std::string &name);
+
 /// Overwrites the PGNs of the rows in memory (after the plugin has them).
 void forget_pgns(std::vector<PupilRow> &rows);
 

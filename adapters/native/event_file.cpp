@@ -79,6 +79,10 @@ const char *to_string(EventKind kind) {
 std::vector<EventRow> read_event_file(const std::filesystem::path &path, const QuoteFn &quote) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read the enrolment file " + path.string());
+  return read_events(in, path.string(), quote);
+}
+
+std::vector<EventRow> read_events(std::istream &in, const std::string &name, const QuoteFn &quote) {
   std::string text;
   std::size_t line = 0;
   bool header = false;
@@ -89,8 +93,8 @@ std::vector<EventRow> read_event_file(const std::filesystem::path &path, const Q
     if (trimmed.empty() || trimmed.starts_with('#')) continue;
     if (!header) {
       if (trimmed != kHeader) {
-        throw std::runtime_error(path.string() + ":" + std::to_string(line) +
-                                 ": expected the header " + std::string(kHeader));
+        throw std::runtime_error(name + ":" + std::to_string(line) + ": expected the header " +
+                                 std::string(kHeader));
       }
       header = true;
       continue;
@@ -100,7 +104,7 @@ std::vector<EventRow> read_event_file(const std::filesystem::path &path, const Q
     parse_row(split(trimmed), quote, row);
     rows.push_back(std::move(row));
   }
-  if (!header) throw std::runtime_error(path.string() + ": empty, expected the header line");
+  if (!header) throw std::runtime_error(name + ": empty, expected the header line");
   return rows;
 }
 

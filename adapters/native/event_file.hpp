@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,5 +46,9 @@ using QuoteFn = std::function<std::string(std::string_view value, std::string_vi
 /// trimmed; cells reach a reason only through `quote`. Throws std::runtime_error when the file
 /// cannot be read or the header is wrong.
 std::vector<EventRow> read_event_file(const std::filesystem::path &path, const QuoteFn &quote);
+
+/// read_event_file() on an open stream (tests/fuzz); `name` stands for the file in messages.
+/// Throws std::runtime_error when the header is wrong.
+std::vector<EventRow> read_events(std::istream &in, const std::string &name, const QuoteFn &quote);
 
 }  // namespace eckid_host

@@ -36,11 +36,14 @@ bool is_pseudonym_uri(std::string_view text) noexcept {
 
 Client::Client(const ServiceConfig &service, std::shared_ptr<const Credentials> credentials,
                const Logger &logger)
-    : transport_(service, std::move(credentials)), logger_(logger) {}
+    : Client(std::make_unique<Transport>(service, std::move(credentials)), logger) {}
+
+Client::Client(std::unique_ptr<const Poster> transport, const Logger &logger)
+    : transport_(std::move(transport)), logger_(logger) {}
 
 Response Client::call(const Request &request, std::string_view element,
                       eckid_status fault_status) const {
-  const HttpAnswer answer = transport_.post(soap_action(request.operation()), request.serialize());
+  const HttpAnswer answer = transport_->post(soap_action(request.operation()), request.serialize());
   return Response(answer, request.operation(), element, fault_status);
 }
 

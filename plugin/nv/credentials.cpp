@@ -78,6 +78,17 @@ std::int64_t to_epoch(const ASN1_TIME *t) {
 }  // namespace
 
 Credentials::Credentials(const ClientCertificate &client) {
+  try {
+    load(client);
+  } catch (...) {
+    // A constructor that throws runs no destructor: free what was read before the failure
+    // (a wrong key password after the certificate was read leaked it).
+    release();
+    throw;
+  }
+}
+
+void Credentials::load(const ClientCertificate &client) {
   std::string password = read_password(client);
   if (!client.password_file.empty()) {
     secret_files_.emplace_back(client.password_file, "key password file");
@@ -139,9 +150,16 @@ Credentials::Credentials(const ClientCertificate &client) {
 }
 
 Credentials::~Credentials() {
+  release();
+}
+
+void Credentials::release() noexcept {
   for (X509 *c : chain_) X509_free(c);
+  chain_.clear();
   X509_free(cert_);
+  cert_ = nullptr;
   EVP_PKEY_free(key_);
+  key_ = nullptr;
 }
 
 bool Credentials::install(SSL_CTX *ctx) const noexcept {

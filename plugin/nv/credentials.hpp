@@ -46,6 +46,8 @@ class Credentials {
   }
 
  private:
+  void load(const ClientCertificate &client);  // the constructor's work; throws eckid::Error
+  void release() noexcept;                     // frees certificate, chain and key
   X509 *cert_ = nullptr;
   EVP_PKEY *key_ = nullptr;
   std::vector<X509 *> chain_;
