@@ -14,26 +14,13 @@
 
 #include "event_file.hpp"
 #include "mask.hpp"
+#include "pgn_in_text.hpp"
 
 namespace {
 
 bool is_pgn(std::string_view value, eckid_pgn_kind kind) {
   const std::string text(value);
   return eckid_pgn_validate(text.c_str(), kind, nullptr) == ECKID_OK;
-}
-
-// True when some run of 9 digits in `text` is a valid BSN or onderwijsnummer (only digit runs
-// are passed to the plugin: a refusal throws inside it, which is slow under the sanitizers).
-bool holds_pupil_pgn(const std::string &text) {
-  std::size_t run = 0;  // digits in a row ending at i
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    run = text[i] >= '0' && text[i] <= '9' ? run + 1 : 0;
-    if (run >= 9 &&
-        eckid_pgn_validate(text.substr(i - 8, 9).c_str(), ECKID_PGN_PUPIL, nullptr) == ECKID_OK) {
-      return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace
@@ -49,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       if (row.line <= last_line) std::abort();
       last_line = row.line;
       if (!row.error.empty()) {
-        if (holds_pupil_pgn(row.error)) std::abort();
+        if (fuzz::holds_pupil_pgn(row.error)) std::abort();
         continue;
       }
       const auto &e = row.event;

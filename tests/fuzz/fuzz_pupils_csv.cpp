@@ -12,25 +12,8 @@
 #include <string_view>
 
 #include "csv.hpp"
+#include "pgn_in_text.hpp"
 #include "pupils.hpp"
-
-namespace {
-
-// True when some run of 9 digits in `text` is a valid BSN or onderwijsnummer (only digit runs
-// are passed to the plugin: a refusal throws inside it, which is slow under the sanitizers).
-bool holds_pupil_pgn(const std::string &text) {
-  std::size_t run = 0;  // digits in a row ending at i
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    run = text[i] >= '0' && text[i] <= '9' ? run + 1 : 0;
-    if (run >= 9 &&
-        eckid_pgn_validate(text.substr(i - 8, 9).c_str(), ECKID_PGN_PUPIL, nullptr) == ECKID_OK) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
   const std::string text(reinterpret_cast<const char *>(data), size);
@@ -45,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
   }
   for (const auto &problem : csv.problems) {
-    if (problem.line == 0 || holds_pupil_pgn(problem.what)) std::abort();
+    if (problem.line == 0 || fuzz::holds_pupil_pgn(problem.what)) std::abort();
   }
 
   try {
@@ -56,11 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
       if (row.kind != ECKID_PGN_PUPIL && row.kind != ECKID_PGN_STAFF) std::abort();
     }
     for (const auto &problem : list.problems) {
-      if (holds_pupil_pgn(problem.what)) std::abort();
+      if (fuzz::holds_pupil_pgn(problem.what)) std::abort();
     }
   } catch (const std::runtime_error &e) {
     // No header: the documented refusal, which must not quote a PGN either.
-    if (holds_pupil_pgn(e.what())) std::abort();
+    if (fuzz::holds_pupil_pgn(e.what())) std::abort();
   }
   return 0;
 }
