@@ -57,7 +57,7 @@ def main() -> int:
         parent = user("parent", "base.group_portal")
         # base.group_allow_export: Odoo's export right, which new internal users get by default
         teacher = user("teacher", "openeducat_core.group_op_faculty", "base.group_allow_export")
-        sysadmin = user("sysadmin", "openeducat_core.group_op_back_office_admin")
+        sysadmin = user("sysadmin", "base.group_system", "openeducat_core.group_op_faculty")
         manager = user("manager", "openeducat_core.group_op_faculty", "base.group_allow_export",
                        "eckid_openeducat.group_eckid_manager")
 
@@ -150,6 +150,7 @@ def main() -> int:
                                 + "\n[onboarding]\npoll_delay_ms = 200\n")
         service_b = eo.eckid_folder(p.root, onboard_toml, "eckid-backfill")
         zuid = site.call("res.company", "create", {"name": "PO Zuid"})
+        site.call("res.users", "write", [manager[0]], {"company_ids": [(4, zuid)]})
         p.configure(zuid, OIN_B, support.SECTOR, enabled=False, service=service_b)
         pupils = [support.PUPILS[0], support.PUPILS[2]]
         late = [site.call("op.student", "create", {
