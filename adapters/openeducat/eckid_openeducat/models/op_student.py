@@ -67,7 +67,8 @@ class OpStudent(models.Model):
             super(OpStudent, student.sudo()).write({"eckid": result.eckid, "eckid_status": False,
                                              "eckid_school_id": int(result.school_key)})
         elif result.queued:
-            super(OpStudent, student.sudo()).write({"eckid_status": self._eckid_queued_status(result)})
+            super(OpStudent, student.sudo()).write(
+                {"eckid_status": self._eckid_queued_status(result)})
         else:
             super(OpStudent, student.sudo()).write(
                 {"eckid_status": f"{result.status_name}: {result.message}"})

@@ -129,7 +129,8 @@ def open_tab(browser: Browser, base: str, model: str, record: int, tab: str) -> 
     showed."""
     clicked = open_form(browser, base, model, record) and browser.wait(
         "(() => { const a = [...document.querySelectorAll('.o_notebook .nav-link')]"
-        f".find(a => a.textContent.trim() === {json.dumps(tab)}); if (a) a.click(); return !!a; }})()",
+        f".find(a => a.textContent.trim() === {json.dumps(tab)});"
+        " if (a) a.click(); return !!a; })()",
         10)
     return clicked and browser.wait(
         "document.querySelector('.o_notebook .tab-pane.active') !== null", 10)

@@ -45,8 +45,9 @@ def main() -> int:
 
         def group(xmlid):
             module, name = xmlid.split(".")
-            return site.call("ir.model.data", "search_read",
-                             [("module", "=", module), ("name", "=", name)], ["res_id"])[0]["res_id"]
+            found = site.call("ir.model.data", "search_read",
+                              [("module", "=", module), ("name", "=", name)], ["res_id"])
+            return found[0]["res_id"]
 
         def user(login, *groups):
             uid = site.call("res.users", "create", {
@@ -76,7 +77,8 @@ def main() -> int:
                 check(text and expected not in text and expected[-6:] not in text,
                       f"{who}: reading {field} is refused")
         check(site.call("op.student", "read", [anna], ["name"], user=teacher)[0]["name"]
-              == "Anna de Vries", "a teacher reads the student's name (the refusals are the field's)")
+              == "Anna de Vries",
+              "a teacher reads the student's name (the refusals are the field's)")
         fields = site.call("op.student", "fields_get", [], attributes=["type"], user=teacher)
         check(not PRIVATE & set(fields), "a teacher: the ECK iD fields are not in fields_get")
         arch = site.call("op.student", "get_views", [[False, "form"]],
