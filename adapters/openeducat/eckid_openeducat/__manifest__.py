@@ -3,9 +3,13 @@
     "version": "17.0.1.0.0",
     "summary": "ECK iDs from the Nummervoorziening for OpenEduCat students (libeckid)",
     "category": "Education",
-    "license": "LGPL-3",
+    "author": "eckid contributors",
+    # "website": none yet; the project has no public address.
+    "license": "LGPL-3",  # the project's LGPL-3.0-or-later (COPYING.LESSER)
     "depends": ["openeducat_core"],
     "external_dependencies": {"python": ["eckid"]},
-    "data": ["views/res_company_views.xml", "views/op_student_views.xml", "data/ir_cron.xml"],
+    "data": ["security/eckid_security.xml", "security/ir.model.access.csv",
+             "views/res_company_views.xml", "views/op_student_views.xml", "data/ir_cron.xml"],
+    "images": ["static/description/icon.png"],
     "installable": True,
 }

@@ -102,8 +102,10 @@ check(s3.eckid == expected_eckid(PUPILS[1]["hpgn"], SECTOR) and not s3.eckid_sta
 # A disabled school.
 before = requests(r".")
 s4 = Student.create({"name": "Daan", "eckid_pgn": PUPILS[1]["pgn"], "eckid_school_id": dicht.id})
-check(not s4.eckid and "not enabled" in messages(s4) and requests(r".") == before,
-      "disabled school: a 'not enabled' note, nothing sent")
+check(not s4.eckid and "not enabled" in s4.eckid_status and "No ECK iD yet" in messages(s4)
+      and "not enabled" not in messages(s4) and requests(r".") == before,
+      "disabled school: 'not enabled' in the status, a chatter note without the reason, "
+      "nothing sent")
 
 # Service down (queued, later delivered): a school whose service file names a
 # Nummervoorziening that does not answer; the cron job writes the ECK iD once it is back.

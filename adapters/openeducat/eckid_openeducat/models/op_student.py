@@ -13,6 +13,9 @@ import logging
 from odoo import api, fields, models
 
 _logger = logging.getLogger(__name__)
+# The chatter is read by every user who sees the student: the reason (service messages, paths)
+# is in eckid_status, for the group "ECK iD / Manager" only.
+NO_ECKID_NOTE = "No ECK iD yet: the reason is on the ECK iD tab (ECK iD managers)."
 
 
 class OpStudent(models.Model):
@@ -20,8 +23,8 @@ class OpStudent(models.Model):
 
     eckid_pgn = fields.Char("BSN or onderwijsnummer", groups="base.group_system", copy=False)
     eckid_school_id = fields.Many2one("res.company", "School (ECK iD)", copy=False)
-    eckid = fields.Char("ECK iD", readonly=True, copy=False)
-    eckid_status = fields.Char("ECK iD status", readonly=True, copy=False)
+    # eckid, eckid_status: stored apart in eckid.record, group-restricted (eckid_record.py);
+    # written here as superuser (sudo), whoever saved the student.
 
     def _eckid_pgn(self, school=None):
         field = (school or self.eckid_school_id).eckid_pgn_field or "eckid_pgn"
@@ -38,15 +41,15 @@ class OpStudent(models.Model):
             result = event(school._eckid_plugin())
         except eckid.EckIdError as e:
             status = getattr(e.status, "name", str(e.status))
-            super(OpStudent, self).write({"eckid_status": f"{status}: {e}"})
-            self.message_post(body=f"No ECK iD yet: {e}")
+            super(OpStudent, self.sudo()).write({"eckid_status": f"{status}: {e}"})
+            self.message_post(body=NO_ECKID_NOTE)
             return
         if result.queued:
-            super(OpStudent, self).write({"eckid_status": self._eckid_queued_status(result)})
+            super(OpStudent, self.sudo()).write({"eckid_status": self._eckid_queued_status(result)})
             self.message_post(body="ECK iD requested: the Nummervoorziening has not answered "
                                    "yet; the ECK iD is written when it does.")
             return
-        super(OpStudent, self).write(
+        super(OpStudent, self.sudo()).write(
             {"eckid": result.eckid, "eckid_school_id": school.id, "eckid_status": False})
 
     @staticmethod
@@ -61,14 +64,15 @@ class OpStudent(models.Model):
         if not student:
             return  # deleted meanwhile
         if result.ok:
-            super(OpStudent, student).write({"eckid": result.eckid, "eckid_status": False,
+            super(OpStudent, student.sudo()).write({"eckid": result.eckid, "eckid_status": False,
                                              "eckid_school_id": int(result.school_key)})
         elif result.queued:
-            super(OpStudent, student).write({"eckid_status": self._eckid_queued_status(result)})
+            super(OpStudent, student.sudo()).write(
+                {"eckid_status": self._eckid_queued_status(result)})
         else:
-            super(OpStudent, student).write(
+            super(OpStudent, student.sudo()).write(
                 {"eckid_status": f"{result.status_name}: {result.message}"})
-            student.message_post(body=f"No ECK iD yet: {result.message}")
+            student.message_post(body=NO_ECKID_NOTE)
 
     @api.model
     def _eckid_deliver_results(self):
