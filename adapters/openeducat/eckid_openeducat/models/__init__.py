@@ -1,1 +1,1 @@
-from . import res_company, op_student, op_student_course
+from . import res_company, op_student

@@ -1,7 +1,12 @@
 """A stand-in for the parts of Odoo an addon's model overrides meet, written from Odoo's
 documented ORM contract (no Odoo code): models registered by _name and extended by _inherit
 (each extension's super() reaches the one before), recordsets, fields with defaults,
-Many2one as records, create(vals_list) under @api.model_create_multi, write, search with
-"=" domains, and message_post recorded per record."""
+Many2one as records, create(vals_list) under @api.model_create_multi, write, unlink, search
+with "=" and "!=" domains, message_post recorded per record, odoo.exceptions.UserError and
+the translation function _ (returns the text, %(name)s filled from its keywords)."""
 
-from . import api, fields, models  # noqa: F401
+from . import api, exceptions, fields, models  # noqa: F401
+
+
+def _(source: str, *args, **kwargs) -> str:
+    return source % (args or kwargs) if (args or kwargs) else source
