@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The eckid_openeducat addon's overrides in the Odoo stand-in (./odoo) against nv-emulator,
 run by with_emulator.py. The base model stands in for openeducat_core's op.student (its
-company_id is its res.partner's in the real host: the student's school); the ECK iDs the addon writes must equal the ones derived independently
-(support.py)."""
+company_id is its res.partner's in the real host: the student's school); the ECK iDs the
+addon writes must equal the ones derived independently (support.py)."""
 
 import sys
 import threading

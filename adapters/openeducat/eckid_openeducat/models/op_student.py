@@ -5,11 +5,12 @@ A student's school is its company: op.student delegates to res.partner (_inherit
 company_id is its partner's; a student without one (a partner shared by all companies)
 belongs to the company the user works in (env.company). Writing company_id on the student
 moves it: the same service file keeps the ECK iD of the same sector (a transfer, no identity
-request), another sector or service file gets its own. Course and batch rows
-(op.student.course) carry no school in OpenEduCat and send nothing. eckid_school_id records
-the school of the ECK iD shown.
+request), another sector or service file gets its own; a company written on the partner
+itself (the Contacts app) does not pass through op.student.write and moves nothing until the
+student's next save of its company. Course and batch rows (op.student.course) carry no school
+in OpenEduCat and send nothing. eckid_school_id records the school of the ECK iD shown.
 
-A failure never raises (the host's save must stand): it is posted on the student's chatter
+An event's failure never raises (the host's save must stand): it is posted on the student's chatter
 and kept in eckid_status until a later event succeeds. PGNs go to the plugin only.
 
 An event the Nummervoorziening does not answer in time (down, slow) stays in the plugin's

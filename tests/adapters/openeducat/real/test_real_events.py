@@ -70,13 +70,16 @@ def main() -> int:
         # Created, a batch (one create call, a list of vals): two valid PGNs and an invalid one.
         sent = support.requests(r".")
         batch = call("op.student", "create", [
-            dict(STUDENT, name=f"Leerling {n}", eckid_pgn=pgn, company_id=1)
-            for n, pgn in enumerate([P[0]["pgn"], P[2]["pgn"], support.INVALID_PGN])])
+            dict(STUDENT, name=f"Leerling {n}", eckid_pgn=pgn, **company)
+            for n, (pgn, company) in enumerate([(P[0]["pgn"], {}), (P[2]["pgn"], {"company_id": 1}),
+                                                (support.INVALID_PGN, {"company_id": 1})])])
         s2, s3, bad = batch
-        got = call("op.student", "read", batch, fields=["eckid", "eckid_status"])
+        got = call("op.student", "read", batch, fields=["eckid", "eckid_status", "eckid_school_id"])
         check([g["eckid"] for g in got[:2]] == [support.expected_eckid(P[n]["hpgn"], support.SECTOR)
-                                                 for n in (0, 2)],
-              "op.student batch create: each valid student gets its own ECK iD")
+                                                 for n in (0, 2)]
+              and [g["eckid_school_id"][0] for g in got[:2]] == [1, 1],
+              "op.student batch create: each valid student gets its own ECK iD at school A "
+              "(the first without a company: the user's company)")
         check(not got[2]["eckid"] and (got[2]["eckid_status"] or "").startswith("E_INVALID_PGN")
               and "No ECK iD yet" in messages(bad),
               "invalid PGN: the student is saved, eckid_status E_INVALID_PGN, a chatter note")
@@ -138,9 +141,9 @@ def main() -> int:
               "school not enabled: no ECK iD, nothing sent, a 'not enabled' chatter note")
 
         # Service down: queued, then delivered by the addon's cron once the service is back.
-        cron = call("ir.model.data", "search_read", [("module", "=", "eckid_openeducat"),
-                                                     ("name", "=", "ir_cron_eckid_deliver_results")],
-                    fields=["res_id"])[0]["res_id"]
+        cron = call("ir.model.data", "search_read", [
+            ("module", "=", "eckid_openeducat"), ("name", "=", "ir_cron_eckid_deliver_results")],
+            fields=["res_id"])[0]["res_id"]
 
         def run_cron() -> None:
             try:
@@ -167,8 +170,10 @@ def main() -> int:
             held = state_rows(p.service, s1), state_rows(outage_service, gone)
             call("op.student", "unlink", [s1, gone])
             check(held[0] >= 3 and held[1] == 1
-                  and (state_rows(p.service, s1), state_rows(outage_service, gone)) == (0, 0),
-                  f"unlink: the plugin forgets the students' records and queued events {held}")
+                  and (state_rows(p.service, s1), state_rows(outage_service, gone)) == (0, 0)
+                  and not call("op.student", "search_count", [("id", "in", [s1, gone])]),
+                  f"unlink: the students are deleted, the plugin forgets their records at "
+                  f"every school and their queued events {held}")
 
             outage.start()
             expected = support.expected_eckid(P[2]["hpgn"], support.SECTOR)
@@ -182,6 +187,18 @@ def main() -> int:
                   "never delivered")
         finally:
             outage.stop()
+
+        # A plugin that cannot forget (a school's service file gone) refuses the deletion.
+        call("res.company", "write", [d], {"eckid_service_file": str(p.root / "gone.toml")})
+        try:
+            call("op.student", "unlink", [s4])
+            refused = ""
+        except xmlrpc.client.Fault as fault:
+            refused = fault.faultString
+        check("could not forget" in refused and "PO Dicht" in refused
+              and call("op.student", "search_count", [("id", "=", s4)]) == 1,
+              "unlink when the plugin cannot forget: refused, naming the school, the student kept")
+        p.configure(d, "00000001000000000004", support.SECTOR, enabled=False)
 
         # No PGN in the chatter, the tracked values, eckid_status or Odoo's log.
         students = call("op.student", "search_read", [], fields=["eckid_status"])
