@@ -104,7 +104,7 @@ class Model:
                 row[name] = default.id if isinstance(default, Model) else default
             new_id = next(self.env._ids)
             self.env.data.setdefault(self._name, {})[new_id] = row
-            self.browse(new_id).write(vals)
+            Model.write(self.browse(new_id), vals)  # as Odoo: create never calls write()
             ids.append(new_id)
         return self.browse(ids)
 
