@@ -162,7 +162,10 @@ class OpStudent(models.Model):
         """Deletes the students, then forgets them in the plugin at every school with an
         eckid service file (their ECK iDs, the records a transfer left at earlier schools,
         their queued events; eckid_forget_pupil): idempotent, no service call. A plugin that
-        cannot forget raises UserError, which rolls the deletion back."""
+        cannot forget raises UserError, which rolls the deletion back (schools forgotten
+        before it stay forgotten: the student's next event recreates their records). A
+        student deleted with its partner (res.partner's ondelete cascade in the database)
+        does not pass through here."""
         import eckid
 
         keys = [str(i) for i in self.ids]
