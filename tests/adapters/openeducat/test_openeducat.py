@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The eckid_openeducat addon's overrides in the Odoo stand-in (./odoo) against nv-emulator,
-run by with_emulator.py. The base models stand in for openeducat_core's op.student and
-op.student.course; the ECK iDs the addon writes must equal the ones derived independently
-(support.py)."""
+run by with_emulator.py. The base model stands in for openeducat_core's op.student (its
+company_id is its res.partner's in the real host: the student's school); the ECK iDs the
+addon writes must equal the ones derived independently (support.py)."""
 
 import sys
 import threading
@@ -28,13 +28,7 @@ class ResCompany(models.Model):
 class OpStudent(models.Model):  # openeducat_core's op.student, the fields used here
     _name = "op.student"
     name = fields.Char()
-
-
-class OpStudentCourse(models.Model):  # openeducat_core's op.student.course
-    _name = "op.student.course"
-    student_id = fields.Many2one("op.student")
-    course_id = fields.Char()
-    state = fields.Selection([("running", "Running"), ("finished", "Finished")], default="running")
+    company_id = fields.Many2one("res.company")  # delegated to res.partner in the real host
 
 
 import eckid_openeducat  # noqa: E402,F401  (loads the addon's _inherit classes)
@@ -49,7 +43,7 @@ noord, zuid, vo, dicht = env["res.company"].create([
                                    ("VO Centrum", OTHER_SECTOR, True),
                                    ("PO Dicht", SECTOR, False)], 1)])
 env.company_id = noord.id
-Student, Course = env["op.student"], env["op.student.course"]
+Student = env["op.student"]
 
 
 def messages(student):
@@ -57,30 +51,35 @@ def messages(student):
 
 
 # Created.
-s1 = Student.create({"name": "Anna", "eckid_pgn": PUPILS[0]["pgn"], "eckid_school_id": noord.id})
+s1 = Student.create({"name": "Anna", "eckid_pgn": PUPILS[0]["pgn"], "company_id": noord.id})
 po = s1.eckid
-check(po == expected_eckid(PUPILS[0]["hpgn"], SECTOR), "op.student create: the ECK iD is written")
-row = Course.create({"student_id": s1.id, "course_id": "Groep 5"})  # at env.company: same school
-check(s1.eckid == po and s1.eckid_school_id == noord, "a course at the same school changes nothing")
+check(po == expected_eckid(PUPILS[0]["hpgn"], SECTOR) and s1.eckid_school_id == noord,
+      "op.student create: the ECK iD is written")
 
-# Same-sector transfer: the running row is finished, a new one starts at another school.
+# Same-sector move: the student's company becomes another school of the sector.
 before = requests()
-row.write({"state": "finished"})
-Course.create({"student_id": s1.id, "course_id": "Groep 6", "eckid_school_id": zuid.id})
+s1.write({"company_id": zuid.id})
 check(s1.eckid == po and s1.eckid_school_id == zuid, "transfer in the same sector: the ECK iD is kept")
 check(requests() == before, "transfer in the same sector: no identity request sent")
 
-# Other-sector transfer by moving the running row to another school.
-Course.search([("student_id", "=", s1.id), ("state", "=", "running")]).write(
-    {"eckid_school_id": vo.id})
+# Other-sector move.
+s1.write({"company_id": vo.id})
 check(s1.eckid == expected_eckid(PUPILS[0]["hpgn"], OTHER_SECTOR) and s1.eckid != po,
       "transfer to another sector: the new sector's ECK iD")
+
+# Deleted: forgotten at every school it has a record at (created at Noord, moved to Zuid, VO).
+plugin = noord._eckid_plugin()
+held = [plugin.lookup(str(c.id), str(s1.id)) is not None for c in (noord, zuid, vo)]
+s1.unlink()
+check(held == [True] * 3 and all(plugin.lookup(str(c.id), str(s1.id)) is None
+                                 for c in (noord, zuid, vo)),
+      "unlink: the plugin forgets the student at each school it was recorded at")
 
 # Two students in one create (model_create_multi): an onderwijsnummer and an invalid PGN.
 before = requests(r".")
 s2, s3 = Student.create([
-    {"name": "Bram", "eckid_pgn": PUPILS[2]["pgn"], "eckid_school_id": noord.id},
-    {"name": "Cas", "eckid_pgn": INVALID_PGN, "eckid_school_id": noord.id}])
+    {"name": "Bram", "eckid_pgn": PUPILS[2]["pgn"]},  # no company: env.company (Noord)
+    {"name": "Cas", "eckid_pgn": INVALID_PGN, "company_id": noord.id}])
 on = s2.eckid
 check(on == expected_eckid(PUPILS[2]["hpgn"], SECTOR), "create of several: the first one's ECK iD")
 check(bool(s3) and not s3.eckid and s3.eckid_status.startswith("E_INVALID_PGN")
@@ -101,7 +100,7 @@ check(s3.eckid == expected_eckid(PUPILS[1]["hpgn"], SECTOR) and not s3.eckid_sta
 
 # A disabled school.
 before = requests(r".")
-s4 = Student.create({"name": "Daan", "eckid_pgn": PUPILS[1]["pgn"], "eckid_school_id": dicht.id})
+s4 = Student.create({"name": "Daan", "eckid_pgn": PUPILS[1]["pgn"], "company_id": dicht.id})
 check(not s4.eckid and "not enabled" in s4.eckid_status and "No ECK iD yet" in messages(s4)
       and "not enabled" not in messages(s4) and requests(r".") == before,
       "disabled school: 'not enabled' in the status, a chatter note without the reason, "
@@ -115,7 +114,7 @@ storing = env["res.company"].create([{
     "eckid_service_file": OUTAGE_SERVICE_FILE}])
 outage = OutageEmulator()
 try:
-    s5 = Student.create({"name": "Eva", "eckid_pgn": PUPILS[1]["pgn"], "eckid_school_id": storing.id})
+    s5 = Student.create({"name": "Eva", "eckid_pgn": PUPILS[1]["pgn"], "company_id": storing.id})
     check(bool(s5) and not s5.eckid and s5.eckid_status.startswith("QUEUED")
           and "has not answered yet" in messages(s5),
           "service down: the student is saved, the event queued, a chatter note")

@@ -3,8 +3,9 @@ addon, or created while the school was not enabled), requested in one go with th
 batch operations through eckid_onboard() (Plugin.onboard). The button "Request missing ECK iDs"
 on the company's ECK iD tab, for the group "ECK iD / Manager".
 
-A school's students are the op.student rows whose eckid_school_id is the company. Those with
-an ECK iD are not sent; those without a PGN are counted. The results come through the plugin's
+A school's students are the op.student rows whose company_id is the company, and, when the
+company is the one the user works in (env.company), those without a company: the rule of
+op.student._eckid_school. Those with an ECK iD are not sent; those without a PGN are counted. The results come through the plugin's
 poll() and are written by the cron "ECK iD: deliver results" (op.student._eckid_deliver_results).
 Safe to repeat: students that got their ECK iD are skipped, and the plugin keeps the event of a
 pupil still in progress (Plugin.onboard)."""
@@ -24,7 +25,10 @@ class ResCompanyEckidBackfill(models.Model):
                                  groups=GROUP)
 
     def _eckid_students(self):
-        return self.env["op.student"].sudo().search([("eckid_school_id", "=", self.id)])
+        domain = [("company_id", "=", self.id)]
+        if self == self.env.company:
+            domain = ["|", ("company_id", "=", False)] + domain
+        return self.env["op.student"].sudo().search(domain)
 
     def _compute_eckid_progress(self):
         import eckid

@@ -1,6 +1,16 @@
-"""op.student: ECK iD fields, and pupil created / PGN changed from create and write.
+"""op.student: ECK iD fields; pupil created, moved and PGN changed from create and write,
+forgotten from unlink.
 
-A failure never raises (the host's save must stand): it is posted on the student's chatter
+A student's school is its company: op.student delegates to res.partner (_inherits), so its
+company_id is its partner's; a student without one (a partner shared by all companies)
+belongs to the company the user works in (env.company). Writing company_id on the student
+moves it: the same service file keeps the ECK iD of the same sector (a transfer, no identity
+request), another sector or service file gets its own; a company written on the partner
+itself (the Contacts app) does not pass through op.student.write and moves nothing until the
+student's next save of its company. Course and batch rows (op.student.course) carry no school
+in OpenEduCat and send nothing. eckid_school_id records the school of the ECK iD shown.
+
+An event's failure never raises (the host's save must stand): it is posted on the student's chatter
 and kept in eckid_status until a later event succeeds. PGNs go to the plugin only.
 
 An event the Nummervoorziening does not answer in time (down, slow) stays in the plugin's
@@ -10,7 +20,8 @@ outbox: eckid_status says "QUEUED: ..." and the cron job "ECK iD: deliver result
 
 import logging
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 # The chatter is read by every user who sees the student: the reason (service messages, paths)
@@ -22,12 +33,17 @@ class OpStudent(models.Model):
     _inherit = "op.student"
 
     eckid_pgn = fields.Char("BSN or onderwijsnummer", groups="base.group_system", copy=False)
-    eckid_school_id = fields.Many2one("res.company", "School (ECK iD)", copy=False)
+    eckid_school_id = fields.Many2one("res.company", "School (ECK iD)", readonly=True,
+                                      copy=False)
     # eckid, eckid_status: stored apart in eckid.record, group-restricted (eckid_record.py);
     # written here as superuser (sudo), whoever saved the student.
 
+    def _eckid_school(self):
+        """The student's school: its company, or the user's current one when it has none."""
+        return self.company_id or self.env.company
+
     def _eckid_pgn(self, school=None):
-        field = (school or self.eckid_school_id).eckid_pgn_field or "eckid_pgn"
+        field = (school or self._eckid_school()).eckid_pgn_field or "eckid_pgn"
         return (self[field] or "").strip()
 
     def _eckid_apply(self, school, event):
@@ -101,9 +117,9 @@ class OpStudent(models.Model):
             key = str(school.id)
             self._eckid_apply(school, lambda p: p.pupil_created(key, str(self.id), pgn))
 
-    def _eckid_move(self, school, date=None):
-        """The student's school becomes `school`: a transfer from the recorded one, or a
-        creation when there is none or the two do not share a service file."""
+    def _eckid_move(self, school):
+        """The student's school becomes `school`: a transfer from the school of its ECK iD
+        when both share a service file, else a creation at `school`."""
         old = self.eckid_school_id
         if not school or school == old:
             return
@@ -114,28 +130,60 @@ class OpStudent(models.Model):
             self._eckid_created(school)
             return
         self._eckid_apply(school, lambda p: p.pupil_transferred(
-            str(self.id), str(old.id), str(school.id), pgn, date))
+            str(self.id), str(old.id), str(school.id), pgn))
 
     @api.model_create_multi
     def create(self, vals_list):
         students = super().create(vals_list)
         for student in students:
-            if student.eckid_school_id:
-                student._eckid_created(student.eckid_school_id)
+            student._eckid_created(student._eckid_school())
         return students
 
     def write(self, vals):
-        fields_ = {(s.eckid_school_id.eckid_pgn_field or "eckid_pgn") for s in self}
+        """A PGN change (the school's PGN field) and a school change (company_id) of each
+        student; the addon's own writes go to super().write and never come back here."""
+        fields_ = {(s._eckid_school().eckid_pgn_field or "eckid_pgn") for s in self}
         before = {s.id: s._eckid_pgn() for s in self} if fields_ & set(vals) else {}
         result = super().write(vals)
-        for student in self.filtered(lambda s: s.id in before and s.eckid_school_id):
+        for student in self:
+            school = student._eckid_school()
+            if "company_id" in vals and school != student.eckid_school_id:
+                student._eckid_move(school)
+                continue
+            if student.id not in before:
+                continue
             old, new = before[student.id], student._eckid_pgn()
             if not new or old == new:
                 continue
-            school = student.eckid_school_id
-            if not old or not student.eckid:
+            if not old or not student.eckid or student.eckid_school_id != school:
                 student._eckid_created(school)
                 continue
             student._eckid_apply(school, lambda p, s=student, o=old, n=new: p.pgn_changed(
                 str(school.id), str(s.id), o, n))
+        return result
+
+    def unlink(self):
+        """Deletes the students, then forgets them in the plugin at every school with an
+        eckid service file (their ECK iDs, the records a transfer left at earlier schools,
+        their queued events; eckid_forget_pupil): idempotent, no service call. A plugin that
+        cannot forget raises UserError, which rolls the deletion back (schools forgotten
+        before it stay forgotten: the student's next event recreates their records). A
+        student deleted with its partner (res.partner's ondelete cascade in the database)
+        does not pass through here."""
+        import eckid
+
+        keys = [str(i) for i in self.ids]
+        result = super().unlink()
+        schools = self.env["res.company"].sudo().search([("eckid_service_file", "!=", False)])
+        for school in schools:
+            try:
+                plugin = school._eckid_plugin()
+                for key in keys:
+                    plugin.forget_pupil(str(school.id), key)
+            except eckid.EckIdError as e:
+                raise UserError(_(
+                    "The students were not deleted: the ECK iD plugin of %(school)s could not "
+                    "forget them (%(error)s). Fix that school's eckid service file, or clear it "
+                    "if the school no longer uses ECK iDs, and delete again.",
+                    school=school.name, error=e)) from e
         return result

@@ -17,11 +17,13 @@ class ResCompany(models.Model):
 
     def _eckid_plugin(self):
         """The plugin for this company's service file, with every company sharing it as a
-        school (key: the company id). Raises eckid.EckIdError."""
+        school (key: the company id), whichever companies the user may see (the multi-company
+        record rule would otherwise leave schools out of the composed configuration). Raises
+        eckid.EckIdError."""
         import eckid
 
         self.ensure_one()
-        companies = self.search([("eckid_service_file", "=", self.eckid_service_file)])
+        companies = self.sudo().search([("eckid_service_file", "=", self.eckid_service_file)])
         return eckid.plugin_for(self.eckid_service_file, [eckid.SchoolSettings(
             key=str(c.id), oin=c.eckid_oin or "", sector=c.eckid_sector or "",
             chains=(c.eckid_chains or "").split(), enabled=bool(c.eckid_enabled),

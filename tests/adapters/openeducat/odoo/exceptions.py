@@ -2,7 +2,7 @@
 
 
 class UserError(Exception):
-    pass
+    """An error shown to the user; the request's transaction is rolled back."""
 
 
 class AccessError(Exception):

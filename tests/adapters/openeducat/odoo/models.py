@@ -71,6 +71,10 @@ class Model:
     def id(self) -> int | bool:
         return self._ids[0] if self._ids else False
 
+    @property
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
     def sudo(self) -> "Model":
         """Superuser mode: the stand-in has no access rights, so the same recordset."""
         return self
@@ -101,7 +105,7 @@ class Model:
                 row[name] = default.id if isinstance(default, Model) else default
             new_id = next(self.env._ids)
             self.env.data.setdefault(self._name, {})[new_id] = row
-            self.browse(new_id).write(vals)
+            Model.write(self.browse(new_id), vals)  # as Odoo: create never calls write()
             ids.append(new_id)
         return self.browse(ids)
 
@@ -111,10 +115,16 @@ class Model:
                 {k: v.id if isinstance(v, Model) else v for k, v in vals.items()})
         return True
 
+    def unlink(self) -> bool:
+        for record in self:
+            self.env.data[self._name].pop(record.id, None)
+        return True
+
     def search(self, domain: list[tuple[str, str, Any]]) -> "Model":
         rows = self.env.data.get(self._name, {})
+        test = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b}
         return self.browse([i for i, row in rows.items()
-                            if all(op == "=" and row.get(f) == v for f, op, v in domain)])
+                            if all(test[op](row.get(f) or False, v) for f, op, v in domain)])
 
     def message_post(self, body: str = "", **_: Any) -> None:
         for record in self:

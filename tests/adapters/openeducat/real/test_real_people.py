@@ -66,7 +66,7 @@ def main() -> int:
         expected = support.expected_eckid(pupil["hpgn"], support.SECTOR)
         anna = site.call("op.student", "create", {
             "first_name": "Anna", "last_name": "de Vries", "name": "Anna de Vries",
-            "gender": "f", "eckid_pgn": pupil["pgn"], "eckid_school_id": 1})
+            "gender": "f", "eckid_pgn": pupil["pgn"], "company_id": 1})
         check(p.student(anna, "eckid")["eckid"] == expected, "the student has her ECK iD")
         stored = site.call("op.student", "read", [anna], ["eckid"])  # admin: whole value, API only
 
@@ -117,7 +117,7 @@ def main() -> int:
         # superuser), and the row is in eckid_record, not in op_student.
         bram = site.call("op.student", "create", {
             "first_name": "Bram", "last_name": "Smit", "name": "Bram Smit", "gender": "m",
-            "eckid_pgn": support.PUPILS[0]["pgn"], "eckid_school_id": 1}, user=sysadmin)
+            "eckid_pgn": support.PUPILS[0]["pgn"], "company_id": 1}, user=sysadmin)
         check(p.student(bram, "eckid")["eckid"]
               == support.expected_eckid(support.PUPILS[0]["hpgn"], support.SECTOR),
               "an administrator outside the group saves a student: the ECK iD is written")
@@ -133,7 +133,7 @@ def main() -> int:
         # Error details for the group only.
         carla = site.call("op.student", "create", {
             "first_name": "Carla", "last_name": "Bos", "name": "Carla Bos", "gender": "f",
-            "eckid_pgn": support.INVALID_PGN, "eckid_school_id": 1})
+            "eckid_pgn": support.INVALID_PGN, "company_id": 1})
         status = site.call("op.student", "read", [carla], ["eckid_status"],
                            user=manager)[0]["eckid_status"]
         notes = site.call("mail.message", "search_read",
@@ -157,11 +157,11 @@ def main() -> int:
         pupils = [support.PUPILS[0], support.PUPILS[2]]
         late = [site.call("op.student", "create", {
             "first_name": f"Leerling{i}", "last_name": "Zuid", "name": f"Leerling{i} Zuid",
-            "gender": "m", "eckid_pgn": q["pgn"], "eckid_school_id": zuid})
+            "gender": "m", "eckid_pgn": q["pgn"], "company_id": zuid})
             for i, q in enumerate(pupils)]
         nopgn = site.call("op.student", "create", {
             "first_name": "Zonder", "last_name": "Nummer", "name": "Zonder Nummer",
-            "gender": "f", "eckid_school_id": zuid})
+            "gender": "f", "company_id": zuid})
         check(not any(p.student(s, "eckid")["eckid"] for s in late),
               "school not enabled: its students have no ECK iD")
         p.configure(zuid, OIN_B, support.SECTOR, enabled=True, service=service_b)
