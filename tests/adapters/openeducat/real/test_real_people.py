@@ -175,8 +175,15 @@ def main() -> int:
         cron = group("eckid_openeducat.ir_cron_eckid_deliver_results")
         want = {s: support.expected_eckid(q["hpgn"], support.SECTOR) for s, q in zip(late, pupils)}
 
+        def run_cron() -> None:
+            try:
+                site.call("ir.cron", "method_direct_trigger", [cron])
+            except xmlrpc.client.Fault as fault:  # the server's cron thread holds its lock
+                if "cannot be modified right now" not in fault.faultString:
+                    raise
+
         def delivered():
-            site.call("ir.cron", "method_direct_trigger", [cron])
+            run_cron()
             return {s: p.student(s, "eckid")["eckid"] for s in late} == want
 
         check(support.wait_for(delivered, 120, 1),
@@ -186,7 +193,7 @@ def main() -> int:
               "backfill: sent as batches (eckid_onboard), no per-pupil request")
         before = support.requests(r".")
         site.call("res.company", "action_eckid_backfill", [zuid], user=manager)
-        site.call("ir.cron", "method_direct_trigger", [cron])
+        run_cron()
         note = site.call("res.company", "read", [zuid], ["eckid_backfill_note", "eckid_progress"],
                          user=manager)[0]
         check(support.requests(r".") == before and "nothing to request" in
