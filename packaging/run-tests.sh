@@ -17,4 +17,10 @@ ctest --preset fuzz -j "$jobs"
 
 cmake --preset sanitize
 cmake --build --preset sanitize -j "$jobs"
-ctest --preset sanitize -j "$jobs" --timeout 1800
+# Under ASan the five longest robustness runs take 2-3 times as long (about 12 min more on 2
+# cores); the code they reach runs under ASan in the shorter event, onboarding, import and host
+# tests, so they are left out here to keep CI well under its limit (README "Fuzzing and
+# sanitizers"). The real-host tests are disabled in this build (tests/adapters/CMakeLists.txt).
+slow='many events through 503s|^host_enrolment$|import: interrupted at random moments'
+slow+='|import: a small list gets exactly|a host killed at random moments'
+ctest --preset sanitize -j "$jobs" --timeout 1800 -E "$slow"
