@@ -6,15 +6,11 @@ installed with openeducat_core, and the first company (school) configured throug
 from __future__ import annotations
 
 import os
-import pwd
-import re
-import shutil
 import tempfile
-import tomllib
 from pathlib import Path
 
 import odoo_site
-import private_postgres
+from eckid_folder import eckid_folder as eckid_folder_for
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[3]
@@ -23,25 +19,8 @@ BINDING = PROJECT / "adapters" / "python"
 
 
 def eckid_folder(root: Path, service_file: Path, name: str = "eckid") -> Path:
-    """The administrator's eckid folder (like /etc/eckid) for Odoo's user: the service file of
-    the test's emulator, the client certificate and password file readable by that user's group
-    only, a state folder owned by it. Returns the service file's path."""
-    folder = root / name
-    shutil.copytree(service_file.parent / "pki", folder / "pki")
-    service = tomllib.loads(service_file.read_text())["service"]
-    text = re.sub(r'directory = "[^"]*"', f'directory = "{folder / "state"}"',
-                  service_file.read_text())
-    (folder / "service.toml").write_text(text)
-    (folder / "state").mkdir()
-    private_postgres.chown(folder / "state", odoo_site.USER)
-    os.chmod(folder / "state", 0o700)
-    group = pwd.getpwnam(odoo_site.USER).pw_gid
-    for secret in (service["client_certificate"], service["key_password_file"]):
-        os.chown(folder / secret, 0, group)
-        os.chmod(folder / secret, 0o640)
-    os.chown(folder, 0, group)  # the addon writes service.schools.toml beside the service file
-    os.chmod(folder, 0o770)
-    return folder / "service.toml"
+    """The eckid folder for Odoo's user (README "Install")."""
+    return eckid_folder_for(root, service_file, odoo_site.USER, name)
 
 
 class Plugged:

@@ -7,16 +7,13 @@ settings page; then students created and edited through Students > Student Info'
 from __future__ import annotations
 
 import os
-import pwd
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 
 import forms
+from eckid_folder import eckid_folder as eckid_folder_for
 import private_postgres
 import rosario_site
 
@@ -33,27 +30,9 @@ def apache_settings(library: Path, ffi: bool = True) -> str:
             + ("php_admin_value ffi.enable true\n" if ffi else ""))
 
 
-def eckid_folder(root: Path, service_file: Path) -> Path:
-    """The administrator's eckid folder (like /etc/eckid): the service file of the test's
-    emulator, its client certificate and password file readable by group www-data only, and
-    a state folder owned by www-data. Returns the service file's path."""
-    folder = root / "eckid"
-    shutil.copytree(service_file.parent / "pki", folder / "pki")
-    service = tomllib.loads(service_file.read_text())["service"]
-    text = service_file.read_text()
-    text = re.sub(r'directory = "[^"]*"', f'directory = "{folder / "state"}"', text)
-    (folder / "service.toml").write_text(text)
-    (folder / "state").mkdir()
-    private_postgres.chown(folder / "state", "www-data")
-    os.chmod(folder / "state", 0o700)
-    group = pwd.getpwnam("www-data").pw_gid
-    for secret in (service["client_certificate"], service["key_password_file"]):
-        os.chown(folder / secret, 0, group)
-        os.chmod(folder / secret, 0o640)
-    # The plugin writes service.schools.toml beside the service file (README "Install").
-    os.chown(folder, 0, group)
-    os.chmod(folder, 0o770)
-    return folder / "service.toml"
+def eckid_folder(root: Path, service_file: Path, name: str = "eckid") -> Path:
+    """The eckid folder for the web server user (README "Install", step 3)."""
+    return eckid_folder_for(root, service_file, "www-data", name)
 
 
 def install_plugin(site: rosario_site.Site, admin: rosario_site.Browser, zip_path: Path) -> str:
