@@ -21,6 +21,7 @@ struct Said {
   std::string text;
 
   // What a call said: eckid_last_error() on failure, the result's message; frees the result.
+  // Called after the call, never around it: an argument r would be read before the call sets it.
   void take(eckid_status s, eckid_result *r) {
     if (s != ECKID_OK) text += std::string(eckid_last_error()) + "\n";
     if (r != nullptr) text += std::string(r->message) + "\n";
@@ -34,7 +35,8 @@ struct Said {
     e.pgn = pgn.c_str();
     e.enrolment_date = date;
     eckid_result *r = nullptr;
-    take(eckid_pupil_created(plugin, &e, &r), r);
+    const eckid_status s = eckid_pupil_created(plugin, &e, &r);
+    take(s, r);
   }
   void transferred(const std::string &from, const std::string &to, const std::string &pupil,
                    const std::string &pgn, const char *date = nullptr) {
@@ -45,7 +47,8 @@ struct Said {
     e.pgn = pgn.c_str();
     e.date = date;
     eckid_result *r = nullptr;
-    take(eckid_pupil_transferred(plugin, &e, &r), r);
+    const eckid_status s = eckid_pupil_transferred(plugin, &e, &r);
+    take(s, r);
   }
   void changed(const std::string &school, const std::string &pupil, const std::string &old_pgn,
                const std::string &new_pgn, const char *date = nullptr) {
@@ -56,11 +59,13 @@ struct Said {
     e.new_pgn = new_pgn.c_str();
     e.effective_date = date;
     eckid_result *r = nullptr;
-    take(eckid_pgn_changed(plugin, &e, &r), r);
+    const eckid_status s = eckid_pgn_changed(plugin, &e, &r);
+    take(s, r);
   }
   void lookup(const std::string &school, const std::string &pupil) {
     eckid_result *r = nullptr;
-    take(eckid_pupil_lookup(plugin, school.c_str(), pupil.c_str(), &r), r);
+    const eckid_status s = eckid_pupil_lookup(plugin, school.c_str(), pupil.c_str(), &r);
+    take(s, r);
   }
 };
 
