@@ -20,10 +20,12 @@ struct Said {
   eckid_plugin *plugin;
   std::string text;
 
-  // What a call said: eckid_last_error() on failure, the result's message; frees the result.
-  // Called after the call, never around it: an argument r would be read before the call sets it.
-  void take(eckid_status s, eckid_result *r) {
-    if (s != ECKID_OK) text += std::string(eckid_last_error()) + "\n";
+  // Makes a call (call(&result) -> status) and keeps what it said: eckid_last_error() on
+  // failure, the result's message; frees the result.
+  template <class Call>
+  void take(Call call) {
+    eckid_result *r = nullptr;
+    if (call(&r) != ECKID_OK) text += std::string(eckid_last_error()) + "\n";
     if (r != nullptr) text += std::string(r->message) + "\n";
     eckid_free(r);
   }
@@ -34,9 +36,7 @@ struct Said {
     e.pupil_key = pupil.c_str();
     e.pgn = pgn.c_str();
     e.enrolment_date = date;
-    eckid_result *r = nullptr;
-    const eckid_status s = eckid_pupil_created(plugin, &e, &r);
-    take(s, r);
+    take([&](eckid_result **r) { return eckid_pupil_created(plugin, &e, r); });
   }
   void transferred(const std::string &from, const std::string &to, const std::string &pupil,
                    const std::string &pgn, const char *date = nullptr) {
@@ -46,9 +46,7 @@ struct Said {
     e.pupil_key = pupil.c_str();
     e.pgn = pgn.c_str();
     e.date = date;
-    eckid_result *r = nullptr;
-    const eckid_status s = eckid_pupil_transferred(plugin, &e, &r);
-    take(s, r);
+    take([&](eckid_result **r) { return eckid_pupil_transferred(plugin, &e, r); });
   }
   void changed(const std::string &school, const std::string &pupil, const std::string &old_pgn,
                const std::string &new_pgn, const char *date = nullptr) {
@@ -58,14 +56,12 @@ struct Said {
     e.old_pgn = old_pgn.c_str();
     e.new_pgn = new_pgn.c_str();
     e.effective_date = date;
-    eckid_result *r = nullptr;
-    const eckid_status s = eckid_pgn_changed(plugin, &e, &r);
-    take(s, r);
+    take([&](eckid_result **r) { return eckid_pgn_changed(plugin, &e, r); });
   }
   void lookup(const std::string &school, const std::string &pupil) {
-    eckid_result *r = nullptr;
-    const eckid_status s = eckid_pupil_lookup(plugin, school.c_str(), pupil.c_str(), &r);
-    take(s, r);
+    take([&](eckid_result **r) {
+      return eckid_pupil_lookup(plugin, school.c_str(), pupil.c_str(), r);
+    });
   }
 };
 
