@@ -13,6 +13,7 @@
 
 require_once __DIR__ . '/settings.php';
 require_once __DIR__ . '/store.php';
+require_once __DIR__ . '/admin.php';
 
 /**
  * Statuses of a pending row that the delivery run does not request again by itself: the
@@ -36,9 +37,9 @@ function EckIdBackfillCandidates( $school_id, $automatic )
 {
 	$field = EckIdAllSchoolSettings()[ $school_id ]['ECKID_PGN_FIELD'] ?? '';
 
-	if ( ! preg_match( '/^[A-Z0-9_]+$/i', $field ) )
+	if ( EckIdPgnFieldProblem( $field ) !== '' )
 	{
-		return [];
+		return []; // Not a students column: the settings page and the students' pages say so.
 	}
 
 	$skip = $automatic ? EckIdBackfillNeedsPerson() : [];
