@@ -16,9 +16,9 @@ packages=(
   libcli11-dev                    # administrator's command-line tool
   php8.2-cli php8.2-sqlite3 python3  # SIS adapter tests (PHP FFI; SQLite for the RosarioSIS stand-in)
   apache2 libapache2-mod-php8.2 postgresql-15 php8.2-pgsql php8.2-intl php8.2-mbstring
-  php8.2-gd php8.2-curl php8.2-xml php8.2-zip  # the real RosarioSIS (tests/adapters/rosariosis/real)
+  php8.2-gd php8.2-curl php8.2-xml php8.2-zip  # the real RosarioSIS (tests/adapters/hosts/rosariosis/real)
   chromium fonts-dejavu-core       # screenshots of the real host's pages for the adapters' READMEs
-  # the real Odoo 17 + OpenEduCat (tests/adapters/openeducat/real; ../shared/hosts/README.md)
+  # the real Odoo 17 + OpenEduCat (tests/adapters/hosts/openeducat/real; ../shared/hosts/README.md)
   python3-babel python3-chardet python3-cryptography python3-dateutil python3-decorator
   python3-docutils python3-freezegun python3-geoip2 python3-gevent python3-greenlet python3-idna
   python3-jinja2 python3-libsass python3-lxml python3-markupsafe python3-num2words

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keeps the bindings' copies of the C ABI in step with abi/include/eckid/eckid.h:
-the function names, struct field names and enum constants of adapters/php/eckid.ffi.h, the
-ctypes signatures and structs of adapters/python/eckid/_abi.py, and the version #defines
+the function names, struct field names and enum constants of adapters/bindings/php/eckid.ffi.h, the
+ctypes signatures and structs of adapters/bindings/python/eckid/_abi.py, and the version #defines
 mirrored in both bindings.
 
     check_declarations.py ROOT
@@ -37,7 +37,7 @@ def main() -> int:
                                        for f in h_structs["eckid_open_options"]]
     versions = dict(re.findall(r"#define ECKID_(\w*VERSION) (\d+)", header))
 
-    p_functions, p_structs, p_constants = c_declarations((root / "adapters/php/eckid.ffi.h").read_text())
+    p_functions, p_structs, p_constants = c_declarations((root / "adapters/bindings/php/eckid.ffi.h").read_text())
     for what, header_side, php_side in (("function", h_functions, p_functions),
                                         ("enum constant", set(h_constants.items()),
                                          set(p_constants.items()))):
@@ -46,8 +46,8 @@ def main() -> int:
     problems += [f"eckid.ffi.h: struct {s} fields {p_structs.get(s)} != {f}"
                  for s, f in h_structs.items() if p_structs.get(s) != f]
 
-    php_abi = (root / "adapters/php/src/Abi.php").read_text()
-    sys.path.insert(0, str(root / "adapters/python"))
+    php_abi = (root / "adapters/bindings/php/src/Abi.php").read_text()
+    sys.path.insert(0, str(root / "adapters/bindings/python"))
     from eckid import _abi
     for name, value in versions.items():
         if f"public const {name} = {value};" not in php_abi:
