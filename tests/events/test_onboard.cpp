@@ -68,7 +68,8 @@ eckid_onboard_info status_of(World &w) {
 
 }  // namespace
 
-TEST_CASE("Onboarding sends a school's pupils in batches and delivers every ECK iD", "[onboard]") {
+TEST_CASE("Onboarding sends a school's pupils in batches and delivers every ECK iD",
+          "[onboard][slow]") {
   World w(async());
   const Pupils pupils(7);
   const auto ids = onboard_all(w, pupils.list());

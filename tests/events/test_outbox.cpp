@@ -100,7 +100,7 @@ TEST_CASE("asynchronous events return at once and arrive through the callback", 
 }
 
 TEST_CASE("many events through 503s, latency and dropped connections all complete once",
-          "[outbox][faults]") {
+          "[outbox][faults][slow]") {
   // Distinct pupils, each enrolled at a PO and a VO school (two sectors: no duplicate PGN),
   // so every event goes to the service through the injected faults.
   const int pupils = 40;

@@ -39,7 +39,7 @@ std::vector<std::string> import_args(const std::string &config, const std::strin
 
 }  // namespace
 
-TEST_CASE("import: a small list gets exactly the independently derived ECK iDs") {
+TEST_CASE("import: a small list gets exactly the independently derived ECK iDs", "[slow]") {
   const std::string hpgn_log = (eckid_test::TempDir().path().string()) + ".hpgn";
   eckid::emulator_test::Emulator emulator(emulator_args({"--hpgn-log", hpgn_log}));
   eckid_test::TempDir dir;
@@ -138,7 +138,8 @@ TEST_CASE("import: bad rows are reported by line without the PGN and the others 
   CHECK(read_table(dir.path() / "pupils.eckid.csv") == expected);
 }
 
-TEST_CASE("import: interrupted at random moments and resumed gives the uninterrupted table") {
+TEST_CASE("import: interrupted at random moments and resumed gives the uninterrupted table",
+          "[slow]") {
   const std::string hpgn_log = eckid_test::TempDir().path().string() + ".hpgn";
   eckid::emulator_test::Emulator emulator(
       emulator_args({"--hpgn-log", hpgn_log, "--latency-ms", "40"}));
