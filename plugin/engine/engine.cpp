@@ -11,6 +11,12 @@ namespace eckid {
 
 namespace {
 
+// The HPgn the event carries, else the one computed from its PGN.
+std::string known_or_hashed(const HpgnHasher &hasher, std::string_view hpgn, std::string_view pgn,
+                            eckid_pgn_kind kind) {
+  return hpgn.empty() ? hasher.hpgn(pgn, kind) : std::string(hpgn);
+}
+
 std::string date_string(const Date &d) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d.year, d.month, d.day);
@@ -130,7 +136,7 @@ void Engine::log_result(std::string_view what, const PupilRecord &r) const {
 
 PupilRecord Engine::created(const CreatedEvent &e) {
   const SchoolConfig &s = active_school(e.school_key);
-  const std::string hpgn = hasher_.hpgn(e.pgn, e.kind);
+  const std::string hpgn = known_or_hashed(hasher_, e.hpgn, e.pgn, e.kind);
   std::lock_guard lock(pupil_lock(e.pupil_key));
   require_event(e.event_id);
   const auto known = store_.find(s.key, e.pupil_key);
@@ -148,7 +154,7 @@ PupilRecord Engine::created(const CreatedEvent &e) {
 PupilRecord Engine::transferred(const TransferredEvent &e) {
   const SchoolConfig &from = config_.school(e.from_school_key);
   const SchoolConfig &to = active_school(e.to_school_key);
-  const std::string hpgn = hasher_.hpgn(e.pgn, e.kind);
+  const std::string hpgn = known_or_hashed(hasher_, e.hpgn, e.pgn, e.kind);
   std::lock_guard lock(pupil_lock(e.pupil_key));
   require_event(e.event_id);
   const auto previous = store_.find(from.key, e.pupil_key);
@@ -177,8 +183,8 @@ PupilRecord Engine::pgn_changed(const PgnChangedEvent &e) {
   const SchoolConfig &s = active_school(e.school_key);
   const std::optional<std::string> date =
       e.effective_date ? std::optional(effective_datetime(*e.effective_date)) : std::nullopt;
-  const std::string old_hpgn = hasher_.hpgn(e.old_pgn, e.kind);
-  const std::string new_hpgn = hasher_.hpgn(e.new_pgn, e.kind);
+  const std::string old_hpgn = known_or_hashed(hasher_, e.old_hpgn, e.old_pgn, e.kind);
+  const std::string new_hpgn = known_or_hashed(hasher_, e.new_hpgn, e.new_pgn, e.kind);
   if (old_hpgn == new_hpgn) {
     throw Error(ECKID_E_INVALID_ARGUMENT, "the old and the new PGN are the same");
   }

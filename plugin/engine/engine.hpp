@@ -20,12 +20,16 @@ namespace eckid {
 
 // event_id in each event: the outbox event being applied (0: none). The record is saved only
 // while that event is still in the outbox (Store's guard): a forget in between drops it.
+// hpgn / old_hpgn / new_hpgn: the PGN's HPgn when it is already known (Engine::hpgn(); the
+// outbox keeps it sealed for an event's retries, plugin/outbox/dispatcher.cpp); empty: the
+// engine computes it from the PGN.
 
 /// Pupil created at a school.
 struct CreatedEvent {
   std::string_view school_key, pupil_key, pgn;
   eckid_pgn_kind kind = ECKID_PGN_PUPIL;
   std::int64_t event_id = 0;
+  std::string_view hpgn = {};
 };
 
 /// Pupil moved from one school to another.
@@ -33,6 +37,7 @@ struct TransferredEvent {
   std::string_view pupil_key, from_school_key, to_school_key, pgn;
   eckid_pgn_kind kind = ECKID_PGN_PUPIL;
   std::int64_t event_id = 0;
+  std::string_view hpgn = {};
 };
 
 /// The pupil's PGN changed. effective_date: "YYYY-MM-DD" or an xsd:dateTime, or none (now).
@@ -41,6 +46,7 @@ struct PgnChangedEvent {
   eckid_pgn_kind kind = ECKID_PGN_PUPIL;
   std::optional<std::string_view> effective_date;
   std::int64_t event_id = 0;
+  std::string_view old_hpgn = {}, new_hpgn = {};
 };
 
 /// replaceStampseudonym's effectiveDate (WSDL: xsd:dateTime) from "YYYY-MM-DD" (midnight UTC)
@@ -60,6 +66,12 @@ class Engine {
   Engine(const Config &config, const HpgnHasher &hasher, const nv::Client &client, Store &store,
          const Logger &logger)
       : config_(config), hasher_(hasher), client_(client), store_(store), logger_(logger) {}
+
+  /// The PGN's HPgn (HpgnHasher::hpgn(): validates the PGN first; about a second of CPU).
+  /// Throws ECKID_E_INVALID_PGN, ECKID_E_NOMEM, ECKID_E_CRYPTO.
+  std::string hpgn(std::string_view pgn, eckid_pgn_kind kind) const {
+    return hasher_.hpgn(pgn, kind);
+  }
 
   PupilRecord created(const CreatedEvent &event);
   PupilRecord transferred(const TransferredEvent &event);

@@ -206,23 +206,62 @@ void Dispatcher::work() {
   }
 }
 
+namespace {
+// The two parts of a sealed "first NUL second" pair (PGNs or HPgns; second empty when there is
+// only one).
+std::pair<std::string_view, std::string_view> split_pair(const SecureBytes &plain) {
+  const std::string_view all(reinterpret_cast<const char *>(plain.data()), plain.size());
+  const auto nul = all.find('\0');
+  return {all.substr(0, nul), nul == std::string_view::npos ? "" : all.substr(nul + 1)};
+}
+}  // namespace
+
+std::pair<std::string, std::string> Dispatcher::hpgns(const OutboxEvent &e, std::string_view pgn,
+                                                      std::string_view old_pgn) {
+  if (!e.sealed_hpgns.empty()) {
+    const SecureBytes kept = sealer_.open(e.sealed_hpgns);
+    const auto [hpgn, old_hpgn] = split_pair(kept);
+    logger_.debug("event " + std::to_string(e.id) + ": HPgn kept from an earlier attempt");
+    return {std::string(hpgn), std::string(old_hpgn)};
+  }
+  std::pair<std::string, std::string> h{engine_.hpgn(pgn, e.pgn_kind), ""};
+  if (e.kind == EventKind::pgn_changed) h.second = engine_.hpgn(old_pgn, e.pgn_kind);
+  logger_.debug("event " + std::to_string(e.id) + ": HPgn computed");
+  // Kept for the event's retries, sealed like its PGNs: the next attempt skips the scrypt.
+  // A failure to keep them costs only that saving.
+  try {
+    std::string plain = h.first;
+    if (!h.second.empty()) plain += '\0' + h.second;
+    outbox_.keep_hpgns(e.id, sealer_.seal(plain));
+    secure_clear(plain.data(), plain.size());
+  } catch (const std::exception &err) {
+    logger_.warn("event " + std::to_string(e.id) +
+                 ": cannot keep its HPgn for a retry (it is computed again if one is needed): " +
+                 err.what());
+  }
+  return h;
+}
+
 void Dispatcher::apply(const OutboxEvent &e) {
   const SecureBytes pgns = sealer_.open(e.sealed_pgns);
-  const std::string_view all(reinterpret_cast<const char *>(pgns.data()), pgns.size());
-  const auto nul = all.find('\0');
-  const std::string_view pgn = all.substr(0, nul);
-  const std::string_view old_pgn = nul == std::string_view::npos ? "" : all.substr(nul + 1);
+  const auto [pgn, old_pgn] = split_pair(pgns);
+  if (e.kind == EventKind::onboarding) {
+    throw Error(ECKID_E_INTERNAL, "an onboarding event reached the outbox workers");
+  }
+  const auto [hpgn, old_hpgn] = hpgns(e, pgn, old_pgn);
   switch (e.kind) {
     case EventKind::created:
-      engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind, e.id});
+      engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind, e.id, hpgn});
       return;
     case EventKind::transferred:
-      engine_.transferred({e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind, e.id});
+      engine_.transferred(
+          {e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind, e.id, hpgn});
       return;
     case EventKind::pgn_changed: {
       std::optional<std::string_view> date;
       if (e.effective_date) date = *e.effective_date;
-      engine_.pgn_changed({e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date, e.id});
+      engine_.pgn_changed(
+          {e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date, e.id, old_hpgn, hpgn});
       return;
     }
     case EventKind::onboarding:

@@ -74,6 +74,13 @@ class Dispatcher {
   bool process(OutboxEvent event) noexcept;
   bool process_or_throw(OutboxEvent event);
   void apply(const OutboxEvent &event);
+  /// The event's HPgn and, for a PGN change, the old PGN's (else ""): the ones kept sealed
+  /// from an earlier attempt, else computed (once per event) and kept sealed in its outbox
+  /// row for its retries (Outbox::keep_hpgns()). Logs "event N: HPgn computed" or "... kept
+  /// from an earlier attempt" at debug level (no value). Throws what Engine::hpgn() throws,
+  /// and ECKID_E_STATE when the kept ones cannot be opened.
+  std::pair<std::string, std::string> hpgns(const OutboxEvent &event, std::string_view pgn,
+                                            std::string_view old_pgn);
   void breaker_result(bool service_failure);
   bool probe();
 

@@ -6,7 +6,7 @@ namespace {
 constexpr const char *kColumns =
     "id, kind, school_key, from_school_key, pupil_key, pgn_kind, sealed_pgns, effective_date, "
     "state, attempts, next_attempt_ms, created_ms, completed_ms, status, message, acked, "
-    "fault_code, fault_string, fault_actor";
+    "fault_code, fault_string, fault_actor, sealed_hpgns";
 
 std::string select(const char *where) {
   return std::string("SELECT ") + kColumns + " FROM outbox o " + where;
@@ -35,6 +35,7 @@ OutboxEvent Outbox::read(Database::Statement &r) const {
   e.message = r.text(14);
   e.acked = r.integer(15) != 0;
   if (!r.is_null(16)) e.fault = nv::FaultDetail{r.text(16), r.text(17), r.text(18)};
+  if (!r.is_null(19)) e.sealed_hpgns = r.blob(19);
   return e;
 }
 
@@ -66,8 +67,8 @@ std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::s
       Database::Statement again(
           db_,
           "UPDATE outbox SET state = 0, attempts = 0, acked = 0, next_attempt_ms = ?2, "
-          "status = 0, message = '', completed_ms = NULL, sealed_pgns = ?3, fault_code = NULL, "
-          "fault_string = NULL, fault_actor = NULL WHERE id = ?1");
+          "status = 0, message = '', completed_ms = NULL, sealed_pgns = ?3, sealed_hpgns = NULL, "
+          "fault_code = NULL, fault_string = NULL, fault_actor = NULL WHERE id = ?1");
       again.bind(1, id).bind(2, e.created_ms);
       again.bind_blob(3, e.sealed_pgns.data(), e.sealed_pgns.size());
       again.step();
@@ -130,6 +131,13 @@ std::optional<OutboxEvent> Outbox::get(std::int64_t id) {
   return std::nullopt;
 }
 
+void Outbox::keep_hpgns(std::int64_t id, const std::string &sealed_hpgns) {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_, "UPDATE outbox SET sealed_hpgns = ?2 WHERE id = ?1 AND state = 0");
+  q.bind(1, id).bind_blob(2, sealed_hpgns.data(), sealed_hpgns.size());
+  q.step();
+}
+
 bool Outbox::finish(std::int64_t id, EventState state, eckid_status status,
                     const std::string &message, int attempts, std::int64_t now_ms,
                     const nv::FaultDetail *fault) {
@@ -137,8 +145,8 @@ bool Outbox::finish(std::int64_t id, EventState state, eckid_status status,
   Database::Statement q(db_,
                         "UPDATE outbox SET state = ?2, status = ?3, message = ?4, attempts = ?5, "
                         "completed_ms = ?6, sealed_pgns = CASE WHEN ?2 = 1 THEN NULL ELSE "
-                        "sealed_pgns END, fault_code = ?7, fault_string = ?8, fault_actor = ?9 "
-                        "WHERE id = ?1");
+                        "sealed_pgns END, sealed_hpgns = NULL, fault_code = ?7, "
+                        "fault_string = ?8, fault_actor = ?9 WHERE id = ?1");
   bind_fault(q, 7, fault);
   q.bind(1, id)
       .bind(2, static_cast<std::int64_t>(state))

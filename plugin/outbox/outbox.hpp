@@ -32,6 +32,9 @@ enum class EventState : int { queued = 0, done = 1, failed = 2 };
 
 /// One queued or finished event. school_key is the school the event is for (for a transfer:
 /// the to-school). sealed_pgns holds the PGN(s), sealed by Sealer, until the event is done.
+/// sealed_hpgns holds their HPgn(s) ("hpgn", or "new_hpgn NUL old_hpgn" for a PGN change),
+/// sealed the same way, from the event's first attempt until it finishes (done or failed):
+/// a retry needs no second scrypt. Empty: not computed yet.
 struct OutboxEvent {
   std::int64_t id = 0;
   EventKind kind = EventKind::created;
@@ -40,6 +43,7 @@ struct OutboxEvent {
   std::string pupil_key;
   eckid_pgn_kind pgn_kind = ECKID_PGN_PUPIL;
   std::string sealed_pgns;
+  std::string sealed_hpgns;
   std::optional<std::string> effective_date;
   EventState state = EventState::queued;
   int attempts = 0;
@@ -71,7 +75,7 @@ class Outbox {
   /// Adds an event unless one with the same idempotency key exists. Returns the event's id
   /// (the existing one for a repeat) and whether it now waits to be processed: a new event, or
   /// a repeat of one that had failed for good, which is queued again as a new attempt
-  /// (attempts from zero, outcome and fault cleared, the given sealed PGNs).
+  /// (attempts from zero, outcome and fault cleared, the given sealed PGNs, no HPgns).
   std::pair<std::int64_t, bool> enqueue(const OutboxEvent &event, const std::string &key);
   /// Due queued events (next_attempt_ms <= now) that are the oldest unfinished event of
   /// their pupil and not in `running`, oldest first, at most one.
@@ -79,9 +83,13 @@ class Outbox {
   /// The earliest next_attempt_ms of a queued event, if any.
   std::optional<std::int64_t> earliest_due();
   std::optional<OutboxEvent> get(std::int64_t id);
+  /// Keeps the event's sealed HPgn(s) (OutboxEvent::sealed_hpgns) for its next attempts. An
+  /// event no longer in the outbox (forgotten) is left alone.
+  void keep_hpgns(std::int64_t id, const std::string &sealed_hpgns);
   /// Marks an event done or failed with its outcome (and the service's fault, if it was one);
-  /// a done event's sealed PGNs are erased. False when the event is no longer in the outbox
-  /// (its pupil was forgotten, Store::forget()): nothing was written.
+  /// a done event's sealed PGNs are erased, and every finished event's sealed HPgns (an
+  /// administrator's retry of a failed one computes them again). False when the event is no longer
+  /// in the outbox (its pupil was forgotten, Store::forget()): nothing was written.
   bool finish(std::int64_t id, EventState state, eckid_status status, const std::string &message,
               int attempts, std::int64_t now_ms, const nv::FaultDetail *fault = nullptr);
   /// Schedules another attempt after a transient failure (a fault, if it was one, is kept).

@@ -91,6 +91,13 @@ ALTER TABLE outbox ADD COLUMN fault_string TEXT;
 ALTER TABLE outbox ADD COLUMN fault_actor TEXT;
 CREATE INDEX pupil_hpgn ON pupil (hpgn, sector);
 )sql",
+    // 5: the HPgn(s) of an event (kinds 1-3), computed at its first attempt and kept for its
+    // retries, sealed like its PGNs (Sealer) and erased when the event finishes (done or
+    // failed) or its pupil is forgotten. NULL: not computed yet (also every event queued
+    // before this version), so the next attempt computes it.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN sealed_hpgns BLOB;
+)sql",
 };
 
 /// The schema version this plugin writes (PRAGMA user_version).

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <thread>
@@ -76,6 +77,71 @@ eckid_queue_info queue(eckid_plugin *plugin) {
   return info;
 }
 
+std::filesystem::path state_file(const World &w) {
+  return w.config.parent_path() / "state" / "eckid.db";
+}
+
+// The outbox rows of a pupil key, read with SQLite directly (not through the plugin): each
+// row's state (0 queued, 1 done, 2 failed) and whether it holds sealed HPgns.
+std::vector<std::pair<int, bool>> outbox_rows(const World &w, const std::string &pupil) {
+  sqlite3 *db = nullptr;
+  REQUIRE(sqlite3_open_v2(state_file(w).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt *st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT state, sealed_hpgns IS NOT NULL AND length(sealed_hpgns) > 0 "
+                             "FROM outbox WHERE pupil_key = ?1 ORDER BY id",
+                             -1, &st, nullptr) == SQLITE_OK);
+  sqlite3_bind_text(st, 1, pupil.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<std::pair<int, bool>> rows;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    rows.emplace_back(sqlite3_column_int(st, 0), sqlite3_column_int(st, 1) != 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return rows;
+}
+
+// True when a file of the state folder (database, journal) contains the text anywhere.
+bool state_holds(const World &w, const std::string &text) {
+  for (const auto &entry : std::filesystem::directory_iterator(state_file(w).parent_path())) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Runs SQL on the state database directly (not through the plugin); false on an error.
+bool state_sql(const World &w, const char *sql) {
+  sqlite3 *db = nullptr;
+  bool ok = sqlite3_open(state_file(w).c_str(), &db) == SQLITE_OK &&
+            sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_close(db);
+  return ok;
+}
+
+// Results handed out by eckid_poll() (not acknowledged) until there are n, up to two minutes:
+// event id -> status and the one-chain ECK iD.
+std::map<unsigned long long, std::pair<int, std::string>> poll_results(World &w, std::size_t n) {
+  std::map<unsigned long long, std::pair<int, std::string>> got;
+  for (int i = 0; i < 1200 && got.size() < n; ++i) {
+    eckid_result *r = nullptr;
+    const eckid_status s = eckid_poll(w.plugin, &r);
+    if (s == ECKID_OK) got[r->event_id] = {r->status, r->count == 1 ? r->eckids[0].eckid : ""};
+    eckid_free(r);
+    if (s == ECKID_E_NOT_FOUND) std::this_thread::sleep_for(100ms);
+  }
+  return got;
+}
+
+// Retries without the circuit breaker (a threshold never reached): with the service down,
+// every event is attempted again and again instead of waiting for a ping.
+std::string retries_without_breaker() {
+  std::string config = kFastRetries;
+  config.replace(config.find("breaker_threshold = 4"), 21, "breaker_threshold = 1000");
+  return config;
+}
+
 }  // namespace
 
 TEST_CASE("asynchronous events return at once and arrive through the callback", "[outbox]") {
@@ -102,10 +168,15 @@ TEST_CASE("asynchronous events return at once and arrive through the callback", 
 TEST_CASE("many events through 503s, latency and dropped connections all complete once",
           "[outbox][faults][slow]") {
   // Distinct pupils, each enrolled at a PO and a VO school (two sectors: no duplicate PGN),
-  // so every event goes to the service through the injected faults.
-  const int pupils = 40;
+  // so every event goes to the service through the injected faults. 24 events keep the four
+  // workers busy at once. A request fails 4 times in 10 (one roll: 10 % dropped, else 30 %
+  // HTTP 503), an attempt (stampseudonym, then ECK iD) 2 times in 3: about 110 requests, so
+  // both faults show up (no drop at all: odds about 1 in 100,000) and the retries run through
+  // backoff and the breaker, while an event failing all 40 attempts has odds of 1 in 10^7.
+  // Each event costs one scrypt, however often it is retried.
+  const int pupils = 12;
   Inbox inbox;
-  World w({{"--http503-share", "0.2", "--drop-share", "0.05", "--latency-random-ms", "20", "--seed",
+  World w({{"--http503-share", "0.3", "--drop-share", "0.1", "--latency-random-ms", "20", "--seed",
             "7"},
            kFastRetries,
            ECKID_DELIVERY_ASYNC,
@@ -145,6 +216,81 @@ TEST_CASE("many events through 503s, latency and dropped connections all complet
   }
   CHECK(http503 > 0);
   CHECK(dropped > 0);
+}
+
+TEST_CASE("a retried event computes its HPgns once and keeps them sealed only until it is done",
+          "[outbox][hpgn]") {
+  // Debug lines say when an event's HPgn is computed ("event N: HPgn computed", no value).
+  World w({{}, retries_without_breaker(), ECKID_DELIVERY_ASYNC, nullptr, nullptr, ECKID_LOG_DEBUG});
+  w.stop_emulator();  // every attempt fails to connect: transient, retried with backoff
+  const auto [pgn0, hpgn0] = vector_pupil(0);
+  const auto [pgn1, hpgn1] = vector_pupil(1);
+  const auto [pgn2, hpgn2] = vector_pupil(2);
+  const Fired created = fire_created(w.plugin, "PO01", "h-1", pgn0);
+  eckid_result *r = nullptr;
+  REQUIRE(pgn_changed(w.plugin, "PO01", "h-2", pgn1, pgn2, &r) == ECKID_QUEUED);  // two HPgns
+  const unsigned long long changed = r->event_id;
+  eckid_free(r);
+  const Fired forgotten = fire_created(w.plugin, "PO02", "h-3", pgn0);
+  REQUIRE(created.status == ECKID_QUEUED);
+  REQUIRE(forgotten.status == ECKID_QUEUED);
+  const auto line = [](unsigned long long id, const std::string &what) {
+    return "event " + std::to_string(id) + what;
+  };
+  for (const auto id : {created.event_id, changed, forgotten.event_id}) {
+    REQUIRE(w.log.wait_for(line(id, " will be retried (attempt 2)"), 1, 120s));
+  }
+  // Between attempts each event's row holds its HPgns sealed: no state file holds one in clear.
+  for (const char *pupil : {"h-1", "h-2", "h-3"}) {
+    INFO(pupil);
+    CHECK(outbox_rows(w, pupil) == std::vector{std::pair{0, true}});
+  }
+  for (const auto &hpgn : {hpgn0, hpgn1, hpgn2}) CHECK_FALSE(state_holds(w, hpgn));
+  // Forgetting the pupil takes the event and its sealed HPgn.
+  REQUIRE(eckid_forget_pupil(w.plugin, "PO02", "h-3") == ECKID_OK);
+  CHECK(outbox_rows(w, "h-3").empty());
+
+  w.start_emulator({});
+  auto got = poll_results(w, 2);
+  REQUIRE(got.size() == 2);
+  CHECK(got[created.event_id] ==
+        std::pair{int(ECKID_OK), expected_eckid(hpgn0, eckid_test::test_sector())});
+  // replaceStampseudonym(old, new): the new HPgn resolves to the old one's ECK iD.
+  CHECK(got[changed] == std::pair{int(ECKID_OK), expected_eckid(hpgn1, eckid_test::test_sector())});
+  // Each event hashed at its first attempt only; its later attempts used the kept HPgns.
+  for (const auto id : {created.event_id, changed, forgotten.event_id}) {
+    INFO("event " << id);
+    CHECK(w.log.count(line(id, ": HPgn computed")) == 1);
+    CHECK(w.log.count(line(id, ": HPgn kept from an earlier attempt")) >= 1);
+  }
+  // Done: the row stays until acknowledged, without its HPgns; acknowledged: gone.
+  CHECK(outbox_rows(w, "h-1") == std::vector{std::pair{1, false}});
+  CHECK(outbox_rows(w, "h-2") == std::vector{std::pair{1, false}});
+  CHECK(eckid_ack(w.plugin, created.event_id) == ECKID_OK);
+  CHECK(eckid_ack(w.plugin, changed) == ECKID_OK);
+  CHECK(outbox_rows(w, "h-1").empty());
+  CHECK(outbox_rows(w, "h-2").empty());
+}
+
+TEST_CASE("an event queued in a state database of schema 4 completes after the upgrade",
+          "[outbox][hpgn]") {
+  World w({{}, retries_without_breaker(), ECKID_DELIVERY_ASYNC});
+  w.stop_emulator();
+  const auto [pgn, hpgn] = vector_pupil(0);
+  const Fired f = fire_created(w.plugin, "PO01", "u-1", pgn);
+  REQUIRE(f.status == ECKID_QUEUED);
+  REQUIRE(w.log.wait_for("event " + std::to_string(f.event_id) + " will be retried", 1, 120s));
+  w.close();
+  // The state database as the plugin before schema 5 left it: no sealed_hpgns column.
+  REQUIRE(state_sql(w, "ALTER TABLE outbox DROP COLUMN sealed_hpgns; PRAGMA user_version = 4"));
+  w.start_emulator({});
+  w.open();
+  const auto got = poll_results(w, 1);
+  REQUIRE(got.size() == 1);
+  CHECK(got.begin()->first == f.event_id);
+  CHECK(got.begin()->second ==
+        std::pair{int(ECKID_OK), expected_eckid(hpgn, eckid_test::test_sector())});
+  CHECK(outbox_rows(w, "u-1") == std::vector{std::pair{1, false}});
 }
 
 TEST_CASE("while the service is down events queue, then drain when it is back", "[outbox]") {

@@ -67,6 +67,13 @@ inline const std::string kFastRetries =
 struct LogLines {
   std::mutex mutex;
   std::vector<std::string> lines;
+  // How many lines contain s.
+  std::size_t count(const std::string &s) {
+    std::lock_guard lock(mutex);
+    std::size_t n = 0;
+    for (const auto &l : lines) n += l.find(s) != std::string::npos ? 1 : 0;
+    return n;
+  }
   bool contains(const std::string &s) {
     std::lock_guard lock(mutex);
     for (const auto &l : lines) {
@@ -140,6 +147,7 @@ struct Setup {
   eckid_delivery delivery = ECKID_DELIVERY_SYNC;
   eckid_result_fn on_result = nullptr;
   void *result_payload = nullptr;
+  eckid_log_level log_level = ECKID_LOG_INFO;  // lowest level of the lines in World::log
 };
 
 // An emulator and a plugin opened on a configuration with five schools:
@@ -175,6 +183,7 @@ struct World {
     eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
     o.log = collect;
     o.log_payload = &log;
+    o.log_level = setup.log_level;
     o.delivery = setup.delivery;
     o.on_result = setup.on_result;
     o.result_payload = setup.result_payload;
