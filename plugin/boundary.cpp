@@ -853,7 +853,7 @@ PluginHandle::PluginHandle(const char *path, const eckid_open_options &options)
       on_result(options.on_result),
       result_payload(options.result_payload),
       core(
-          path, eckid::Logger(options.log, options.log_payload, options.log_level),
+          eckid::ConfigSource::file(path), eckid::Logger(options.log, options.log_payload, options.log_level),
           options.on_result == nullptr ? eckid::Dispatcher::Deliver()
                                        : [this](const eckid::OutboxEvent &e) {
                                            eckid_result *r = pack_result(view_of(core, e));

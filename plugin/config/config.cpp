@@ -10,6 +10,7 @@
 
 #include "pgn/pgn.hpp"
 #include "scrypt/scrypt.hpp"
+#include "util/datetime.hpp"
 #include "util/encoding.hpp"
 #include "util/error.hpp"
 
@@ -67,16 +68,29 @@ std::string default_endpoint(Environment e) {
   return {};
 }
 
-// Reads one table of the file, reporting every problem with file, line and key.
+// What every table reader shares: where relative paths start, and the problems found.
+struct Context {
+  std::filesystem::path folder;
+  std::vector<ConfigProblem> &problems;
+};
+
+// Reads one table of the configuration, recording every problem with where it is (file, line,
+// TOML path) and going on with the default, so that one reading finds all of them.
 class TableReader {
  public:
-  TableReader(const toml::table &table, std::string name, const std::filesystem::path &file,
-              std::vector<std::string> &warnings)
-      : table_(table), name_(std::move(name)), file_(file), warnings_(warnings) {}
+  // name: the table as the file writes it ("[service]"); path: its TOML path ("service",
+  // "school[0]", "" for the top level).
+  TableReader(const toml::table &table, std::string name, std::string path, Context &context)
+      : table_(table), name_(std::move(name)), path_(std::move(path)), context_(context) {}
 
-  [[noreturn]] void fail(const toml::node *at, std::string_view key, std::string_view what) const {
-    throw Error(ECKID_E_CONFIG,
-                where(at) + name_ + " " + std::string(key) + ": " + std::string(what));
+  // Records an error at node `at` (nullptr: the table) for key.
+  void fail(const toml::node *at, std::string_view key, std::string_view what) const {
+    add(ConfigProblem::Severity::error, at, key,
+        name_ + " " + std::string(key) + ": " + std::string(what));
+  }
+
+  void warn(const toml::node *at, std::string_view key, std::string message) const {
+    add(ConfigProblem::Severity::warning, at, key, std::move(message));
   }
 
   const toml::node *get(std::string_view key) {
@@ -87,36 +101,52 @@ class TableReader {
   std::optional<std::string> string(std::string_view key) {
     const toml::node *n = get(key);
     if (n == nullptr) return std::nullopt;
-    if (!n->is_string()) fail(n, key, "expected a string in double quotes");
+    if (!n->is_string()) {
+      fail(n, key, "expected a string in double quotes");
+      return std::nullopt;
+    }
     return n->value<std::string>();
   }
 
+  // "" after an error.
   std::string required_string(std::string_view key, std::string_view meaning) {
+    const toml::node *n = table_.get(key);
     auto s = string(key);
-    if (!s) fail(nullptr, key, "missing; expected " + std::string(meaning));
-    if (s->empty()) fail(get(key), key, "empty; expected " + std::string(meaning));
+    if (!s) {
+      if (n == nullptr) fail(nullptr, key, "missing; expected " + std::string(meaning));
+      return {};
+    }
+    if (s->empty()) fail(n, key, "empty; expected " + std::string(meaning));
     return *s;
   }
 
   std::optional<std::filesystem::path> path(std::string_view key) {
     auto s = string(key);
     if (!s) return std::nullopt;
-    if (s->empty()) fail(get(key), key, "empty; expected a file path");
+    if (s->empty()) {
+      fail(get(key), key, "empty; expected a file path");
+      return std::nullopt;
+    }
     std::filesystem::path p(*s);
-    if (p.is_relative()) p = file_.parent_path() / p;
+    if (p.is_relative()) p = context_.folder / p;
     return p;
   }
 
+  // Empty after an error.
   std::filesystem::path required_path(std::string_view key, std::string_view meaning) {
+    const bool present = table_.get(key) != nullptr;
     auto p = path(key);
-    if (!p) fail(nullptr, key, "missing; expected " + std::string(meaning));
-    return *p;
+    if (!p && !present) fail(nullptr, key, "missing; expected " + std::string(meaning));
+    return p.value_or(std::filesystem::path());
   }
 
   std::optional<bool> boolean(std::string_view key) {
     const toml::node *n = get(key);
     if (n == nullptr) return std::nullopt;
-    if (!n->is_boolean()) fail(n, key, "expected true or false");
+    if (!n->is_boolean()) {
+      fail(n, key, "expected true or false");
+      return std::nullopt;
+    }
     return n->value<bool>();
   }
 
@@ -129,6 +159,7 @@ class TableReader {
       fail(n, key,
            "expected a whole number of " + std::string(unit) + " from " + std::to_string(min) +
                " to " + std::to_string(max));
+      return std::nullopt;
     }
     return v;
   }
@@ -136,41 +167,49 @@ class TableReader {
   std::optional<Date> date(std::string_view key) {
     const toml::node *n = get(key);
     if (n == nullptr) return std::nullopt;
-    if (!n->is_date()) fail(n, key, "expected a date without quotes, like 2026-08-01");
+    if (!n->is_date()) {
+      fail(n, key, "expected a date without quotes, like 2026-08-01");
+      return std::nullopt;
+    }
     const auto d = *n->value<toml::date>();
     return Date{d.year, d.month, d.day};
   }
 
-  // Unknown keys are warnings: an old plugin keeps working with a newer file.
-  // A duration in ms in [min, max], or fallback when absent.
+  // A duration in ms in [min, max], or fallback when absent or wrong.
   long milliseconds(std::string_view key, std::int64_t min, std::int64_t max, long fallback) {
     return static_cast<long>(integer(key, min, max, "milliseconds").value_or(fallback));
   }
 
+  // Unknown keys are warnings: an old plugin keeps working with a newer file.
   void warn_unknown() const {
     for (const auto &[k, v] : table_) {
       if (!seen_.contains(std::string(k.str()))) {
-        warnings_.push_back(where(&v) + name_ + " " + std::string(k.str()) +
-                            ": unknown key, ignored (check the spelling)");
+        warn(&v, k.str(),
+             name_ + " " + std::string(k.str()) +
+                 ": unknown key, ignored (check "
+                 "the spelling)");
       }
     }
   }
 
-  std::string where(const toml::node *at) const {
-    std::string s = file_.string() + ":";
-    const auto &src = at ? at->source() : table_.source();
-    if (src.begin.line > 0) s += std::to_string(src.begin.line) + ":";
-    return s + " ";
+ private:
+  void add(ConfigProblem::Severity severity, const toml::node *at, std::string_view key,
+           std::string message) const {
+    const toml::source_region &src = at ? at->source() : table_.source();
+    ConfigProblem p;
+    p.severity = severity;
+    p.file = src.path ? *src.path : kHostSettings;
+    p.line = static_cast<unsigned>(src.begin.line);
+    p.key = path_.empty() ? std::string(key) : key.empty() ? path_ : path_ + "." + std::string(key);
+    p.message = std::move(message);
+    context_.problems.push_back(std::move(p));
   }
 
-  void warn(std::string message) { warnings_.push_back(where(nullptr) + std::move(message)); }
-  const std::filesystem::path &file() const { return file_; }
-
- private:
+  static constexpr const char *kHostSettings = "host settings";
   const toml::table &table_;
   std::string name_;
-  const std::filesystem::path &file_;
-  std::vector<std::string> &warnings_;
+  std::string path_;
+  Context &context_;
   std::set<std::string> seen_;
 };
 
@@ -181,54 +220,84 @@ const std::regex &begrippenkader_uri() {
   return re;
 }
 
-void check_begrippenkader(TableReader &r, const toml::node *at, std::string_view key,
+// Records an error unless value is a begrippenkader id; false then.
+bool check_begrippenkader(TableReader &r, const toml::node *at, std::string_view key,
                           const std::string &value) {
-  if (std::regex_match(value, begrippenkader_uri())) return;
+  if (std::regex_match(value, begrippenkader_uri())) return true;
   std::string what =
       "'" + value +
       "' is not of the form http://purl.edustandaard.nl/begrippenkader/<uuid> (lowercase uuid)";
   if (value.starts_with("https://")) what += "; the service's ids use http://, not https://";
   r.fail(at, key, what);
+  return false;
 }
 
+// A salt file holds one base64 line; anything much larger is the wrong file (or a device).
+constexpr std::size_t kMaxSaltFileBytes = 4096;
+
+// The salt text of salt_file (trimmed), or nullopt after an error.
+std::optional<std::string> read_salt_file(TableReader &r, const std::filesystem::path &file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    r.fail(
+        r.get("salt_file"), "salt_file",
+        "cannot read " + file.string() + "; check the path and that the host's user may read it");
+    return std::nullopt;
+  }
+  std::string text(kMaxSaltFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxSaltFileBytes) {
+    secure_clear(text.data(), text.size());
+    r.fail(r.get("salt_file"), "salt_file",
+           file.string() + " is larger than " + std::to_string(kMaxSaltFileBytes) +
+               " bytes; a salt file holds one line of base64: is this the right file?");
+    return std::nullopt;
+  }
+  const auto first = text.find_first_not_of(" \t\r\n");
+  const auto last = text.find_last_not_of(" \t\r\n");
+  std::string trimmed =
+      first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+  secure_clear(text.data(), text.size());
+  return trimmed;
+}
+
+// The environment salt, decoded; empty after an error.
 SecureBytes read_salt(TableReader &r) {
   const auto inline_salt = r.string("salt");
   const auto salt_file = r.path("salt_file");
   if (inline_salt && salt_file) {
     r.fail(r.get("salt_file"), "salt_file", "set either salt or salt_file, not both");
+    return {};
   }
   if (!inline_salt && !salt_file) {
-    r.fail(nullptr, "salt",
-           "missing; set salt (base64 text) or salt_file (a file holding it): the environment "
-           "salt from the service operator, without it no HPgn can be computed");
+    if (r.get("salt") == nullptr && r.get("salt_file") == nullptr) {
+      r.fail(nullptr, "salt",
+             "missing; set salt (base64 text) or salt_file (a file holding it): the environment "
+             "salt from the service operator, without it no HPgn can be computed");
+    }
+    return {};
   }
-  std::string text;
-  std::string_view key = "salt";
-  if (inline_salt) {
-    text = *inline_salt;
-  } else {
-    key = "salt_file";
-    std::ifstream in(*salt_file, std::ios::binary);
-    if (!in) r.fail(r.get("salt_file"), key, "cannot read " + salt_file->string());
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-    const auto first = text.find_first_not_of(" \t\r\n");
-    const auto last = text.find_last_not_of(" \t\r\n");
-    text = first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+  const std::string_view key = inline_salt ? "salt" : "salt_file";
+  std::optional<std::string> text = inline_salt ? inline_salt : read_salt_file(r, *salt_file);
+  if (!text) return {};
+  auto salt = base64_decode(*text);
+  const bool empty = text->empty();
+  secure_clear(text->data(), text->size());
+  if (empty) {
+    r.fail(r.get(key), key, "the salt is empty; set the environment salt (base64)");
+    return {};
   }
-  auto salt = base64_decode(text);
-  secure_clear(text.data(), text.size());
   if (!salt) {
     r.fail(r.get(key), key,
            "the salt is not base64 (A-Z a-z 0-9 + /, '=' padding, length a multiple of 4)");
+    return {};
   }
   return std::move(*salt);
 }
 
-ServiceConfig read_service(const toml::table &t, const std::filesystem::path &file,
-                           std::vector<std::string> &warnings) {
-  TableReader r(t, "[service]", file, warnings);
+ServiceConfig read_service(const toml::table &t, Context &context) {
+  TableReader r(t, "[service]", "service", context);
   ServiceConfig s;
   const std::string env =
       r.required_string("environment", "one of sandbox, acceptance, qualification, production");
@@ -240,7 +309,7 @@ ServiceConfig read_service(const toml::table &t, const std::filesystem::path &fi
     s.environment = Environment::qualification;
   } else if (env == "production") {
     s.environment = Environment::production;
-  } else {
+  } else if (!env.empty()) {
     r.fail(r.get("environment"), "environment",
            "'" + env + "' is not one of sandbox, acceptance, qualification, production");
   }
@@ -274,9 +343,8 @@ ServiceConfig read_service(const toml::table &t, const std::filesystem::path &fi
   return s;
 }
 
-HashConfig read_hash(const toml::table &t, const std::filesystem::path &file,
-                     std::vector<std::string> &warnings) {
-  TableReader r(t, "[hash]", file, warnings);
+HashConfig read_hash(const toml::table &t, Context &context) {
+  TableReader r(t, "[hash]", "hash", context);
   HashConfig h;
   if (const auto engine = r.string("engine")) {
     if (*engine == "fast") {
@@ -298,20 +366,18 @@ HashConfig read_hash(const toml::table &t, const std::filesystem::path &file,
   return h;
 }
 
-StateConfig read_state(const toml::table &t, const std::filesystem::path &file,
-                       std::vector<std::string> &warnings) {
-  TableReader r(t, "[state]", file, warnings);
+StateConfig read_state(const toml::table &t, Context &context) {
+  TableReader r(t, "[state]", "state", context);
   StateConfig s;
-  s.directory = r.path("directory").value_or(file.parent_path() / "state");
+  s.directory = r.path("directory").value_or(context.folder / "state");
   s.busy_timeout_ms =
       r.integer("busy_timeout_ms", 0, 600'000, "milliseconds").value_or(s.busy_timeout_ms);
   r.warn_unknown();
   return s;
 }
 
-OutboxConfig read_outbox(const toml::table &t, const std::filesystem::path &file,
-                         std::vector<std::string> &warnings) {
-  TableReader r(t, "[outbox]", file, warnings);
+OutboxConfig read_outbox(const toml::table &t, Context &context) {
+  TableReader r(t, "[outbox]", "outbox", context);
   OutboxConfig o;
   o.workers = static_cast<unsigned>(r.integer("workers", 1, 64, "threads").value_or(o.workers));
   o.deadline_ms = r.milliseconds("deadline_ms", 0, 3'600'000, o.deadline_ms);
@@ -328,9 +394,8 @@ OutboxConfig read_outbox(const toml::table &t, const std::filesystem::path &file
   return o;
 }
 
-OnboardingConfig read_onboarding(const toml::table &t, const std::filesystem::path &file,
-                                 std::vector<std::string> &warnings) {
-  TableReader r(t, "[onboarding]", file, warnings);
+OnboardingConfig read_onboarding(const toml::table &t, Context &context) {
+  TableReader r(t, "[onboarding]", "onboarding", context);
   OnboardingConfig o;
   o.batch_size =
       static_cast<unsigned>(r.integer("batch_size", 1, 100'000, "pupils").value_or(o.batch_size));
@@ -351,7 +416,13 @@ OnboardingConfig read_onboarding(const toml::table &t, const std::filesystem::pa
 // organisation number in wsa:From, ...?oin=<OIN>). Any other character, lower case included,
 // is reported at open rather than left to a later "not authorised" from the service. An OIN
 // is not personal data: the message shows it.
-void check_oin_characters(TableReader &r, const std::string &oin) {
+void check_oin(TableReader &r, const std::string &oin) {
+  if (oin.empty()) return;  // reported as missing or empty
+  if (oin.size() != 20) {
+    r.fail(
+        r.get("oin"), "oin",
+        "'" + oin + "' has " + std::to_string(oin.size()) + " characters; an OIN has exactly 20");
+  }
   const auto bad = std::find_if(oin.begin(), oin.end(), [](char c) {
     return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'));
   });
@@ -369,6 +440,7 @@ void check_oin_characters(TableReader &r, const std::string &oin) {
                "' has lower-case letters; an OIN is digits and upper-case letters: write "
                "it in upper case, '" +
                upper + "'");
+    return;
   }
   const auto position = std::to_string(bad - oin.begin() + 1);
   const auto c = static_cast<unsigned char>(*bad);
@@ -381,123 +453,245 @@ void check_oin_characters(TableReader &r, const std::string &oin) {
              "school's registration)");
 }
 
-SchoolConfig read_school(const toml::table &t, std::size_t index, const std::filesystem::path &file,
-                         std::vector<std::string> &warnings) {
-  TableReader r(t, "[[school]] #" + std::to_string(index + 1), file, warnings);
+// One [[school]] table; nullopt when it has an error (then it is not listed).
+std::optional<SchoolConfig> read_school(const toml::table &t, std::size_t index, Context &context) {
+  const std::size_t before = context.problems.size();
+  const std::string path = "school[" + std::to_string(index) + "]";
+  TableReader r(t, "[[school]] #" + std::to_string(index + 1), path, context);
   SchoolConfig s;
   s.key = r.required_string("key", "the host's identifier of the school (for example its BRIN)");
-  TableReader named(t, "[[school]] '" + s.key + "'", file, warnings);
+  TableReader named(
+      t, s.key.empty() ? "[[school]] #" + std::to_string(index + 1) : "[[school]] '" + s.key + "'",
+      path, context);
   s.oin = named.required_string("oin", "the school's 20-character OIN");
-  if (s.oin.size() != 20) {
-    named.fail(named.get("oin"), "oin",
-               "'" + s.oin + "' has " + std::to_string(s.oin.size()) +
-                   " characters; an OIN has exactly 20");
-  }
-  check_oin_characters(named, s.oin);
+  check_oin(named, s.oin);
   s.sector = named.required_string(
       "sector", "the sector id, http://purl.edustandaard.nl/begrippenkader/<uuid>");
-  check_begrippenkader(named, named.get("sector"), "sector", s.sector);
+  if (!s.sector.empty()) check_begrippenkader(named, named.get("sector"), "sector", s.sector);
   const toml::node *chains = named.get("chains");
   if (chains == nullptr || !chains->is_array() || chains->as_array()->empty()) {
     named.fail(chains, "chains",
                "expected a non-empty list of chain ids, [\"http://purl.edustandaard.nl/"
                "begrippenkader/<uuid>\"]");
-  }
-  for (const auto &c : *chains->as_array()) {
-    if (!c.is_string()) named.fail(&c, "chains", "every chain id must be a string in quotes");
-    s.chains.push_back(*c.value<std::string>());
-    check_begrippenkader(named, &c, "chains", s.chains.back());
+  } else {
+    for (const auto &c : *chains->as_array()) {
+      if (!c.is_string()) {
+        named.fail(&c, "chains", "every chain id must be a string in quotes");
+        continue;
+      }
+      s.chains.push_back(*c.value<std::string>());
+      check_begrippenkader(named, &c, "chains", s.chains.back());
+    }
   }
   const auto enabled = named.boolean("enabled");
-  if (!enabled) {
-    named.warn("[[school]] '" + s.key +
-               "' has no 'enabled' key: it stays disabled until you set enabled = true");
+  if (!enabled && named.get("enabled") == nullptr) {
+    named.warn(nullptr, "enabled",
+               "[[school]] '" + s.key +
+                   "' has no 'enabled' key: it stays disabled until you set enabled = true");
   }
   s.enabled = enabled.value_or(false);
   s.start_date = named.date("start_date");
   named.get("key");
   named.warn_unknown();
+  const bool failed = std::any_of(
+      context.problems.begin() + static_cast<std::ptrdiff_t>(before), context.problems.end(),
+      [](const ConfigProblem &p) { return p.severity == ConfigProblem::Severity::error; });
+  if (failed) return std::nullopt;
   return s;
 }
 
-}  // namespace
-
-Config parse_config(std::string_view text, const std::filesystem::path &source,
-                    std::vector<std::string> &warnings) {
-  toml::table root;
+// Parses TOML text into root; false after recording the syntax error.
+bool parse_into(toml::table &root, std::string_view text, const std::string &name,
+                std::vector<ConfigProblem> &problems) {
   try {
-    root = toml::parse(text, source.string());
+    root = toml::parse(text, name);
+    return true;
   } catch (const toml::parse_error &e) {
-    throw Error(ECKID_E_CONFIG, source.string() + ":" + std::to_string(e.source().begin.line) +
-                                    ": not valid TOML: " + std::string(e.description()));
+    problems.push_back({ConfigProblem::Severity::error, name,
+                        static_cast<unsigned>(e.source().begin.line), "",
+                        "not valid TOML: " + std::string(e.description())});
+    return false;
   }
-  TableReader top(root, "top level", source, warnings);
-  Config c;
-  c.source = source;
+}
 
-  const toml::node *service = top.get("service");
-  if (service == nullptr || !service->is_table()) {
-    top.fail(service, "[service]",
+// Copies into root every value of defaults that root does not set: tables key by key.
+void add_defaults(toml::table &root, const toml::table &defaults) {
+  for (const auto &[key, value] : defaults) {
+    toml::node *mine = root.get(key.str());
+    if (mine == nullptr) {
+      root.insert(key, value);
+    } else if (mine->is_table() && value.is_table()) {
+      add_defaults(*mine->as_table(), *value.as_table());
+    }
+  }
+}
+
+// A host's school as the [[school]] table a file would hold.
+toml::table school_table(const SchoolSettings &s) {
+  toml::array chains;
+  for (const auto &c : s.chains) chains.push_back(c);
+  toml::table t{{"key", s.key},
+                {"oin", s.oin},
+                {"sector", s.sector},
+                {"chains", std::move(chains)},
+                {"enabled", s.enabled}};
+  if (!s.start_date.empty()) {
+    // A valid date becomes a TOML date; anything else stays a string, which the reader
+    // reports as not a date.
+    if (const auto d = parse_calendar_date(s.start_date)) {
+      t.insert("start_date", toml::date{d->year, d->month, d->day});
+    } else {
+      t.insert("start_date", s.start_date);
+    }
+  }
+  return t;
+}
+
+// The whole configuration from its parsed root.
+Config read_root(const toml::table &root, Context &context) {
+  TableReader top(root, "top level", "", context);
+  Config c;
+  static const toml::table kEmpty;
+  const auto table = [&](std::string_view key, std::string_view name) -> const toml::table * {
+    const toml::node *n = top.get(key);
+    if (n != nullptr && !n->is_table()) {
+      top.fail(n, name, "expected a table");
+      return nullptr;
+    }
+    return n ? n->as_table() : nullptr;
+  };
+  if (const toml::node *service = root.get("service"); service == nullptr) {
+    top.fail(nullptr, "[service]",
              "missing table; expected [service] with environment, salt, "
              "client_certificate and ca_bundle");
   }
-  c.service = read_service(*service->as_table(), source, warnings);
-
-  if (const toml::node *hash = top.get("hash")) {
-    if (!hash->is_table()) top.fail(hash, "[hash]", "expected a table");
-    c.hash = read_hash(*hash->as_table(), source, warnings);
-  }
-
-  const toml::node *state = top.get("state");
-  if (state != nullptr && !state->is_table()) top.fail(state, "[state]", "expected a table");
-  static const toml::table kEmpty;
-  c.state = read_state(state ? *state->as_table() : kEmpty, source, warnings);
-
-  const toml::node *outbox = top.get("outbox");
-  if (outbox != nullptr && !outbox->is_table()) top.fail(outbox, "[outbox]", "expected a table");
-  c.outbox = read_outbox(outbox ? *outbox->as_table() : kEmpty, source, warnings);
-  const toml::node *onboarding = top.get("onboarding");
-  if (onboarding != nullptr && !onboarding->is_table()) {
-    top.fail(onboarding, "[onboarding]", "expected a table");
-  }
-  c.onboarding = read_onboarding(onboarding ? *onboarding->as_table() : kEmpty, source, warnings);
+  if (const auto *t = table("service", "[service]")) c.service = read_service(*t, context);
+  if (const auto *t = table("hash", "[hash]")) c.hash = read_hash(*t, context);
+  const auto *state = table("state", "[state]");
+  c.state = read_state(state ? *state : kEmpty, context);
+  const auto *outbox = table("outbox", "[outbox]");
+  c.outbox = read_outbox(outbox ? *outbox : kEmpty, context);
+  const auto *onboarding = table("onboarding", "[onboarding]");
+  c.onboarding = read_onboarding(onboarding ? *onboarding : kEmpty, context);
 
   const toml::node *schools = top.get("school");
   if (schools == nullptr || !schools->is_array_of_tables() || schools->as_array()->empty()) {
     top.fail(schools, "[[school]]", "missing; expected at least one [[school]] table");
-  }
-  std::set<std::string> keys;
-  const auto &list = *schools->as_array();
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    SchoolConfig s = read_school(*list[i].as_table(), i, source, warnings);
-    if (!keys.insert(s.key).second) {
-      top.fail(&list[i], "[[school]]",
-               "two schools have the key '" + s.key + "'; each school key must be unique");
+  } else {
+    std::set<std::string> keys;
+    const auto &list = *schools->as_array();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto s = read_school(*list[i].as_table(), i, context);
+      if (!s) continue;
+      if (!keys.insert(s->key).second) {
+        top.fail(&list[i], "[[school]]",
+                 "two schools have the key '" + s->key + "'; each school key must be unique");
+        continue;
+      }
+      c.schools.push_back(std::move(*s));
     }
-    c.schools.push_back(std::move(s));
   }
   top.warn_unknown();
   return c;
 }
 
-Config load_config(const std::filesystem::path &path, std::vector<std::string> &warnings) {
+// The file's text, or nullopt after recording why it cannot be read.
+std::optional<std::string> read_file_text(const std::filesystem::path &path,
+                                          std::vector<ConfigProblem> &problems) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw Error(ECKID_E_CONFIG, path.string() +
-                                    ": cannot read the configuration file (check the path and "
-                                    "that the host's user may read it)");
+    problems.push_back({ConfigProblem::Severity::error, path.string(), 0, "",
+                        "cannot read the configuration file (check the path and that the "
+                        "host's user may read it)"});
+    return std::nullopt;
   }
   // Read at most one byte more than the limit: a huge file (or a device) is refused, not read.
   std::string text(ECKID_MAX_CONFIG_BYTES + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > ECKID_MAX_CONFIG_BYTES) {
-    throw Error(ECKID_E_CONFIG, path.string() + ": the configuration file is larger than " +
-                                    "ECKID_MAX_CONFIG_BYTES (" +
-                                    std::to_string(ECKID_MAX_CONFIG_BYTES) +
-                                    " bytes); is this the right file?");
+    problems.push_back({ConfigProblem::Severity::error, path.string(), 0, "",
+                        "the configuration file is larger than ECKID_MAX_CONFIG_BYTES (" +
+                            std::to_string(ECKID_MAX_CONFIG_BYTES) +
+                            " bytes); is this the right file?"});
+    return std::nullopt;
   }
-  return parse_config(text, path, warnings);
+  return text;
+}
+
+}  // namespace
+
+std::string ConfigProblem::text() const {
+  std::string s;
+  if (!file.empty()) s += file + ":";
+  if (line > 0) s += std::to_string(line) + ":";
+  return s.empty() ? message : s + " " + message;
+}
+
+bool ConfigReading::usable() const noexcept {
+  return std::none_of(problems.begin(), problems.end(), [](const ConfigProblem &p) {
+    return p.severity == ConfigProblem::Severity::error;
+  });
+}
+
+ConfigReading read_config(const ConfigSource &source) {
+  ConfigReading reading;
+  reading.config.source = source.path;
+  Context context{source.path.parent_path(), reading.problems};
+  const auto text = source.text ? source.text : read_file_text(source.path, reading.problems);
+  if (!text) return reading;
+  toml::table root;
+  if (!parse_into(root, *text, source.path.string(), reading.problems)) return reading;
+  if (!source.defaults.empty()) {
+    toml::table defaults;
+    if (!parse_into(defaults, source.defaults, "host defaults", reading.problems)) {
+      return reading;
+    }
+    add_defaults(root, defaults);
+  }
+  if (!source.schools.empty()) {
+    toml::node *schools = root.get("school");
+    if (schools == nullptr) schools = &root.insert("school", toml::array{}).first->second;
+    if (auto *list = schools->as_array(); list != nullptr && list->is_array_of_tables()) {
+      for (const auto &s : source.schools) list->push_back(school_table(s));
+    } else if (auto *empty = schools->as_array(); empty != nullptr && empty->empty()) {
+      for (const auto &s : source.schools) empty->push_back(school_table(s));
+    }
+  }
+  reading.config = read_root(root, context);
+  reading.config.source = source.path;
+  return reading;
+}
+
+Config load_config(const ConfigSource &source, std::vector<std::string> &warnings) {
+  ConfigReading reading = read_config(source);
+  const ConfigProblem *first = nullptr;
+  std::size_t errors = 0;
+  for (const auto &p : reading.problems) {
+    if (p.severity == ConfigProblem::Severity::warning) {
+      warnings.push_back(p.text());
+    } else if (errors++ == 0) {
+      first = &p;
+    }
+  }
+  if (first != nullptr) {
+    std::string message = first->text();
+    if (errors > 1) {
+      message += " (and " + std::to_string(errors - 1) +
+                 " more problem(s): `eckid doctor` lists them all)";
+    }
+    throw Error(ECKID_E_CONFIG, message);
+  }
+  return std::move(reading.config);
+}
+
+Config parse_config(std::string_view text, const std::filesystem::path &source,
+                    std::vector<std::string> &warnings) {
+  return load_config(ConfigSource::of_text(source, std::string(text)), warnings);
+}
+
+Config load_config(const std::filesystem::path &path, std::vector<std::string> &warnings) {
+  return load_config(ConfigSource::file(path), warnings);
 }
 
 }  // namespace eckid

@@ -127,15 +127,88 @@ struct Config {
   const SchoolConfig &school(std::string_view key) const;
 };
 
-/// Parses and checks TOML text. `source` names the file in messages; relative paths in the
-/// text are taken relative to its folder. Problems that do not stop the plugin (an unknown
-/// key, a school without `enabled`) are appended to `warnings`. Throws eckid::Error with
-/// ECKID_E_CONFIG naming file, line, key and what is expected.
+/// One problem found in a configuration: where it is and what is wrong.
+struct ConfigProblem {
+  enum class Severity { warning, error };
+  Severity severity = Severity::error;
+  /// Where the value came from: the file's path, "host settings" for a school a host passed
+  /// (ConfigSource::schools), "host defaults" for ConfigSource::defaults; "" when unknown.
+  std::string file;
+  /// 1-based line in `file`; 0 when unknown (values a host passed have none).
+  unsigned line = 0;
+  /// The TOML path of the value ("service.salt_file", "school[0].oin"); "" for the whole file.
+  std::string key;
+  /// What is wrong and what is expected, naming the table and key as the file writes them
+  /// ("[service] salt: missing; ..."). Never a PGN; never a secret's value.
+  std::string message;
+
+  /// "file:line: message" (file and line left out when unknown): one line for a log.
+  std::string text() const;
+};
+
+/// One school as a host keeps it in its own settings: the fields of a [[school]] table
+/// (README "Configuration"), checked exactly as if the file held them.
+struct SchoolSettings {
+  std::string key;
+  std::string oin;
+  std::string sector;
+  std::vector<std::string> chains;
+  bool enabled = false;
+  std::string start_date;  // "YYYY-MM-DD", or "" for none
+};
+
+/// Where a configuration comes from: a file, or text, plus what a host adds.
+struct ConfigSource {
+  /// The configuration file. With `text`, only its name (in messages) and its folder (for
+  /// relative paths and the default state folder) are used.
+  std::filesystem::path path;
+  /// The TOML text itself instead of the file's content (at most ECKID_MAX_CONFIG_BYTES).
+  std::optional<std::string> text;
+  /// TOML text with values that apply where the configuration sets none (a host's own
+  /// defaults, such as a short [outbox] deadline_ms for a web request); "" for none.
+  std::string defaults;
+  /// Schools the host keeps in its own settings, added to the [[school]] tables.
+  std::vector<SchoolSettings> schools;
+
+  /// The file at path, with nothing added.
+  static ConfigSource file(std::filesystem::path path) {
+    ConfigSource s;
+    s.path = std::move(path);
+    return s;
+  }
+  /// TOML text, named as the file at path, with nothing added.
+  static ConfigSource of_text(std::filesystem::path path, std::string text) {
+    ConfigSource s = file(std::move(path));
+    s.text = std::move(text);
+    return s;
+  }
+};
+
+/// A configuration as far as it could be read, with every problem found.
+struct ConfigReading {
+  /// What could be read: on errors, the values that read well, the rest defaults (not fit
+  /// to run the plugin; the schools are those whose tables read without an error).
+  Config config;
+  std::vector<ConfigProblem> problems;
+  /// True when no problem is an error.
+  bool usable() const noexcept;
+};
+
+/// Reads and checks a configuration, collecting every problem (file, line, key, what is
+/// expected) instead of stopping at the first. Throws only std::bad_alloc.
+ConfigReading read_config(const ConfigSource &source);
+
+/// read_config(), for the plugin: the warnings are appended to `warnings` (as
+/// ConfigProblem::text()). Throws eckid::Error(ECKID_E_CONFIG) with the first error and how
+/// many more there are.
+Config load_config(const ConfigSource &source, std::vector<std::string> &warnings);
+
+/// load_config() of TOML text; `source` names the file in messages and its folder anchors
+/// relative paths.
 Config parse_config(std::string_view text, const std::filesystem::path &source,
                     std::vector<std::string> &warnings);
 
-/// Reads the file, then parse_config(). Throws eckid::Error(ECKID_E_CONFIG) when the file
-/// cannot be read.
+/// load_config() of a file.
 Config load_config(const std::filesystem::path &path, std::vector<std::string> &warnings);
 
 }  // namespace eckid

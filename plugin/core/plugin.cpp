@@ -5,17 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "check/check.hpp"
 #include "util/error.hpp"
 
 namespace eckid {
 
 namespace {
 
-constexpr std::int64_t kCertificateWarnDays = 60;
-
-Config load_logged(const std::filesystem::path &path, const Logger &logger) {
+Config load_logged(const ConfigSource &source, const Logger &logger) {
   std::vector<std::string> warnings;
-  Config config = load_config(path, warnings);
+  Config config = load_config(source, warnings);
   for (const auto &w : warnings) logger.warn(w);
   return config;
 }
@@ -23,14 +22,15 @@ Config load_logged(const std::filesystem::path &path, const Logger &logger) {
 std::shared_ptr<const nv::Credentials> load_credentials(const ServiceConfig &service,
                                                         const Logger &logger) {
   auto credentials = std::make_shared<const nv::Credentials>(service.client);
-  const std::int64_t days_left =
-      (credentials->not_after() - static_cast<std::int64_t>(std::time(nullptr))) / 86400;
-  if (days_left < 0) {
-    logger.error("the client certificate " + service.client.certificate.string() +
-                 " has expired; the service will refuse every request: renew it");
-  } else if (days_left < kCertificateWarnDays) {
-    logger.warn("the client certificate " + service.client.certificate.string() + " expires in " +
-                std::to_string(days_left) + " days: renew it in time");
+  // The doctor's rule (eckid_check()), in the log of every open.
+  const Finding validity =
+      certificate_validity(credentials->facts(), static_cast<std::int64_t>(std::time(nullptr)));
+  const std::string line =
+      "the client certificate " + service.client.certificate.string() + " is " + validity.message;
+  if (validity.verdict == Finding::Verdict::fail) {
+    logger.error(line);
+  } else if (validity.verdict == Finding::Verdict::warn) {
+    logger.warn(line);
   }
   // As the state directory (store/database.cpp): a secret others can read is a warning, not a
   // refusal, so that a running school keeps working until the administrator fixes it.
@@ -48,9 +48,9 @@ std::shared_ptr<const nv::Credentials> load_credentials(const ServiceConfig &ser
 
 }  // namespace
 
-Plugin::Plugin(const std::filesystem::path &config_path, Logger logger, Dispatcher::Deliver deliver)
+Plugin::Plugin(const ConfigSource &source, Logger logger, Dispatcher::Deliver deliver)
     : logger_(logger),
-      config_(load_logged(config_path, logger_)),
+      config_(load_logged(source, logger_)),
       hasher_(config_.hash, config_.service.salt.span()),
       client_(config_.service, load_credentials(config_.service, logger_), logger_),
       store_(open_sqlite_store(config_.state, logger_)),
@@ -62,7 +62,7 @@ Plugin::Plugin(const std::filesystem::path &config_path, Logger logger, Dispatch
       intake_(std::make_unique<Intake>(*engine_, *outbox_, *sealer_, *dispatcher_)),
       onboarder_(std::make_unique<Onboarder>(config_, *engine_, hasher_, client_, *store_, *sealer_,
                                              *outbox_, *dispatcher_, logger_)) {
-  logger_.info("eckid opened " + config_path.string() + ": " +
+  logger_.info("eckid opened " + source.path.string() + ": " +
                std::to_string(config_.schools.size()) + " school(s), environment " +
                std::string(to_string(config_.service.environment)) + ", endpoint " +
                config_.service.endpoint);

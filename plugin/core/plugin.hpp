@@ -28,7 +28,7 @@ class Plugin {
   /// certificate, opens the state database and starts the outbox's workers. `deliver`
   /// receives finished events no synchronous caller took (may be empty: poll only).
   /// Throws eckid::Error (ECKID_E_CONFIG, ECKID_E_CREDENTIALS, ECKID_E_STATE, ...).
-  Plugin(const std::filesystem::path &config_path, Logger logger, Dispatcher::Deliver deliver);
+  Plugin(const ConfigSource &source, Logger logger, Dispatcher::Deliver deliver);
 
   const Config &config() const noexcept { return config_; }
   const Logger &logger() const noexcept { return logger_; }

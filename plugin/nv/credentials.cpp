@@ -8,10 +8,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
+#include <new>
+#include <optional>
 
 #include "util/error.hpp"
 #include "util/secure.hpp"
@@ -20,32 +23,54 @@ namespace eckid::nv {
 
 namespace {
 
-[[noreturn]] void fail(const std::filesystem::path &file, const std::string &what) {
-  throw Error(ECKID_E_CREDENTIALS, "client certificate " + file.string() + ": " + what);
+using Part = CredentialsError::Part;
+
+[[noreturn]] void fail(const std::string &what) {
+  throw CredentialsError(Part::certificate, what);
 }
 
-std::string read_file(const std::filesystem::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot read the file (check the path and its permissions)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// The whole file, or nullopt with the system's reason in `error`.
+std::optional<std::string> read_file(const std::filesystem::path &path, std::string &error) {
+  std::FILE *f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::string text;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, f)) text.append(buffer, n);
+  const bool ok = std::ferror(f) == 0;
+  if (!ok) error = std::strerror(errno);
+  std::fclose(f);
+  secure_clear(buffer, sizeof buffer);
+  if (!ok) {
+    secure_clear(text.data(), text.size());
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::string cannot_read(const std::filesystem::path &path, const char *setting,
+                        const std::string &error) {
+  return "cannot read " + path.string() + " (" + setting + "): " + error +
+         "; check the path and that the host's user may read it";
 }
 
 // The key password, from a file (first line) or an environment variable; empty if none.
 std::string read_password(const ClientCertificate &c) {
   if (!c.password_file.empty()) {
-    std::string text = read_file(c.password_file);
-    const auto end = text.find_first_of("\r\n");
-    std::string pw = text.substr(0, end);
-    secure_clear(text.data(), text.size());
+    std::string error;
+    auto text = read_file(c.password_file, error);
+    if (!text) fail(cannot_read(c.password_file, "key_password_file", error));
+    std::string pw = text->substr(0, text->find_first_of("\r\n"));
+    secure_clear(text->data(), text->size());
     return pw;
   }
   if (!c.password_env.empty()) {
     const char *v = std::getenv(c.password_env.c_str());
     if (v == nullptr) {
-      fail(c.certificate, "the environment variable " + c.password_env +
-                              " (key_password_env) is not set for the host's process");
+      fail("the environment variable " + c.password_env +
+           " (key_password_env) is not set; set it for the host's process");
     }
     return v;
   }
@@ -75,6 +100,21 @@ std::int64_t to_epoch(const ASN1_TIME *t) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
+// What BIO-printing OpenSSL functions wrote, as one string.
+template <typename Print>
+std::string printed(Print print) {
+  const BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) throw std::bad_alloc();
+  print(bio.get());
+  char *data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::string one_line(const X509_NAME *name) {
+  return printed([name](BIO *b) { X509_NAME_print_ex(b, name, 0, XN_FLAG_ONELINE); });
+}
+
 }  // namespace
 
 Credentials::Credentials(const ClientCertificate &client) {
@@ -93,60 +133,86 @@ void Credentials::load(const ClientCertificate &client) {
   if (!client.password_file.empty()) {
     secret_files_.emplace_back(client.password_file, "key password file");
   }
-  const std::string cert_text = read_file(client.certificate);
-  const bool pem = cert_text.find("-----BEGIN") != std::string::npos;
+  std::string error;
+  auto cert_text = read_file(client.certificate, error);
+  if (!cert_text) fail(cannot_read(client.certificate, "client_certificate", error));
+  const bool pem = cert_text->find("-----BEGIN") != std::string::npos;
+  facts_.file = client.certificate;
+  facts_.format = pem ? "PEM" : "PKCS#12";
+  facts_.key_file = pem && !client.key.empty() ? client.key : client.certificate;
   ERR_clear_error();
+  std::string key_problem;
   if (!pem) {
     // PKCS#12 (DER): certificate, key and chain in one file, protected by the password.
-    auto bio = memory_bio(cert_text);
+    auto bio = memory_bio(*cert_text);
     PKCS12 *p12 = d2i_PKCS12_bio(bio.get(), nullptr);
-    if (p12 == nullptr) fail(client.certificate, "neither PEM nor PKCS#12");
+    if (p12 == nullptr) {
+      fail(client.certificate.string() +
+           " is neither PEM nor PKCS#12; set client_certificate to the client certificate (.p12 "
+           "with its key, or PEM)");
+    }
     STACK_OF(X509) *ca = nullptr;
     const int ok = PKCS12_parse(p12, password.c_str(), &key_, &cert_, &ca);
     PKCS12_free(p12);
     secure_clear(password.data(), password.size());
-    if (ok != 1) {
-      fail(client.certificate,
-           "cannot open the PKCS#12 file: wrong key password (check key_password_file or "
-           "key_password_env) or a damaged file");
-    }
-    secret_files_.emplace_back(client.certificate, "PKCS#12 file");
     for (int i = 0; ca != nullptr && i < sk_X509_num(ca); ++i)
       chain_.push_back(sk_X509_value(ca, i));
     sk_X509_free(ca);
+    if (ok != 1 || cert_ == nullptr) {
+      fail("cannot open the PKCS#12 file " + client.certificate.string() +
+           ": wrong or missing key password (check key_password_file or key_password_env) or a "
+           "damaged file");
+    }
+    secret_files_.emplace_back(client.certificate, "PKCS#12 file");
+    if (key_ == nullptr) key_problem = client.certificate.string() + " holds no private key";
   } else {
-    auto bio = memory_bio(cert_text);
+    auto bio = memory_bio(*cert_text);
     cert_ = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (cert_ == nullptr) fail(client.certificate, "no PEM certificate in the file");
+    if (cert_ == nullptr) {
+      fail(client.certificate.string() +
+           " holds no readable PEM certificate; set client_certificate to the client "
+           "certificate (.p12 with its key, or PEM)");
+    }
     while (X509 *extra = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
       chain_.push_back(extra);
     }
     ERR_clear_error();
-    const std::filesystem::path key_path = client.key.empty() ? client.certificate : client.key;
-    const std::string key_text = client.key.empty() ? cert_text : read_file(client.key);
-    auto key_bio = memory_bio(key_text);
-    key_ = PEM_read_bio_PrivateKey(key_bio.get(), nullptr, password_cb, &password);
-    secure_clear(password.data(), password.size());
-    if (key_ != nullptr) secret_files_.emplace_back(key_path, "private key file");
-    if (key_ == nullptr) {
-      const bool encrypted = key_text.find("ENCRYPTED") != std::string::npos;
-      if (key_text.find("PRIVATE KEY") == std::string::npos) {
-        fail(key_path, "no PEM private key in the file (set client_key to the key file)");
+    std::optional<std::string> key_text =
+        client.key.empty() ? std::optional<std::string>(*cert_text) : read_file(client.key, error);
+    if (!key_text) {
+      key_problem = cannot_read(client.key, "client_key", error);
+    } else {
+      auto key_bio = memory_bio(*key_text);
+      key_ = PEM_read_bio_PrivateKey(key_bio.get(), nullptr, password_cb, &password);
+      if (key_ != nullptr) {
+        secret_files_.emplace_back(facts_.key_file, "private key file");
+      } else if (key_text->find("PRIVATE KEY") == std::string::npos) {
+        key_problem = facts_.key_file.string() +
+                      " holds no PEM private key; set client_key to the certificate's key file";
+      } else if (key_text->find("ENCRYPTED") != std::string::npos) {
+        key_problem = "cannot decrypt the private key in " + facts_.key_file.string() +
+                      ": wrong or missing key password (check key_password_file or "
+                      "key_password_env)";
+      } else {
+        key_problem = "the private key in " + facts_.key_file.string() + " cannot be read";
       }
-      fail(key_path, encrypted ? "cannot decrypt the private key: wrong or missing key password "
-                                 "(check key_password_file or key_password_env)"
-                               : "the private key cannot be read");
+      secure_clear(key_text->data(), key_text->size());
     }
+    secure_clear(password.data(), password.size());
   }
-  if (cert_ == nullptr || key_ == nullptr) fail(client.certificate, "no certificate or no key");
-  if (X509_check_private_key(cert_, key_) != 1) {
-    fail(client.certificate, "the private key does not belong to the certificate");
+  secure_clear(cert_text->data(), cert_text->size());
+  facts_.not_before = to_epoch(X509_get0_notBefore(cert_));
+  facts_.not_after = to_epoch(X509_get0_notAfter(cert_));
+  facts_.subject = one_line(X509_get_subject_name(cert_));
+  facts_.issuer = one_line(X509_get_issuer_name(cert_));
+  facts_.serial = printed([this](BIO *b) { i2a_ASN1_INTEGER(b, X509_get0_serialNumber(cert_)); });
+  if (key_problem.empty() && X509_check_private_key(cert_, key_) != 1) {
+    key_problem = "the private key in " + facts_.key_file.string() +
+                  " does not belong to the certificate in " + client.certificate.string() +
+                  "; set client_key to the key the certificate was issued for";
   }
-  not_after_ = to_epoch(X509_get0_notAfter(cert_));
-  char subject[512];
-  X509_NAME_oneline(X509_get_subject_name(cert_), subject, sizeof subject);
-  subject_ = subject;
   ERR_clear_error();
+  if (!key_problem.empty()) throw CredentialsError(Part::key, key_problem, facts_);
 }
 
 Credentials::~Credentials() {

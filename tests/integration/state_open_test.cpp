@@ -21,7 +21,7 @@ namespace {
 // What one process reports: "key <keyed hash>" or "error <status> <message>".
 std::string open_once(const std::filesystem::path &config, const std::filesystem::path &state) {
   try {
-    eckid::Plugin plugin(config, eckid::Logger(), {});
+    eckid::Plugin plugin(eckid::ConfigSource::file(config), eckid::Logger(), {});
     return "key " + eckid::Sealer(state).keyed_hash("agree");
   } catch (const eckid::Error &e) {
     return "error " + std::to_string(e.status()) + " " + e.what();
@@ -91,11 +91,11 @@ TEST_CASE("A damaged outbox key names the file and what to do", "[state]") {
   dir.add_pki();
   const auto config = dir.write("eckid.toml", eckid_test::minimal_config());
   const auto key = dir.path() / "state" / "outbox.key";
-  { eckid::Plugin plugin(config, eckid::Logger(), {}); }
+  { eckid::Plugin plugin(eckid::ConfigSource::file(config), eckid::Logger(), {}); }
   for (std::uintmax_t size : {0u, 5u}) {
     std::filesystem::resize_file(key, size);
     try {
-      eckid::Plugin plugin(config, eckid::Logger(), {});
+      eckid::Plugin plugin(eckid::ConfigSource::file(config), eckid::Logger(), {});
       FAIL("a " << size << "-byte key was accepted");
     } catch (const eckid::Error &e) {
       const std::string message = e.what();

@@ -212,3 +212,73 @@ TEST_CASE("[onboarding] batch size and polling policy", "[config][onboarding]") 
   REQUIRE(warnings.size() == 1);
   CHECK_THAT(warnings[0], Catch::Contains("[onboarding] batchsize: unknown key"));
 }
+
+TEST_CASE("a salt file larger than a salt is refused without reading it all", "[config]") {
+  // /dev/zero never ends: read whole, it would hang and fill memory.
+  const std::string text =
+      replace(minimal_config(), "salt = \"rktYml0MIp9TC9u6Ny6uqw==\"", "salt_file = \"/dev/zero\"");
+  CHECK_THAT(error_of(text), Catch::Contains("[service] salt_file: /dev/zero is larger than 4096 "
+                                             "bytes"));
+}
+
+TEST_CASE("every problem of a configuration is reported at once, with line and key", "[config]") {
+  std::string text = replace(minimal_config(), "\"sandbox\"", "\"test\"");  // line 2
+  text = replace(text, "0000000700099ZZ12345", "00000007000");              // line 10
+  text = replace(text, "chains = [", "chainz = [");  // line 12; [[school]] is line 8
+  const auto source = eckid::ConfigSource::of_text(kFile, text);
+  const eckid::ConfigReading reading = eckid::read_config(source);
+  CHECK_FALSE(reading.usable());
+  std::vector<std::string> errors;
+  for (const auto &p : reading.problems) {
+    CHECK(p.file == kFile.string());
+    const bool error = p.severity == eckid::ConfigProblem::Severity::error;
+    errors.push_back(p.key + "@" + std::to_string(p.line) + (error ? "" : " w"));
+  }
+  CHECK(errors == std::vector<std::string>{"service.environment@2", "school[0].oin@10",
+                                           "school[0].chains@8", "school[0].chainz@12 w"});
+  // The school with an error is not listed; load_config names the first and counts the rest.
+  CHECK(reading.config.schools.empty());
+  CHECK_THAT(error_of(text), Catch::StartsWith("/etc/eckid/school.toml:2: [service] environment: "
+                                               "'test' is not one of") &&
+                                 Catch::EndsWith("(and 2 more problem(s): `eckid doctor` lists "
+                                                 "them all)"));
+}
+
+TEST_CASE("a host's schools and defaults are read as if the file held them", "[config]") {
+  const std::string service_only = minimal_config().substr(0, minimal_config().find("[[school]]"));
+  eckid::SchoolSettings good{"01AB",
+                             "0000000700001AB00000",
+                             eckid_test::test_sector(),
+                             {eckid_test::test_chain()},
+                             true,
+                             "2026-08-01"};
+  eckid::SchoolSettings bad{"02CD", "0000000700002cd00000", "PO", {}, false, "1 August"};
+  eckid::ConfigSource source{.path = kFile,
+                             .text = service_only + "[outbox]\nshutdown_wait_ms = 2000\n",
+                             .defaults = "[outbox]\ndeadline_ms = 5000\nshutdown_wait_ms = 1000\n",
+                             .schools = {good, bad}};
+  const eckid::ConfigReading reading = eckid::read_config(source);
+  // The defaults fill what the file does not set; the file's own value wins.
+  CHECK(reading.config.outbox.deadline_ms == 5000);
+  CHECK(reading.config.outbox.shutdown_wait_ms == 2000);
+  REQUIRE(reading.config.schools.size() == 1);
+  const eckid::SchoolConfig &school = reading.config.schools[0];
+  CHECK(school.key == "01AB");
+  CHECK(school.enabled);
+  CHECK(school.start_date == eckid::Date{2026, 8, 1});
+  std::vector<std::string> keys;
+  for (const auto &p : reading.problems) {
+    CHECK(p.file == "host settings");
+    CHECK(p.line == 0);
+    keys.push_back(p.key);
+  }
+  CHECK(keys == std::vector<std::string>{"school[1].oin", "school[1].sector", "school[1].chains",
+                                         "school[1].start_date"});
+  CHECK_THAT(reading.problems[0].message, Catch::Contains("write it in upper case"));
+  // Defaults that are no TOML are reported as the host's.
+  source.defaults = "[outbox\n";
+  const eckid::ConfigReading broken = eckid::read_config(source);
+  REQUIRE(broken.problems.size() == 1);
+  CHECK(broken.problems[0].file == "host defaults");
+  CHECK_THAT(broken.problems[0].message, Catch::StartsWith("not valid TOML"));
+}

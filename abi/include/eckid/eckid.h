@@ -273,6 +273,129 @@ ECKID_API eckid_status eckid_open_options_init(eckid_open_options *options, unsi
 ECKID_API eckid_status eckid_open(eckid_plugin **out, const char *config_path,
                                   const eckid_open_options *options);
 
+/* ---- Configuration from a host, and its check ---------------------------------------- */
+
+/** One school as a host keeps it in its own settings (its database, its settings page): the
+ *  fields of a [[school]] table (README "Configuration"), checked exactly as if the file held
+ *  them. Strings UTF-8, NUL-terminated, read during the call only. */
+typedef struct eckid_school_settings {
+  unsigned int version;      /**< ECKID_SCHOOL_SETTINGS_VERSION */
+  const char *key;           /**< the host's school key ([[school]] key) */
+  const char *oin;           /**< the school's 20-character OIN */
+  const char *sector;        /**< sector id, http://purl.edustandaard.nl/begrippenkader/<uuid> */
+  const char *const *chains; /**< chain_count chain ids, as sector */
+  size_t chain_count;
+  int enabled;               /**< 1: requests may be sent (from start_date); 0: not yet */
+  const char *start_date;    /**< "YYYY-MM-DD", or NULL or "" for none */
+} eckid_school_settings;
+#define ECKID_SCHOOL_SETTINGS_VERSION 1
+#define ECKID_SCHOOL_SETTINGS_INIT \
+  { ECKID_SCHOOL_SETTINGS_VERSION, NULL, NULL, NULL, NULL, 0, 0, NULL }
+
+/** Where a configuration comes from (eckid_open_source(), eckid_check()): a file or TOML
+ *  text, plus the schools and defaults a host keeps itself. */
+typedef struct eckid_config_source {
+  unsigned int version; /**< ECKID_CONFIG_SOURCE_VERSION */
+  /** The configuration file (at most ECKID_MAX_PATH_BYTES). With text set, only its name (in
+   *  messages) and its folder (relative paths, the default state folder) are used. */
+  const char *path;
+  /** NULL: read path. Else the TOML text itself (UTF-8, at most ECKID_MAX_CONFIG_BYTES). */
+  const char *text;
+  /** NULL, or TOML text whose values apply where the configuration sets none: a host's own
+   *  defaults, such as "[outbox]\ndeadline_ms = 5000\n" for a web request. At most
+   *  ECKID_MAX_CONFIG_BYTES. Its problems are reported with the file "host defaults". */
+  const char *defaults;
+  /** school_count pointers to schools the host keeps, added after the [[school]] tables of
+   *  the configuration (a key in both is a duplicate). Their problems are reported with the
+   *  file "host settings". May be NULL when school_count is 0. */
+  const eckid_school_settings *const *schools;
+  size_t school_count;
+} eckid_config_source;
+#define ECKID_CONFIG_SOURCE_VERSION 1
+#define ECKID_CONFIG_SOURCE_INIT \
+  { ECKID_CONFIG_SOURCE_VERSION, NULL, NULL, NULL, NULL, 0 }
+
+/**
+ * Opens the plugin with a configuration a host composes: its administrator's file (or text),
+ * its own defaults and the schools it keeps in its own settings (eckid_config_source). The
+ * same as eckid_open() otherwise.
+ *
+ * out: receives the handle on success, NULL on failure. Close it with eckid_close().
+ * Errors: as eckid_open(); ECKID_E_CONFIG names the first problem (file or "host settings",
+ * line, key, what is expected) and how many more there are (eckid_check() lists them all).
+ */
+ECKID_API eckid_status eckid_open_source(const eckid_config_source *source,
+                                         const eckid_open_options *options, eckid_plugin **out);
+
+/** How a check came out. */
+typedef enum eckid_verdict {
+  ECKID_VERDICT_OK = 0,
+  /** Works, but needs attention (an unknown key, a certificate expiring within 60 days). */
+  ECKID_VERDICT_WARN = 1,
+  /** Keeps the plugin from opening or the service from accepting it. */
+  ECKID_VERDICT_FAIL = 2
+} eckid_verdict;
+
+/** One finding of eckid_check(). Fields may be added at the end (reached through pointers). */
+typedef struct eckid_check_finding {
+  eckid_verdict verdict;
+  /** What was checked: "config", "certificate", "certificate key", "certificate validity",
+   *  "salt" or "salt environment". */
+  const char *check;
+  /** The file it is about ("host settings" or "host defaults" for what a host passed), or "". */
+  const char *file;
+  /** 1-based line in file, 0 when none. */
+  unsigned int line;
+  /** The configuration key as a TOML path ("service.salt_file", "school[0].oin"), or "". */
+  const char *key;
+  /** What was found and what to do. Never a salt, password or key. */
+  const char *message;
+} eckid_check_finding;
+
+/** One school of a checked configuration (one that read without an error). Fields may be
+ *  added at the end. */
+typedef struct eckid_check_school {
+  const char *key;
+  const char *oin;
+  const char *sector;
+  const char *const *chains; /**< chain_count chain ids */
+  size_t chain_count;
+  int enabled;               /**< 1 or 0 */
+  const char *start_date;    /**< "YYYY-MM-DD" or "" */
+  /** 1 when requests may be sent for it today (enabled, start date reached; local date). */
+  int active;
+} eckid_check_school;
+
+/** What eckid_check() found: one allocation, released with one eckid_free(). */
+typedef struct eckid_check_report {
+  unsigned int version; /**< ECKID_CHECK_REPORT_VERSION of this library */
+  size_t finding_count;
+  /** finding_count pointers, in the order checked: configuration, certificate, salt. */
+  const eckid_check_finding *const *findings;
+  size_t failures; /**< findings with ECKID_VERDICT_FAIL: the plugin will not open, or the
+                        service will refuse it */
+  size_t warnings; /**< findings with ECKID_VERDICT_WARN */
+  size_t school_count;
+  const eckid_check_school *const *schools; /**< school_count pointers, in configuration order */
+} eckid_check_report;
+#define ECKID_CHECK_REPORT_VERSION 1
+
+/**
+ * Checks a configuration without opening the plugin or calling the service: every problem of
+ * the configuration (not only the first: file, line, key and what is expected), the client
+ * certificate (readable, the key belongs to it, validity with a warning within 60 days) and
+ * the salt (length; the public sandbox salt only in the sandbox environment, spec "The three
+ * tiers"), and lists the schools. For a host's settings page and `eckid doctor`; the
+ * service-side checks are eckid_ping(), eckid_retrieve_sectors() and eckid_retrieve_chains().
+ *
+ * out: receives the report (release it with eckid_free(*out)), also when it has failures;
+ *      NULL on error.
+ * Errors (no report): ECKID_E_INVALID_ARGUMENT (NULL source or out, a string over its limit),
+ * ECKID_E_VERSION, ECKID_E_NOMEM. A bad configuration is not an error of the call: see the
+ * report's failures. Thread-safe; reads the files the configuration names.
+ */
+ECKID_API eckid_status eckid_check(const eckid_config_source *source, eckid_check_report **out);
+
 /**
  * Closes a handle and releases everything it holds. NULL is accepted (ECKID_OK). Must be the
  * last call on the handle; a second close of the same handle returns

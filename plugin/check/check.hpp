@@ -1,0 +1,61 @@
+// The configuration check behind eckid_check(): every problem of a configuration (file, line,
+// key, what is expected), the client certificate (readable, key match, validity) and the
+// salt (length, environment), without opening the plugin or calling the service.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "nv/credentials.hpp"
+
+namespace eckid {
+
+/// One result of a check.
+struct Finding {
+  enum class Verdict { ok, warn, fail };
+  Verdict verdict = Verdict::ok;
+  /// What was checked: "config", "certificate", "certificate key", "certificate validity",
+  /// "salt" or "salt environment".
+  std::string check;
+  std::string file;   // the file it is about, "" when none
+  unsigned line = 0;  // 1-based line in file, 0 when none
+  std::string key;    // the configuration key ("service.salt_file"), "" when none
+  std::string message;
+};
+
+/// Everything eckid_check() reports.
+struct CheckReport {
+  std::vector<Finding> findings;
+  /// The schools that read without an error, in the configuration's order.
+  std::vector<SchoolConfig> schools;
+};
+
+/// Reads the configuration with read_config() and checks what it names: "config" findings
+/// for each problem (an error FAIL, a warning WARN), then the certificate and salt findings
+/// (certificate_findings(), salt_findings()) as far as the configuration names them. Never
+/// writes a secret (salt, password, key) into a finding. Throws only std::bad_alloc.
+/// Thread-safe (reads files; no shared state).
+CheckReport check_configuration(const ConfigSource &source);
+
+/// The client certificate findings: "certificate" (readable, with subject, serial and
+/// issuer, or FAIL naming the file and what to do), "certificate key" (the key belongs to the
+/// certificate) and "certificate validity" (certificate_validity()). A check that cannot be
+/// made for lack of the certificate is left out.
+std::vector<Finding> certificate_findings(const ClientCertificate &client);
+
+/// Days a certificate may have left before its validity is a warning.
+inline constexpr std::int64_t kCertificateWarnDays = 60;
+
+/// "certificate validity" at Unix time now (seconds): FAIL when not valid yet or expired,
+/// WARN within kCertificateWarnDays of the end, else OK; whole days counted as UTC calendar
+/// days, with the date shown.
+Finding certificate_validity(const nv::CertificateFacts &certificate, std::int64_t now);
+
+/// The salt findings of a salt that read well: "salt" (its length: WARN under 16 or over 64
+/// bytes, NIST SP 800-132 5.1) and "salt environment" (the public sandbox salt, spec "The
+/// three tiers", belongs to the sandbox environment only).
+std::vector<Finding> salt_findings(const ServiceConfig &service);
+
+}  // namespace eckid
