@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -11,10 +12,13 @@
 #include <new>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "check/check.hpp"
 #include "core/plugin.hpp"
 #include "eckid/eckid.h"
 #include "nv/fault.hpp"
@@ -27,7 +31,7 @@
 // What an eckid_plugin * stands for. The host never holds its address: it holds a token the
 // Registry maps to it (see there).
 struct PluginHandle {
-  PluginHandle(const char *path, const eckid_open_options &options);
+  PluginHandle(const eckid::ConfigSource &source, const eckid_open_options &options);
   eckid_delivery delivery;
   eckid_result_fn on_result;
   void *result_payload;
@@ -305,6 +309,51 @@ ECKID_EXPORT eckid_status eckid_open_options_init(eckid_open_options *options,
   });
 }
 
+namespace {
+
+// A struct version the library knows: 1 to current (older structs are shorter: their callers
+// are served with the fields they have).
+void accept_version(unsigned int version, unsigned int current, const char *name) {
+  if (version == 0 || version > current) {
+    throw eckid::Error(ECKID_E_VERSION, std::string(name) + ".version is " +
+                                            std::to_string(version) + "; this library knows 1 to " +
+                                            std::to_string(current) +
+                                            " (set it with the _INIT "
+                                            "macro)");
+  }
+}
+
+// Opens a handle on source with the caller's options (NULL: defaults) into *out.
+void open_handle(const eckid::ConfigSource &source, const eckid_open_options *options,
+                 eckid_plugin **out) {
+  eckid_open_options opts ECKID_OPEN_OPTIONS_INIT;
+  if (options != nullptr) {
+    if (options->version == 0 || options->version > ECKID_OPEN_OPTIONS_VERSION) {
+      throw eckid::Error(ECKID_E_VERSION, "eckid_open_options.version is " +
+                                              std::to_string(options->version) +
+                                              "; set it with ECKID_OPEN_OPTIONS_INIT (version " +
+                                              std::to_string(ECKID_OPEN_OPTIONS_VERSION) + ")");
+    }
+    // Read only the fields the caller's version has.
+    std::memcpy(&opts, options,
+                options->version == 1 ? offsetof(eckid_open_options, delivery) : sizeof opts);
+  }
+  // Read as ints: an out-of-range enum value must not be loaded as the enum type.
+  const int level = enum_value(opts.log_level);
+  if (level < ECKID_LOG_DEBUG || level > ECKID_LOG_OFF) {
+    bad_argument("eckid_open_options.log_level is " + std::to_string(level) +
+                 "; expected ECKID_LOG_DEBUG (0) to ECKID_LOG_OFF (4)");
+  }
+  const int delivery = enum_value(opts.delivery);
+  if (delivery != ECKID_DELIVERY_SYNC && delivery != ECKID_DELIVERY_ASYNC) {
+    bad_argument("eckid_open_options.delivery is " + std::to_string(delivery) +
+                 "; expected ECKID_DELIVERY_SYNC (0) or ECKID_DELIVERY_ASYNC (1)");
+  }
+  *out = registry().add(std::make_unique<PluginHandle>(source, opts));
+}
+
+}  // namespace
+
 ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path,
                                      const eckid_open_options *options) {
   return guarded([&] {
@@ -313,30 +362,211 @@ ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path
     require(config_path, "config_path");
     if (*config_path == '\0') bad_argument("config_path is empty");
     bounded_length(config_path, "config_path", ECKID_MAX_PATH_BYTES, "ECKID_MAX_PATH_BYTES");
-    eckid_open_options opts ECKID_OPEN_OPTIONS_INIT;
-    if (options != nullptr) {
-      if (options->version == 0 || options->version > ECKID_OPEN_OPTIONS_VERSION) {
-        throw eckid::Error(ECKID_E_VERSION, "eckid_open_options.version is " +
-                                                std::to_string(options->version) +
-                                                "; set it with ECKID_OPEN_OPTIONS_INIT (version " +
-                                                std::to_string(ECKID_OPEN_OPTIONS_VERSION) + ")");
-      }
-      // Read only the fields the caller's version has.
-      std::memcpy(&opts, options,
-                  options->version == 1 ? offsetof(eckid_open_options, delivery) : sizeof opts);
+    open_handle(eckid::ConfigSource::file(config_path), options, out);
+  });
+}
+
+namespace {
+
+// One malloc'd block, filled front to back: structs (each aligned) and strings. The caller of
+// the C API releases it with one eckid_free(). Sized up front by the caller; taking more than
+// that is a bug (ECKID_E_INTERNAL), never an overflow.
+class Arena {
+ public:
+  explicit Arena(std::size_t bytes) : base_(static_cast<char *>(std::malloc(bytes))), size_(bytes) {
+    if (base_ == nullptr) throw std::bad_alloc();
+  }
+  ~Arena() { std::free(base_); }
+  Arena(const Arena &) = delete;
+  Arena &operator=(const Arena &) = delete;
+
+  // Room for n T's (zeroed), aligned for T.
+  template <class T>
+  T *take(std::size_t n = 1) {
+    used_ = (used_ + alignof(T) - 1) / alignof(T) * alignof(T);
+    void *at = reserve(n * sizeof(T));
+    std::memset(at, 0, n * sizeof(T));
+    return static_cast<T *>(at);
+  }
+  // A copy of s, NUL-terminated.
+  const char *put(const std::string &s) {
+    char *at = static_cast<char *>(reserve(s.size() + 1));
+    std::memcpy(at, s.c_str(), s.size() + 1);
+    return at;
+  }
+  // Hands the block to the caller.
+  template <class T>
+  T *release() noexcept {
+    return reinterpret_cast<T *>(std::exchange(base_, nullptr));
+  }
+  // What one take<T>(n) may need at most, alignment included.
+  template <class T>
+  static constexpr std::size_t room(std::size_t n = 1) {
+    return n * sizeof(T) + alignof(T);
+  }
+
+ private:
+  void *reserve(std::size_t n) {
+    if (n > size_ - used_) throw std::logic_error("arena too small");
+    void *at = base_ + used_;
+    used_ += n;
+    return at;
+  }
+  char *base_;
+  std::size_t size_;
+  std::size_t used_ = 0;
+};
+
+eckid_check_report *pack_check(const eckid::CheckReport &r) {
+  using Finding = eckid::Finding;
+  std::size_t bytes = Arena::room<eckid_check_report>() +
+                      Arena::room<const eckid_check_finding *>(r.findings.size()) +
+                      Arena::room<const eckid_check_school *>(r.schools.size());
+  for (const auto &f : r.findings) {
+    bytes += Arena::room<eckid_check_finding>() + f.check.size() + f.file.size() + f.key.size() +
+             f.message.size() + 4;
+  }
+  for (const auto &s : r.schools) {
+    // start_date: "YYYY-MM-DD" (a TOML date has a 4-digit year) and its NUL.
+    bytes += Arena::room<eckid_check_school>() + Arena::room<const char *>(s.chains.size()) +
+             s.key.size() + s.oin.size() + s.sector.size() + 11 + 3;
+    for (const auto &c : s.chains) bytes += c.size() + 1;
+  }
+  Arena arena(bytes);
+  auto *report = arena.take<eckid_check_report>();
+  report->version = ECKID_CHECK_REPORT_VERSION;
+  report->finding_count = r.findings.size();
+  auto **findings = arena.take<const eckid_check_finding *>(r.findings.size());
+  report->findings = findings;
+  for (std::size_t i = 0; i < r.findings.size(); ++i) {
+    const Finding &f = r.findings[i];
+    auto *out = arena.take<eckid_check_finding>();
+    out->verdict = f.verdict == Finding::Verdict::fail   ? ECKID_VERDICT_FAIL
+                   : f.verdict == Finding::Verdict::warn ? ECKID_VERDICT_WARN
+                                                         : ECKID_VERDICT_OK;
+    out->check = arena.put(f.check);
+    out->file = arena.put(f.file);
+    out->line = f.line;
+    out->key = arena.put(f.key);
+    out->message = arena.put(f.message);
+    if (out->verdict == ECKID_VERDICT_FAIL) ++report->failures;
+    if (out->verdict == ECKID_VERDICT_WARN) ++report->warnings;
+    findings[i] = out;
+  }
+  report->school_count = r.schools.size();
+  auto **schools = arena.take<const eckid_check_school *>(r.schools.size());
+  report->schools = schools;
+  const eckid::Date today = eckid::today_local();
+  for (std::size_t i = 0; i < r.schools.size(); ++i) {
+    const eckid::SchoolConfig &s = r.schools[i];
+    auto *out = arena.take<eckid_check_school>();
+    out->key = arena.put(s.key);
+    out->oin = arena.put(s.oin);
+    out->sector = arena.put(s.sector);
+    auto **chains = arena.take<const char *>(s.chains.size());
+    for (std::size_t c = 0; c < s.chains.size(); ++c) chains[c] = arena.put(s.chains[c]);
+    out->chains = chains;
+    out->chain_count = s.chains.size();
+    out->enabled = s.enabled ? 1 : 0;
+    std::string date;
+    if (s.start_date) {
+      const auto two = [](int n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+      date = std::to_string(s.start_date->year) + "-" + two(s.start_date->month) + "-" +
+             two(s.start_date->day);
     }
-    // Read as ints: an out-of-range enum value must not be loaded as the enum type.
-    const int level = enum_value(opts.log_level);
-    if (level < ECKID_LOG_DEBUG || level > ECKID_LOG_OFF) {
-      bad_argument("eckid_open_options.log_level is " + std::to_string(level) +
-                   "; expected ECKID_LOG_DEBUG (0) to ECKID_LOG_OFF (4)");
-    }
-    const int delivery = enum_value(opts.delivery);
-    if (delivery != ECKID_DELIVERY_SYNC && delivery != ECKID_DELIVERY_ASYNC) {
-      bad_argument("eckid_open_options.delivery is " + std::to_string(delivery) +
-                   "; expected ECKID_DELIVERY_SYNC (0) or ECKID_DELIVERY_ASYNC (1)");
-    }
-    *out = registry().add(std::make_unique<PluginHandle>(config_path, opts));
+    out->start_date = arena.put(date);
+    out->active = s.active_on(today) ? 1 : 0;
+    schools[i] = out;
+  }
+  return arena.release<eckid_check_report>();
+}
+
+// A required, non-empty string of at most max bytes.
+std::string bounded_string(const char *value, const std::string &name, std::size_t max,
+                           const char *limit_name) {
+  require(value, name.c_str());
+  return {value, bounded_length(value, name, max, limit_name)};
+}
+
+// An optional string (NULL: ""), of at most max bytes.
+std::string optional_string(const char *value, const std::string &name, std::size_t max,
+                            const char *limit_name) {
+  return value == nullptr ? std::string() : bounded_string(value, name, max, limit_name);
+}
+
+// A caller's school as the core's SchoolSettings, every string bounded.
+eckid::SchoolSettings school_settings(const eckid_school_settings *s, const std::string &at) {
+  require(s, at.c_str());
+  accept_version(s->version, ECKID_SCHOOL_SETTINGS_VERSION, "eckid_school_settings");
+  eckid::SchoolSettings out;
+  const auto key = [&](const char *value, const char *field) {
+    return optional_string(value, at + "." + field, ECKID_MAX_KEY_BYTES, "ECKID_MAX_KEY_BYTES");
+  };
+  out.key = key(s->key, "key");
+  out.oin = key(s->oin, "oin");
+  out.sector = key(s->sector, "sector");
+  if (s->chain_count > ECKID_MAX_SCHOOL_CHAINS) {
+    bad_argument(at + ".chain_count is " + std::to_string(s->chain_count) +
+                 ", more than ECKID_MAX_SCHOOL_CHAINS (" + std::to_string(ECKID_MAX_SCHOOL_CHAINS) +
+                 ")");
+  }
+  if (s->chain_count > 0) require(s->chains, (at + ".chains").c_str());
+  for (std::size_t c = 0; c < s->chain_count; ++c) {
+    out.chains.push_back(bounded_string(s->chains[c], at + ".chains[" + std::to_string(c) + "]",
+                                        ECKID_MAX_KEY_BYTES, "ECKID_MAX_KEY_BYTES"));
+  }
+  if (s->enabled != 0 && s->enabled != 1) {
+    bad_argument(at + ".enabled is " + std::to_string(s->enabled) + "; expected 0 or 1");
+  }
+  out.enabled = s->enabled == 1;
+  out.start_date = optional_string(s->start_date, at + ".start_date", ECKID_MAX_DATE_BYTES,
+                                   "ECKID_MAX_DATE_BYTES");
+  return out;
+}
+
+// A caller's eckid_config_source as the core's ConfigSource, every string bounded.
+eckid::ConfigSource config_source(const eckid_config_source *source) {
+  require(source, "source");
+  accept_version(source->version, ECKID_CONFIG_SOURCE_VERSION, "eckid_config_source");
+  eckid::ConfigSource out;
+  out.path =
+      bounded_string(source->path, "source.path", ECKID_MAX_PATH_BYTES, "ECKID_MAX_PATH_BYTES");
+  if (out.path.empty()) bad_argument("source.path is empty");
+  if (source->text != nullptr) {
+    out.text = bounded_string(source->text, "source.text", ECKID_MAX_CONFIG_BYTES,
+                              "ECKID_MAX_CONFIG_BYTES");
+  }
+  out.defaults = optional_string(source->defaults, "source.defaults", ECKID_MAX_CONFIG_BYTES,
+                                 "ECKID_MAX_CONFIG_BYTES");
+  if (source->school_count > ECKID_MAX_SCHOOLS) {
+    bad_argument("source.school_count is " + std::to_string(source->school_count) +
+                 ", more than ECKID_MAX_SCHOOLS (" + std::to_string(ECKID_MAX_SCHOOLS) + ")");
+  }
+  if (source->school_count > 0) require(source->schools, "source.schools");
+  for (std::size_t i = 0; i < source->school_count; ++i) {
+    out.schools.push_back(
+        school_settings(source->schools[i], "source.schools[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+}  // namespace
+
+ECKID_EXPORT eckid_status eckid_open_source(const eckid_config_source *source,
+                                            const eckid_open_options *options, eckid_plugin **out) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    const eckid::ConfigSource s = config_source(source);
+    open_handle(s, options, out);
+  });
+}
+
+ECKID_EXPORT eckid_status eckid_check(const eckid_config_source *source, eckid_check_report **out) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    *out = pack_check(eckid::check_configuration(config_source(source)));
   });
 }
 
@@ -848,12 +1078,12 @@ ECKID_EXPORT eckid_status eckid_onboard_status(eckid_plugin *plugin, const char 
   });
 }
 
-PluginHandle::PluginHandle(const char *path, const eckid_open_options &options)
+PluginHandle::PluginHandle(const eckid::ConfigSource &source, const eckid_open_options &options)
     : delivery(options.delivery),
       on_result(options.on_result),
       result_payload(options.result_payload),
       core(
-          eckid::ConfigSource::file(path), eckid::Logger(options.log, options.log_payload, options.log_level),
+          source, eckid::Logger(options.log, options.log_payload, options.log_level),
           options.on_result == nullptr ? eckid::Dispatcher::Deliver()
                                        : [this](const eckid::OutboxEvent &e) {
                                            eckid_result *r = pack_result(view_of(core, e));

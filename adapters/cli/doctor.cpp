@@ -2,7 +2,6 @@
 
 #include <eckid/eckid.h>
 
-#include <toml++/toml.h>
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -10,11 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "certificate_check.hpp"
 #include "plugin.hpp"
 #include "report.hpp"
-#include "salt_check.hpp"
-#include "schools.hpp"
 
 namespace eckid_cli {
 
@@ -48,11 +44,23 @@ void report_log(Report &report, PluginLog &log, const std::string &check) {
   }
 }
 
-// The schools the doctor checks: those enabled in the file.
-std::vector<School> enabled_schools(const toml::table &config) {
-  std::vector<School> out = read_schools(config);
-  std::erase_if(out, [](const School &s) { return !s.enabled; });
-  return out;
+using CheckReport = std::unique_ptr<eckid_check_report, decltype(&eckid_free)>;
+
+// One line per finding of eckid_check(). A finding at a line of a file, or about the
+// configuration file itself, is prefixed with where it is ("file:line: "); the other
+// findings' messages name their file themselves.
+void report_findings(Report &report, const eckid_check_report &checked) {
+  for (std::size_t i = 0; i < checked.finding_count; ++i) {
+    const eckid_check_finding &f = *checked.findings[i];
+    std::string where;
+    if (*f.file != '\0' && (f.line > 0 || std::string(f.check) == "config")) {
+      where = std::string(f.file) + (f.line > 0 ? ":" + std::to_string(f.line) : "") + ": ";
+    }
+    const char *verdict = f.verdict == ECKID_VERDICT_FAIL   ? "FAIL"
+                          : f.verdict == ECKID_VERDICT_WARN ? "WARN"
+                                                            : "OK";
+    report.line(verdict, f.check, where + f.message);
+  }
 }
 
 using Catalog = std::unique_ptr<eckid_catalog, decltype(&eckid_free)>;
@@ -78,26 +86,45 @@ void check_listed(Report &report, const std::string &check, eckid_status status,
   }
 }
 
+// The service's checks of one enabled school: ping, then its sector and chains listed.
+void check_school(Report &report, eckid_plugin *plugin, PluginLog &log, const std::string &key,
+                  const std::string &sector, const std::vector<std::string> &chains) {
+  const std::string prefix = "school " + key + " ";
+  char *version = nullptr;
+  const eckid_status pinged = eckid_ping(plugin, key.c_str(), &version);
+  if (pinged != ECKID_OK) {
+    report.line("FAIL", prefix + "ping", failure(pinged));
+    report_log(report, log, prefix + "ping");
+    return;  // the lists would fail the same way
+  }
+  report.line("OK", prefix + "ping", std::string("service available, ") + version);
+  eckid_free(version);
+  report_log(report, log, prefix + "ping");
+  eckid_catalog *sectors = nullptr;
+  const eckid_status s = eckid_retrieve_sectors(plugin, key.c_str(), &sectors);
+  check_listed(report, prefix + "sector", s, sectors, {sector});
+  report_log(report, log, prefix + "sector");
+  eckid_catalog *listed = nullptr;
+  const eckid_status c = eckid_retrieve_chains(plugin, key.c_str(), &listed);
+  check_listed(report, prefix + "chain", c, listed, chains);
+  report_log(report, log, prefix + "chain");
+}
+
 }  // namespace
 
 int run_doctor(const std::string &config_path, std::ostream &out) {
   Report report{out};
-  toml::table config;
-  try {
-    config = toml::parse_file(config_path);
-  } catch (const toml::parse_error &e) {
-    report.line("FAIL", "config",
-                config_path + " is not valid TOML (line " + std::to_string(e.source().begin.line) +
-                    "): " + std::string(e.description()));
+  // The plugin's own check first, so its lines appear even when the plugin does not open.
+  eckid_config_source source = ECKID_CONFIG_SOURCE_INIT;
+  source.path = config_path.c_str();
+  eckid_check_report *checked_raw = nullptr;
+  const eckid_status checked_status = eckid_check(&source, &checked_raw);
+  const CheckReport checked(checked_raw, &eckid_free);
+  if (checked_status != ECKID_OK) {
+    report.line("FAIL", "config", config_path + " cannot be checked: " + failure(checked_status));
     return 1;
   }
-  // The files the plugin needs are checked from the doctor's own reading first, so their
-  // lines appear even when the plugin does not open.
-  const toml::table no_service;
-  const toml::table *service = config["service"].as_table();
-  const std::filesystem::path folder = std::filesystem::path(config_path).parent_path();
-  check_certificate(report, service ? *service : no_service, folder);
-  check_salt(report, service ? *service : no_service, folder);
+  report_findings(report, *checked);
 
   PluginLog log;
   eckid_open_options options = ECKID_OPEN_OPTIONS_INIT;
@@ -114,35 +141,23 @@ int run_doctor(const std::string &config_path, std::ostream &out) {
     return 1;
   }
   for (const auto &[level, message] : log.take()) {
-    // The certificate checks above already report the expiry the plugin warns about.
+    // The check above already reported the configuration's warnings and the certificate's
+    // expiry, which the plugin logs again when it opens.
     if (message.find("client certificate") != std::string::npos) continue;
+    if (message.find(config_path + ":") == 0) continue;
     report.line(level >= ECKID_LOG_ERROR ? "FAIL" : "WARN", "config", message);
   }
   report.line("OK", "config", config_path + " opens");
 
-  const std::vector<School> schools = enabled_schools(config);
-  if (schools.empty()) report.line("WARN", "schools", "no enabled school to check");
-  for (const auto &school : schools) {
-    const std::string prefix = "school " + school.key + " ";
-    char *version = nullptr;
-    const eckid_status pinged = eckid_ping(plugin.get(), school.key.c_str(), &version);
-    if (pinged != ECKID_OK) {
-      report.line("FAIL", prefix + "ping", failure(pinged));
-      report_log(report, log, prefix + "ping");
-      continue;  // the lists would fail the same way
-    }
-    report.line("OK", prefix + "ping", std::string("service available, ") + version);
-    eckid_free(version);
-    report_log(report, log, prefix + "ping");
-    eckid_catalog *sectors = nullptr;
-    const eckid_status s = eckid_retrieve_sectors(plugin.get(), school.key.c_str(), &sectors);
-    check_listed(report, prefix + "sector", s, sectors, {school.sector});
-    report_log(report, log, prefix + "sector");
-    eckid_catalog *chains = nullptr;
-    const eckid_status c = eckid_retrieve_chains(plugin.get(), school.key.c_str(), &chains);
-    check_listed(report, prefix + "chain", c, chains, school.chains);
-    report_log(report, log, prefix + "chain");
+  std::size_t enabled = 0;
+  for (std::size_t i = 0; i < checked->school_count; ++i) {
+    const eckid_check_school &school = *checked->schools[i];
+    if (!school.enabled) continue;
+    ++enabled;
+    const std::vector<std::string> chains(school.chains, school.chains + school.chain_count);
+    check_school(report, plugin.get(), log, school.key, school.sector, chains);
   }
+  if (enabled == 0) report.line("WARN", "schools", "no enabled school to check");
   return report.failed ? 1 : 0;
 }
 

@@ -1,36 +1,29 @@
 #include "schools.hpp"
 
+#include <eckid/eckid.h>
+
+#include <memory>
 #include <stdexcept>
+
+#include "plugin.hpp"
 
 namespace eckid_cli {
 
-std::vector<School> read_schools(const toml::table &config) {
+std::vector<School> load_schools(const std::string &config_path) {
+  eckid_config_source source = ECKID_CONFIG_SOURCE_INIT;
+  source.path = config_path.c_str();
+  eckid_check_report *raw = nullptr;
+  const eckid_status status = eckid_check(&source, &raw);
+  if (status != ECKID_OK) throw std::runtime_error(failure(status));
+  const std::unique_ptr<eckid_check_report, decltype(&eckid_free)> report(raw, &eckid_free);
   std::vector<School> out;
-  const auto *schools = config["school"].as_array();
-  if (schools == nullptr) return out;
-  for (const auto &node : *schools) {
-    const auto *t = node.as_table();
-    if (t == nullptr || !(*t)["key"].is_string()) continue;
-    School s{(*t)["key"].value_or(std::string()),
-             (*t)["sector"].value_or(std::string()),
-             {},
-             (*t)["enabled"].value_or(false)};
-    if (const auto *chains = (*t)["chains"].as_array()) {
-      for (const auto &c : *chains) s.chains.push_back(c.value_or(std::string()));
-    }
-    out.push_back(std::move(s));
+  for (std::size_t i = 0; i < report->school_count; ++i) {
+    const eckid_check_school &s = *report->schools[i];
+    School school{s.key, s.sector, {}, s.enabled != 0};
+    for (std::size_t c = 0; c < s.chain_count; ++c) school.chains.emplace_back(s.chains[c]);
+    out.push_back(std::move(school));
   }
   return out;
-}
-
-std::vector<School> load_schools(const std::string &config_path) {
-  try {
-    return read_schools(toml::parse_file(config_path));
-  } catch (const toml::parse_error &e) {
-    throw std::runtime_error(config_path + " is not valid TOML (line " +
-                             std::to_string(e.source().begin.line) +
-                             "): " + std::string(e.description()));
-  }
 }
 
 }  // namespace eckid_cli

@@ -221,6 +221,10 @@ typedef enum eckid_pgn_type {
 #define ECKID_MAX_PATH_BYTES 4096
 /** Largest configuration file eckid_open() reads (1 MiB); a larger one is an ECKID_E_CONFIG. */
 #define ECKID_MAX_CONFIG_BYTES 1048576
+/** Most schools in an eckid_config_source. */
+#define ECKID_MAX_SCHOOLS 100000
+/** Most chains of one eckid_school_settings. */
+#define ECKID_MAX_SCHOOL_CHAINS 64
 /** Most pupils per eckid_onboard() call; send a larger list in parts (calling again with
  *  pupils already sent is safe). */
 #define ECKID_MAX_ONBOARD_PUPILS 100000
@@ -277,14 +281,16 @@ ECKID_API eckid_status eckid_open(eckid_plugin **out, const char *config_path,
 
 /** One school as a host keeps it in its own settings (its database, its settings page): the
  *  fields of a [[school]] table (README "Configuration"), checked exactly as if the file held
- *  them. Strings UTF-8, NUL-terminated, read during the call only. */
+ *  them. Strings UTF-8, NUL-terminated, read during the call only; key, oin, sector and each
+ *  chain at most ECKID_MAX_KEY_BYTES, start_date at most ECKID_MAX_DATE_BYTES; NULL is read
+ *  as "" (then reported as missing by eckid_check()). */
 typedef struct eckid_school_settings {
   unsigned int version;      /**< ECKID_SCHOOL_SETTINGS_VERSION */
   const char *key;           /**< the host's school key ([[school]] key) */
   const char *oin;           /**< the school's 20-character OIN */
   const char *sector;        /**< sector id, http://purl.edustandaard.nl/begrippenkader/<uuid> */
   const char *const *chains; /**< chain_count chain ids, as sector */
-  size_t chain_count;
+  size_t chain_count;        /**< at most ECKID_MAX_SCHOOL_CHAINS */
   int enabled;               /**< 1: requests may be sent (from start_date); 0: not yet */
   const char *start_date;    /**< "YYYY-MM-DD", or NULL or "" for none */
 } eckid_school_settings;
@@ -309,7 +315,7 @@ typedef struct eckid_config_source {
    *  the configuration (a key in both is a duplicate). Their problems are reported with the
    *  file "host settings". May be NULL when school_count is 0. */
   const eckid_school_settings *const *schools;
-  size_t school_count;
+  size_t school_count; /**< at most ECKID_MAX_SCHOOLS */
 } eckid_config_source;
 #define ECKID_CONFIG_SOURCE_VERSION 1
 #define ECKID_CONFIG_SOURCE_INIT \

@@ -266,7 +266,8 @@ TEST_CASE("doctor: the salt is checked for base64, length and environment") {
     const Run run = doctor(config("environment = \"sandbox\"\nsalt = \"not base64!\"\n"));
     INFO(run.output);
     CHECK(run.status == 1);
-    CHECK(has(run, "FAIL salt: the salt is not base64"));
+    CHECK(has(run, "FAIL salt: " + (dir.path() / "eckid.toml").string() +
+                       ":3: [service] salt: the salt is not base64"));
     CHECK(has(run, "OK   certificate: "));
   }
   SECTION("too short") {
@@ -283,7 +284,9 @@ TEST_CASE("doctor: the salt is checked for base64, length and environment") {
     const Run run = doctor(config("environment = \"production\"\nsalt_file = \"salt\"\n"));
     INFO(run.output);
     CHECK(run.status == 1);
-    CHECK(has(run, "FAIL salt: cannot read " + (dir.path() / "salt").string() + " (salt_file)"));
+    CHECK(has(run, "FAIL salt: " + (dir.path() / "eckid.toml").string() +
+                       ":3: [service] salt_file: cannot read " + (dir.path() / "salt").string() +
+                       "; check the path"));
     dir.write("salt", eckid_test::sandbox_salt() + "\n");
     const Run again = doctor(dir.path() / "eckid.toml");
     INFO(again.output);
@@ -351,8 +354,11 @@ TEST_CASE("doctor: a configuration that does not open fails, after the file chec
   const Run run = doctor(dir.write("eckid.toml", "[service]\nenvironment = \"nowhere\"\n"));
   INFO(run.output);
   CHECK(run.status == 1);
-  CHECK(run.output.rfind("FAIL certificate: [service] client_certificate is missing", 0) == 0);
-  CHECK(has(run, "FAIL salt: [service] has no salt and no salt_file"));
+  const std::string file = (dir.path() / "eckid.toml").string();
+  CHECK(run.output.rfind("FAIL config: " + file + ":2: [service] environment: 'nowhere' is not",
+                         0) == 0);
+  CHECK(has(run, "FAIL certificate: " + file + ":1: [service] client_certificate: missing"));
+  CHECK(has(run, "FAIL salt: " + file + ":1: [service] salt: missing"));
   CHECK(has(run, "FAIL config: "));
   CHECK(has(run, "ping, sectors and chains are not checked"));
 }
@@ -363,8 +369,8 @@ TEST_CASE("doctor: a file that is not TOML fails with its line") {
   INFO(run.output);
   CHECK(run.status == 1);
   CHECK(run.output.rfind(
-            "FAIL config: " + (dir.path() / "eckid.toml").string() + " is not valid TOML (line 2)",
-            0) == 0);
+            "FAIL config: " + (dir.path() / "eckid.toml").string() + ":2: not valid TOML: ", 0) ==
+        0);
 }
 
 TEST_CASE("doctor: a key, PKCS#12 or password file every user can read is a WARN with the fix") {
