@@ -206,7 +206,7 @@ void Dispatcher::work() {
   }
 }
 
-void Dispatcher::apply(const OutboxEvent &e) {
+PupilRecord Dispatcher::apply(const OutboxEvent &e) {
   const SecureBytes pgns = sealer_.open(e.sealed_pgns);
   const std::string_view all(reinterpret_cast<const char *>(pgns.data()), pgns.size());
   const auto nul = all.find('\0');
@@ -214,16 +214,14 @@ void Dispatcher::apply(const OutboxEvent &e) {
   const std::string_view old_pgn = nul == std::string_view::npos ? "" : all.substr(nul + 1);
   switch (e.kind) {
     case EventKind::created:
-      engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind, e.id});
-      return;
+      return engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind, e.id});
     case EventKind::transferred:
-      engine_.transferred({e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind, e.id});
-      return;
+      return engine_.transferred(
+          {e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind, e.id});
     case EventKind::pgn_changed: {
       std::optional<std::string_view> date;
       if (e.effective_date) date = *e.effective_date;
-      engine_.pgn_changed({e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date, e.id});
-      return;
+      return engine_.pgn_changed({e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date, e.id});
     }
     case EventKind::onboarding:
       break;  // the Onboarder's (next_due never returns one)
@@ -243,12 +241,13 @@ bool Dispatcher::process(OutboxEvent e) noexcept {
 bool Dispatcher::process_or_throw(OutboxEvent e) {
   const int attempts = e.attempts + 1;
   try {
-    apply(e);
+    PupilRecord saved = apply(e);
     breaker_result(false);
     if (!outbox_.finish(e.id, EventState::done, ECKID_OK, "", attempts, unix_ms())) {
       throw EventForgotten(e.id);  // forgotten after its record was saved (and removed)
     }
     e.state = EventState::done;
+    e.record = std::move(saved);  // travels to the waiter or the callback (no read back)
     e.status = ECKID_OK;
     e.message.clear();
     e.fault.reset();

@@ -73,7 +73,8 @@ class Dispatcher {
   /// False when the event's outcome could not be stored: it stays queued as it was.
   bool process(OutboxEvent event) noexcept;
   bool process_or_throw(OutboxEvent event);
-  void apply(const OutboxEvent &event);
+  /// The record the event saved.
+  PupilRecord apply(const OutboxEvent &event);
   void breaker_result(bool service_failure);
   bool probe();
 
