@@ -1,17 +1,17 @@
 // The C boundary: every exported eckid_* function, and nothing else. Each one is noexcept,
-// checks its arguments, and turns every C++ failure into a status plus the thread's last
-// error. Nothing throws across, nothing aborts.
-#include <chrono>
+// checks its arguments (NULL, bounded lengths, enum ranges, struct versions), calls one
+// operation of the core (eckid::Plugin, plugin/core) and packs what it returns into memory the
+// caller releases with eckid_free(); every C++ failure becomes a status plus the thread's last
+// error (and last fault). Nothing throws across, nothing aborts. No orchestration lives here.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -25,19 +25,17 @@
 #include "pgn/pgn.hpp"
 #include "util/datetime.hpp"
 #include "util/error.hpp"
+#include "util/status.hpp"
 
 #define ECKID_EXPORT extern "C" __attribute__((visibility("default")))
 
-// What an eckid_plugin * stands for. The host never holds its address: it holds a token the
-// Registry maps to it (see there).
+// What an eckid_plugin * stands for: the core and the host's result callback. The host never
+// holds its address: it holds a token the Registry maps to it (see there).
 struct PluginHandle {
   PluginHandle(const eckid::ConfigSource &source, const eckid_open_options &options);
-  eckid_delivery delivery;
   eckid_result_fn on_result;
   void *result_payload;
-  std::mutex poll_mutex;
-  std::set<std::int64_t> handed_out;  // unacknowledged results eckid_poll() already gave
-  eckid::Plugin core;                 // last: its workers stop before the fields above go
+  eckid::Plugin core;  // last: its workers stop before the fields above go
 };
 
 namespace {
@@ -130,11 +128,11 @@ eckid_status guarded(Body &&body) noexcept {
   }
 }
 
-// Makes an event's kept SOAP fault the calling thread's eckid_last_fault() (none: unchanged).
-void remember_fault(const eckid::OutboxEvent &e) noexcept {
-  if (!e.fault) return;
+// Makes a kept SOAP fault the calling thread's eckid_last_fault() (none: unchanged).
+void remember_fault(const std::optional<eckid::nv::FaultDetail> &fault) noexcept {
+  if (!fault) return;
   try {
-    t_fault = *e.fault;
+    t_fault = *fault;
     t_has_fault = true;
   } catch (...) {
   }
@@ -212,6 +210,181 @@ std::string_view key_arg(const char *value, const std::string &name) {
 static_assert(ECKID_MAX_PGN_BYTES == eckid::kMaxStaffPgnBytes);
 static_assert(ECKID_MAX_DATE_BYTES == eckid::kMaxDateTimeChars);
 
+// ---- Versioned structs -------------------------------------------------------------------
+// eckid.h: "structs only ever grow at the end". A caller built against an older header passes
+// an older, smaller struct: every versioned struct is read (in-structs) or written
+// (out-structs) through accept_struct(), which accepts versions 1 to the current one and
+// touches only the bytes the caller's version has.
+
+// Per struct: its name, its _INIT macro, its current version, its defaults and its size in
+// each version (size[v - 1]), all from the struct's name and its macros' prefix.
+template <class T>
+struct Versioned;
+
+#define ECKID_VERSIONED(T, MACRO, ...)                   \
+  template <>                                            \
+  struct Versioned<T> {                                  \
+    static constexpr const char *name = #T;              \
+    static constexpr const char *init = #MACRO "_INIT";  \
+    static constexpr unsigned current = MACRO##_VERSION; \
+    static constexpr T defaults MACRO##_INIT;            \
+    static constexpr std::size_t size[] = {__VA_ARGS__}; \
+  }
+// Version 1 ends before `delivery`.
+ECKID_VERSIONED(eckid_open_options, ECKID_OPEN_OPTIONS, offsetof(eckid_open_options, delivery),
+                sizeof(eckid_open_options));
+ECKID_VERSIONED(eckid_pupil_created_event, ECKID_PUPIL_CREATED_EVENT,
+                sizeof(eckid_pupil_created_event));
+ECKID_VERSIONED(eckid_pupil_transferred_event, ECKID_PUPIL_TRANSFERRED_EVENT,
+                sizeof(eckid_pupil_transferred_event));
+ECKID_VERSIONED(eckid_pgn_changed_event, ECKID_PGN_CHANGED_EVENT, sizeof(eckid_pgn_changed_event));
+ECKID_VERSIONED(eckid_queue_info, ECKID_QUEUE_INFO, sizeof(eckid_queue_info));
+ECKID_VERSIONED(eckid_onboard_info, ECKID_ONBOARD_INFO, sizeof(eckid_onboard_info));
+ECKID_VERSIONED(eckid_config_source, ECKID_CONFIG_SOURCE, sizeof(eckid_config_source));
+ECKID_VERSIONED(eckid_school_settings, ECKID_SCHOOL_SETTINGS, sizeof(eckid_school_settings));
+#undef ECKID_VERSIONED
+
+// The bytes a struct of `version` has; ECKID_E_VERSION (naming the struct and its _INIT
+// macro) for 0 (not set) or a version newer than this library knows.
+template <class T>
+std::size_t struct_bytes(unsigned int version) {
+  using V = Versioned<T>;
+  static_assert(std::size(V::size) == V::current, "one size per version");
+  static_assert(V::size[V::current - 1] == sizeof(T), "the current version is the whole struct");
+  if (version == 0 || version > V::current) {
+    throw eckid::Error(ECKID_E_VERSION, std::string(V::name) + ".version is " +
+                                            std::to_string(version) + "; set it with " + V::init +
+                                            " (this library knows versions 1 to " +
+                                            std::to_string(V::current) + ")");
+  }
+  return V::size[version - 1];
+}
+
+// Checks a caller's versioned struct (not NULL, a known version); returns the bytes its
+// version has. `arg`: the parameter's name for the NULL message.
+template <class T>
+std::size_t accept_struct(const T *p, const char *arg) {
+  require(p, arg);
+  unsigned int version = 0;
+  std::memcpy(&version, p, sizeof version);  // first field of every versioned struct
+  return struct_bytes<T>(version);
+}
+
+// An in-struct as this library's version: the caller's fields, the defaults for the fields
+// its version does not have.
+template <class T>
+T read_struct(const T *p, const char *arg) {
+  const std::size_t n = accept_struct(p, arg);
+  T value = Versioned<T>::defaults;
+  std::memcpy(static_cast<void *>(&value), p, n);
+  return value;
+}
+
+// Fills an out-struct: only the fields the caller's version has; its version stays.
+template <class T>
+void write_struct(T *p, const T &value, const char *arg) {
+  const std::size_t n = accept_struct(p, arg);
+  const unsigned int version = p->version;
+  std::memcpy(static_cast<void *>(p), &value, n);
+  p->version = version;
+}
+
+// ---- Packing -----------------------------------------------------------------------------
+
+// A copy of s in memory the caller releases with eckid_free().
+char *malloc_string(const std::string &s) {
+  char *p = static_cast<char *>(std::malloc(s.size() + 1));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+// One malloc'd block the caller releases with a single eckid_free(): a Head, n Entry
+// structs, then the NUL-terminated strings they point to. string_bytes counts every string's
+// bytes including its NUL.
+template <class Head, class Entry>
+class Block {
+ public:
+  Block(std::size_t n, std::size_t string_bytes) {
+    head_ = static_cast<Head *>(std::malloc(sizeof(Head) + n * sizeof(Entry) + string_bytes));
+    if (head_ == nullptr) throw std::bad_alloc();
+    entries_ = reinterpret_cast<Entry *>(head_ + 1);
+    strings_ = reinterpret_cast<char *>(entries_ + n);
+  }
+  Head *head() const noexcept { return head_; }
+  Entry *entries() const noexcept { return entries_; }
+  // Copies s into the block; returns where it now lives.
+  const char *put(const std::string &s) noexcept {
+    const char *at = strings_;
+    std::memcpy(strings_, s.c_str(), s.size() + 1);
+    strings_ += s.size() + 1;
+    return at;
+  }
+
+ private:
+  Head *head_;
+  Entry *entries_;
+  char *strings_;
+};
+
+eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries) {
+  std::size_t bytes = 0;
+  for (const auto &e : entries) {
+    bytes += e.id.size() + e.name.size() + e.description.size() + e.last_edited.size() + 4;
+  }
+  Block<eckid_catalog, eckid_catalog_entry> block(entries.size(), bytes);
+  eckid_catalog *catalog = block.head();
+  catalog->count = entries.size();
+  catalog->entries = block.entries();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    catalog->entries[i] = {block.put(entries[i].id), block.put(entries[i].name),
+                           block.put(entries[i].description), block.put(entries[i].last_edited)};
+  }
+  return catalog;
+}
+
+// Packs an event's outcome into one Block.
+eckid_result *pack_result(const eckid::EventOutcome &v) {
+  const eckid::PupilRecord &r = v.record;
+  std::size_t bytes =
+      r.school_key.size() + r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
+  for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
+  Block<eckid_result, eckid_chain_eckid> block(r.eckids.size(), bytes);
+  eckid_result *result = block.head();
+  result->count = r.eckids.size();
+  result->eckids = block.entries();
+  result->school_key = block.put(r.school_key);
+  result->pupil_key = block.put(r.pupil_key);
+  result->sector = block.put(r.sector);
+  for (std::size_t i = 0; i < r.eckids.size(); ++i) {
+    result->eckids[i] = {block.put(r.eckids[i].first), block.put(r.eckids[i].second)};
+  }
+  result->event_id = static_cast<unsigned long long>(v.event_id);
+  result->status = v.status;
+  result->message = block.put(v.message);
+  return result;
+}
+
+// An event call's result: packed into *out (also when the event failed), the event's status
+// returned; a failure also becomes the last error (and last fault).
+template <class Submit>
+eckid_status event_call(eckid_plugin *plugin, eckid_result **out, Submit submit) {
+  eckid_status outcome = ECKID_OK;
+  const eckid_status s = guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    const eckid::EventOutcome v = submit(live(plugin));
+    *out = pack_result(v);
+    outcome = v.status;
+    if (v.status != ECKID_OK && v.status != ECKID_QUEUED) {
+      if (v.fault) throw eckid::nv::ServiceFault(v.status, v.message, *v.fault);
+      throw eckid::Error(v.status, v.message);
+    }
+    remember_fault(v.fault);  // queued after a fault: retried, the fault stays readable
+  });
+  return s == ECKID_OK ? outcome : s;
+}
+
 }  // namespace
 
 ECKID_EXPORT unsigned int eckid_abi_version(void) {
@@ -223,64 +396,13 @@ ECKID_EXPORT const char *eckid_version(void) {
 }
 
 ECKID_EXPORT const char *eckid_strerror(int status) {
-  switch (status) {
-    case ECKID_OK:
-      return "success";
-    case ECKID_E_INVALID_ARGUMENT:
-      return "invalid argument";
-    case ECKID_E_VERSION:
-      return "unsupported struct version";
-    case ECKID_E_NOMEM:
-      return "out of memory";
-    case ECKID_E_CONFIG:
-      return "configuration error";
-    case ECKID_E_INVALID_PGN:
-      return "invalid PGN";
-    case ECKID_E_BUFFER_TOO_SMALL:
-      return "buffer too small";
-    case ECKID_E_UNKNOWN_SCHOOL:
-      return "unknown school";
-    case ECKID_E_NOT_ENABLED:
-      return "school not enabled";
-    case ECKID_E_CRYPTO:
-      return "cryptographic failure";
-    case ECKID_E_INVALID_HANDLE:
-      return "invalid or closed plugin handle";
-    case ECKID_E_INTERNAL:
-      return "internal error";
-    case ECKID_E_SOAP_FAULT:
-      return "the service answered with a SOAP fault";
-    case ECKID_E_HTTP:
-      return "HTTP error from the service";
-    case ECKID_E_TIMEOUT:
-      return "the service did not answer in time";
-    case ECKID_E_TLS:
-      return "TLS failure";
-    case ECKID_E_CONNECT:
-      return "cannot connect to the service";
-    case ECKID_E_NOT_AUTHORISED:
-      return "not authorised by the service (certificate or OIN)";
-    case ECKID_E_SERVICE_DOWN:
-      return "the service reports itself unavailable";
-    case ECKID_E_BAD_RESPONSE:
-      return "unusable answer from the service";
-    case ECKID_E_RESPONSE_TOO_LARGE:
-      return "answer from the service too large";
-    case ECKID_E_CREDENTIALS:
-      return "client certificate or key unusable";
-    case ECKID_E_PUPIL_CONFLICT:
-      return "the pupil's record disagrees with the event";
-    case ECKID_E_NOT_FOUND:
-      return "not found";
-    case ECKID_E_STATE:
-      return "state database error";
-    case ECKID_QUEUED:
-      return "queued: the result follows through the callback or eckid_poll()";
-    case ECKID_E_DUPLICATE_PGN:
-      return "another pupil is recorded with the same PGN";
-    default:
-      return "unknown status";
-  }
+  const eckid::StatusText *s = eckid::status_text(status);
+  return s != nullptr ? s->description : "unknown status";
+}
+
+ECKID_EXPORT const char *eckid_status_name(eckid_status status) {
+  const eckid::StatusText *s = eckid::status_text(enum_value(status));
+  return s != nullptr ? s->name : "unknown";
 }
 
 ECKID_EXPORT const char *eckid_last_error(void) {
@@ -295,49 +417,20 @@ ECKID_EXPORT eckid_status eckid_open_options_init(eckid_open_options *options,
                                                   unsigned int version) {
   return guarded([&] {
     require(options, "options");
-    if (version == 0 || version > ECKID_OPEN_OPTIONS_VERSION) {
-      throw eckid::Error(ECKID_E_VERSION, "eckid_open_options version " + std::to_string(version) +
-                                              " is not supported; this library knows versions 1 "
-                                              "to " +
-                                              std::to_string(ECKID_OPEN_OPTIONS_VERSION));
-    }
-    const eckid_open_options defaults ECKID_OPEN_OPTIONS_INIT;
-    // A version 1 struct ends before `delivery`: write only what the caller has.
-    std::memcpy(options, &defaults,
-                version == 1 ? offsetof(eckid_open_options, delivery) : sizeof defaults);
+    // Only what a struct of that version has.
+    std::memcpy(static_cast<void *>(options), &Versioned<eckid_open_options>::defaults,
+                struct_bytes<eckid_open_options>(version));
     options->version = version;
   });
 }
 
 namespace {
 
-// A struct version the library knows: 1 to current (older structs are shorter: their callers
-// are served with the fields they have).
-void accept_version(unsigned int version, unsigned int current, const char *name) {
-  if (version == 0 || version > current) {
-    throw eckid::Error(ECKID_E_VERSION, std::string(name) + ".version is " +
-                                            std::to_string(version) + "; this library knows 1 to " +
-                                            std::to_string(current) +
-                                            " (set it with the _INIT "
-                                            "macro)");
-  }
-}
-
-// Opens a handle on source with the caller's options (NULL: defaults) into *out.
+// Opens a handle on source with the caller's options (NULL: the defaults) into *out.
 void open_handle(const eckid::ConfigSource &source, const eckid_open_options *options,
                  eckid_plugin **out) {
-  eckid_open_options opts ECKID_OPEN_OPTIONS_INIT;
-  if (options != nullptr) {
-    if (options->version == 0 || options->version > ECKID_OPEN_OPTIONS_VERSION) {
-      throw eckid::Error(ECKID_E_VERSION, "eckid_open_options.version is " +
-                                              std::to_string(options->version) +
-                                              "; set it with ECKID_OPEN_OPTIONS_INIT (version " +
-                                              std::to_string(ECKID_OPEN_OPTIONS_VERSION) + ")");
-    }
-    // Read only the fields the caller's version has.
-    std::memcpy(&opts, options,
-                options->version == 1 ? offsetof(eckid_open_options, delivery) : sizeof opts);
-  }
+  const eckid_open_options opts = options == nullptr ? Versioned<eckid_open_options>::defaults
+                                                     : read_struct(options, "options");
   // Read as ints: an out-of-range enum value must not be loaded as the enum type.
   const int level = enum_value(opts.log_level);
   if (level < ECKID_LOG_DEBUG || level > ECKID_LOG_OFF) {
@@ -427,9 +520,8 @@ eckid_check_report *pack_check(const eckid::CheckReport &r) {
              f.message.size() + 4;
   }
   for (const auto &s : r.schools) {
-    // start_date: "YYYY-MM-DD" (a TOML date has a 4-digit year) and its NUL.
     bytes += Arena::room<eckid_check_school>() + Arena::room<const char *>(s.chains.size()) +
-             s.key.size() + s.oin.size() + s.sector.size() + 11 + 3;
+             s.key.size() + s.oin.size() + s.sector.size() + 11 + 3;  // date "YYYY-MM-DD"
     for (const auto &c : s.chains) bytes += c.size() + 1;
   }
   Arena arena(bytes);
@@ -496,8 +588,8 @@ std::string optional_string(const char *value, const std::string &name, std::siz
 
 // A caller's school as the core's SchoolSettings, every string bounded.
 eckid::SchoolSettings school_settings(const eckid_school_settings *s, const std::string &at) {
-  require(s, at.c_str());
-  accept_version(s->version, ECKID_SCHOOL_SETTINGS_VERSION, "eckid_school_settings");
+  const eckid_school_settings settings = read_struct(s, at.c_str());
+  s = &settings;
   eckid::SchoolSettings out;
   const auto key = [&](const char *value, const char *field) {
     return optional_string(value, at + "." + field, ECKID_MAX_KEY_BYTES, "ECKID_MAX_KEY_BYTES");
@@ -526,8 +618,8 @@ eckid::SchoolSettings school_settings(const eckid_school_settings *s, const std:
 
 // A caller's eckid_config_source as the core's ConfigSource, every string bounded.
 eckid::ConfigSource config_source(const eckid_config_source *source) {
-  require(source, "source");
-  accept_version(source->version, ECKID_CONFIG_SOURCE_VERSION, "eckid_config_source");
+  const eckid_config_source caller = read_struct(source, "source");
+  source = &caller;
   eckid::ConfigSource out;
   out.path =
       bounded_string(source->path, "source.path", ECKID_MAX_PATH_BYTES, "ECKID_MAX_PATH_BYTES");
@@ -604,9 +696,8 @@ ECKID_EXPORT eckid_status eckid_hpgn(eckid_plugin *plugin, const char *pgn, ecki
                          "eckid_hpgn needs an output buffer of ECKID_HPGN_BUFFER_SIZE (" +
                              std::to_string(ECKID_HPGN_BUFFER_SIZE) + ") bytes");
     }
-    const std::string hpgn = core.hasher().hpgn(p, k);
+    const std::string hpgn = core.hpgn(p, k);
     std::memcpy(out, hpgn.c_str(), hpgn.size() + 1);
-    if (core.logger().sensitive_allowed()) core.logger().debug("computed HPgn " + hpgn);
   });
 }
 
@@ -619,154 +710,37 @@ ECKID_EXPORT eckid_status eckid_last_fault(const char **code, const char **strin
   return has ? ECKID_OK : ECKID_E_INVALID_ARGUMENT;
 }
 
-namespace {
-
-// A copy of s in memory the caller releases with eckid_free().
-char *malloc_string(const std::string &s) {
-  char *p = static_cast<char *>(std::malloc(s.size() + 1));
-  if (p == nullptr) throw std::bad_alloc();
-  std::memcpy(p, s.c_str(), s.size() + 1);
-  return p;
-}
-
-// One malloc'd block the caller releases with a single eckid_free(): a Head, n Entry
-// structs, then the NUL-terminated strings they point to. string_bytes counts every string's
-// bytes including its NUL.
-template <class Head, class Entry>
-class Block {
- public:
-  Block(std::size_t n, std::size_t string_bytes) {
-    head_ = static_cast<Head *>(std::malloc(sizeof(Head) + n * sizeof(Entry) + string_bytes));
-    if (head_ == nullptr) throw std::bad_alloc();
-    entries_ = reinterpret_cast<Entry *>(head_ + 1);
-    strings_ = reinterpret_cast<char *>(entries_ + n);
-  }
-  Head *head() const noexcept { return head_; }
-  Entry *entries() const noexcept { return entries_; }
-  // Copies s into the block; returns where it now lives.
-  const char *put(const std::string &s) noexcept {
-    const char *at = strings_;
-    std::memcpy(strings_, s.c_str(), s.size() + 1);
-    strings_ += s.size() + 1;
-    return at;
-  }
-
- private:
-  Head *head_;
-  Entry *entries_;
-  char *strings_;
-};
-
-eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries) {
-  std::size_t bytes = 0;
-  for (const auto &e : entries) {
-    bytes += e.id.size() + e.name.size() + e.description.size() + e.last_edited.size() + 4;
-  }
-  Block<eckid_catalog, eckid_catalog_entry> block(entries.size(), bytes);
-  eckid_catalog *catalog = block.head();
-  catalog->count = entries.size();
-  catalog->entries = block.entries();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    catalog->entries[i] = {block.put(entries[i].id), block.put(entries[i].name),
-                           block.put(entries[i].description), block.put(entries[i].last_edited)};
-  }
-  return catalog;
-}
-
-template <class Fetch>
-eckid_status retrieve_catalog(eckid_plugin *plugin, const char *school_key, eckid_catalog **out,
-                              Fetch fetch) {
-  return guarded([&] {
-    require(out, "out");
-    *out = nullptr;
-    const eckid::Plugin &core = live(plugin);
-    const std::string school(key_arg(school_key, "school_key"));
-    *out = pack_catalog(fetch(core.client(), core.config().school(school).oin));
-  });
-}
-
-}  // namespace
-
 ECKID_EXPORT eckid_status eckid_ping(eckid_plugin *plugin, const char *school_key,
                                      char **application_version) {
   return guarded([&] {
     if (application_version != nullptr) *application_version = nullptr;
     const eckid::Plugin &core = live(plugin);
-    const std::string school(key_arg(school_key, "school_key"));
-    const auto result = core.client().ping(core.config().school(school).oin);
-    if (!result.available) {
-      throw eckid::Error(ECKID_E_SERVICE_DOWN,
-                         "the Nummervoorziening at " + core.client().endpoint() +
-                             " reports itself unavailable (ping: available = false); try later");
-    }
-    if (application_version != nullptr) {
-      *application_version = malloc_string(result.application_version);
-    }
+    const std::string version = core.ping(key_arg(school_key, "school_key"));
+    if (application_version != nullptr) *application_version = malloc_string(version);
   });
 }
 
 ECKID_EXPORT eckid_status eckid_retrieve_chains(eckid_plugin *plugin, const char *school_key,
                                                 eckid_catalog **out) {
-  return retrieve_catalog(plugin, school_key, out, [](const auto &client, const auto &oin) {
-    return client.retrieve_chains(oin);
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    const eckid::Plugin &core = live(plugin);
+    *out = pack_catalog(core.chains(key_arg(school_key, "school_key")));
   });
 }
 
 ECKID_EXPORT eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const char *school_key,
                                                  eckid_catalog **out) {
-  return retrieve_catalog(plugin, school_key, out, [](const auto &client, const auto &oin) {
-    return client.retrieve_sectors(oin);
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    const eckid::Plugin &core = live(plugin);
+    *out = pack_catalog(core.sectors(key_arg(school_key, "school_key")));
   });
 }
 
 namespace {
-
-// What a result says, before it is packed for the caller.
-struct ResultView {
-  eckid::PupilRecord record;  // school, pupil, sector, ECK iDs (empty unless done)
-  std::int64_t event_id = 0;
-  eckid_status status = ECKID_OK;
-  std::string message;
-};
-
-// Packs a result into one Block.
-eckid_result *pack_result(const ResultView &v) {
-  const eckid::PupilRecord &r = v.record;
-  std::size_t bytes =
-      r.school_key.size() + r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
-  for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
-  Block<eckid_result, eckid_chain_eckid> block(r.eckids.size(), bytes);
-  eckid_result *result = block.head();
-  result->count = r.eckids.size();
-  result->eckids = block.entries();
-  result->school_key = block.put(r.school_key);
-  result->pupil_key = block.put(r.pupil_key);
-  result->sector = block.put(r.sector);
-  for (std::size_t i = 0; i < r.eckids.size(); ++i) {
-    result->eckids[i] = {block.put(r.eckids[i].first), block.put(r.eckids[i].second)};
-  }
-  result->event_id = static_cast<unsigned long long>(v.event_id);
-  result->status = v.status;
-  result->message = block.put(v.message);
-  return result;
-}
-
-// The result of an outbox event: its outcome and, when done, the pupil's recorded ECK iDs.
-ResultView view_of(eckid::Plugin &core, const eckid::OutboxEvent &e) {
-  ResultView v;
-  v.event_id = e.id;
-  v.message = e.message;
-  v.status = e.state == eckid::EventState::queued ? ECKID_QUEUED : e.status;
-  v.record.school_key = e.school_key;
-  v.record.pupil_key = e.pupil_key;
-  if (const auto *school = core.config().find_school(e.school_key)) {
-    v.record.sector = school->sector;
-  }
-  if (e.state == eckid::EventState::done) {
-    v.record = core.engine().lookup(e.school_key, e.pupil_key);
-  }
-  return v;
-}
 
 // An optional date field of an event: nullopt when NULL or "", else at most
 // ECKID_MAX_DATE_BYTES (its form is checked by the caller).
@@ -781,91 +755,42 @@ void optional_date(const char *value, const char *name) {
   if (const auto text = optional_date_text(value, name)) eckid::check_calendar_date(name, *text);
 }
 
-template <class Event>
-void check_version(const Event *event, unsigned int expected, const char *name) {
-  require(event, "event");
-  if (event->version != expected) {
-    throw eckid::Error(ECKID_E_VERSION, std::string(name) + ".version is " +
-                                            std::to_string(event->version) + "; set it with " +
-                                            name + "_INIT (version " + std::to_string(expected) +
-                                            ")");
-  }
-}
-
-// Runs one event: checks the handle and out, queues it, and in synchronous delivery waits
-// for the result up to the deadline.
-template <class Queue>
-eckid_status run_event(eckid_plugin *plugin, eckid_result **out, Queue queue) {
-  eckid_status outcome = ECKID_OK;
-  const eckid_status s = guarded([&] {
-    require(out, "out");
-    *out = nullptr;
-    PluginHandle &h = handle(plugin);
-    eckid::Plugin &core = h.core;
-    const std::int64_t id = queue(core.intake());
-    std::optional<eckid::OutboxEvent> done;
-    if (h.delivery == ECKID_DELIVERY_SYNC) {
-      done =
-          core.dispatcher().wait(id, std::chrono::milliseconds(core.config().outbox.deadline_ms));
-    }
-    if (!done) done = core.outbox().get(id);
-    if (!done) {
-      throw eckid::Error(ECKID_E_NOT_FOUND,
-                         "event " + std::to_string(id) +
-                             " is no longer in the outbox: its pupil was forgotten at the school "
-                             "(eckid_forget_pupil()) while it was queued, or another call with "
-                             "the same event took its result; see eckid_pupil_lookup()");
-    }
-    ResultView v = view_of(core, *done);
-    *out = pack_result(v);
-    outcome = v.status;
-    if (v.status != ECKID_OK && v.status != ECKID_QUEUED) {
-      if (done->fault) throw eckid::nv::ServiceFault(v.status, v.message, *done->fault);
-      throw eckid::Error(v.status, v.message);
-    }
-    remember_fault(*done);  // queued after a fault: retried, the fault stays readable
-  });
-  if (s == ECKID_OK) return outcome;
-  return s;
-}
-
 }  // namespace
 
 ECKID_EXPORT eckid_status eckid_pupil_created(eckid_plugin *plugin,
                                               const eckid_pupil_created_event *event,
                                               eckid_result **out) {
-  return run_event(plugin, out, [&](eckid::Intake &intake) {
-    check_version(event, ECKID_PUPIL_CREATED_EVENT_VERSION, "eckid_pupil_created_event");
-    optional_date(event->enrolment_date, "enrolment_date");
-    return intake.created({key_arg(event->school_key, "school_key"),
-                           key_arg(event->pupil_key, "pupil_key"), pgn_arg(event->pgn, "pgn"),
-                           pgn_kind(event->kind, "eckid_pupil_created_event.kind")});
+  return event_call(plugin, out, [&](eckid::Plugin &core) {
+    const auto e = read_struct(event, "event");
+    optional_date(e.enrolment_date, "enrolment_date");
+    return core.created({key_arg(e.school_key, "school_key"), key_arg(e.pupil_key, "pupil_key"),
+                         pgn_arg(e.pgn, "pgn"),
+                         pgn_kind(e.kind, "eckid_pupil_created_event.kind")});
   });
 }
 
 ECKID_EXPORT eckid_status eckid_pupil_transferred(eckid_plugin *plugin,
                                                   const eckid_pupil_transferred_event *event,
                                                   eckid_result **out) {
-  return run_event(plugin, out, [&](eckid::Intake &intake) {
-    check_version(event, ECKID_PUPIL_TRANSFERRED_EVENT_VERSION, "eckid_pupil_transferred_event");
-    optional_date(event->date, "date");
-    return intake.transferred(
-        {key_arg(event->pupil_key, "pupil_key"), key_arg(event->from_school_key, "from_school_key"),
-         key_arg(event->to_school_key, "to_school_key"), pgn_arg(event->pgn, "pgn"),
-         pgn_kind(event->kind, "eckid_pupil_transferred_event.kind")});
+  return event_call(plugin, out, [&](eckid::Plugin &core) {
+    const auto e = read_struct(event, "event");
+    optional_date(e.date, "date");
+    return core.transferred({key_arg(e.pupil_key, "pupil_key"),
+                             key_arg(e.from_school_key, "from_school_key"),
+                             key_arg(e.to_school_key, "to_school_key"), pgn_arg(e.pgn, "pgn"),
+                             pgn_kind(e.kind, "eckid_pupil_transferred_event.kind")});
   });
 }
 
 ECKID_EXPORT eckid_status eckid_pgn_changed(eckid_plugin *plugin,
                                             const eckid_pgn_changed_event *event,
                                             eckid_result **out) {
-  return run_event(plugin, out, [&](eckid::Intake &intake) {
-    check_version(event, ECKID_PGN_CHANGED_EVENT_VERSION, "eckid_pgn_changed_event");
-    const auto date = optional_date_text(event->effective_date, "effective_date");
-    return intake.pgn_changed(
-        {key_arg(event->school_key, "school_key"), key_arg(event->pupil_key, "pupil_key"),
-         pgn_arg(event->old_pgn, "old_pgn"), pgn_arg(event->new_pgn, "new_pgn"),
-         pgn_kind(event->kind, "eckid_pgn_changed_event.kind"), date});
+  return event_call(plugin, out, [&](eckid::Plugin &core) {
+    const auto e = read_struct(event, "event");
+    const auto date = optional_date_text(e.effective_date, "effective_date");
+    return core.pgn_changed({key_arg(e.school_key, "school_key"), key_arg(e.pupil_key, "pupil_key"),
+                             pgn_arg(e.old_pgn, "old_pgn"), pgn_arg(e.new_pgn, "new_pgn"),
+                             pgn_kind(e.kind, "eckid_pgn_changed_event.kind"), date});
   });
 }
 
@@ -875,9 +800,8 @@ ECKID_EXPORT eckid_status eckid_pupil_lookup(eckid_plugin *plugin, const char *s
     require(out, "out");
     *out = nullptr;
     eckid::Plugin &core = live(plugin);
-    ResultView v;
-    v.record =
-        core.engine().lookup(key_arg(school_key, "school_key"), key_arg(pupil_key, "pupil_key"));
+    eckid::EventOutcome v;
+    v.record = core.lookup(key_arg(school_key, "school_key"), key_arg(pupil_key, "pupil_key"));
     *out = pack_result(v);
   });
 }
@@ -886,7 +810,7 @@ ECKID_EXPORT eckid_status eckid_forget_pupil(eckid_plugin *plugin, const char *s
                                              const char *pupil_key) {
   return guarded([&] {
     eckid::Plugin &core = live(plugin);
-    core.engine().forget(key_arg(school_key, "school_key"), key_arg(pupil_key, "pupil_key"));
+    core.forget(key_arg(school_key, "school_key"), key_arg(pupil_key, "pupil_key"));
   });
 }
 
@@ -894,39 +818,16 @@ ECKID_EXPORT eckid_status eckid_poll(eckid_plugin *plugin, eckid_result **out) {
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
-    PluginHandle &h = handle(plugin);
-    eckid::Plugin &core = h.core;
-    std::lock_guard lock(h.poll_mutex);
-    // Events finish out of id order: skip those already handed out, not everything below.
-    std::int64_t after = 0;
-    for (auto batch = core.outbox().unacknowledged(0, 64); !batch.empty();
-         batch = core.outbox().unacknowledged(after, 64)) {
-      for (const auto &e : batch) {
-        if (h.handed_out.contains(e.id)) continue;
-        *out = pack_result(view_of(core, e));
-        h.handed_out.insert(e.id);
-        remember_fault(e);
-        return;
-      }
-      after = batch.back().id;
-    }
-    throw eckid::Error(ECKID_E_NOT_FOUND, "no result waiting");
+    const bool given = live(plugin).poll([&](const eckid::EventOutcome &v) {
+      *out = pack_result(v);
+      remember_fault(v.fault);
+    });
+    if (!given) throw eckid::Error(ECKID_E_NOT_FOUND, "no result waiting");
   });
 }
 
 ECKID_EXPORT eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_id) {
-  return guarded([&] {
-    PluginHandle &h = handle(plugin);
-    eckid::Plugin &core = h.core;
-    {
-      std::lock_guard lock(h.poll_mutex);
-      h.handed_out.erase(static_cast<std::int64_t>(event_id));
-    }
-    if (!core.outbox().acknowledge(static_cast<std::int64_t>(event_id))) {
-      throw eckid::Error(ECKID_E_NOT_FOUND,
-                         "no finished event " + std::to_string(event_id) + " to acknowledge");
-    }
-  });
+  return guarded([&] { live(plugin).ack(static_cast<std::int64_t>(event_id)); });
 }
 
 ECKID_EXPORT eckid_status eckid_event_result(eckid_plugin *plugin, unsigned long long event_id,
@@ -934,34 +835,24 @@ ECKID_EXPORT eckid_status eckid_event_result(eckid_plugin *plugin, unsigned long
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
-    eckid::Plugin &core = live(plugin);
-    const auto e = core.outbox().get(static_cast<std::int64_t>(event_id));
-    if (!e) {
-      throw eckid::Error(ECKID_E_NOT_FOUND, "no event " + std::to_string(event_id) +
-                                                " in the outbox (unknown, or done and "
-                                                "acknowledged: see eckid_pupil_lookup())");
-    }
-    *out = pack_result(view_of(core, *e));
-    remember_fault(*e);
+    const eckid::EventOutcome v = live(plugin).event_result(static_cast<std::int64_t>(event_id));
+    *out = pack_result(v);
+    remember_fault(v.fault);
   });
 }
 
 ECKID_EXPORT eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_info *info) {
   return guarded([&] {
     eckid::Plugin &core = live(plugin);
-    require(info, "info");
-    if (info->version != ECKID_QUEUE_INFO_VERSION) {
-      throw eckid::Error(ECKID_E_VERSION,
-                         "eckid_queue_info.version must be "
-                         "ECKID_QUEUE_INFO_VERSION (use ECKID_QUEUE_INFO_INIT)");
-    }
-    const auto stats = core.outbox().stats();
-    const std::int64_t now = eckid::unix_ms();
-    info->queued = static_cast<unsigned long long>(stats.queued);
-    info->failed = static_cast<unsigned long long>(stats.failed);
-    info->undelivered = static_cast<unsigned long long>(stats.unacknowledged);
-    info->oldest_queued_age_ms = stats.oldest_queued_ms ? now - stats.oldest_queued_ms : 0;
-    info->service_paused = core.dispatcher().breaker_open() ? 1 : 0;
+    accept_struct(info, "info");
+    const eckid::QueueStats s = core.queue_stats();
+    eckid_queue_info filled ECKID_QUEUE_INFO_INIT;
+    filled.queued = static_cast<unsigned long long>(s.queued);
+    filled.failed = static_cast<unsigned long long>(s.failed);
+    filled.undelivered = static_cast<unsigned long long>(s.undelivered);
+    filled.oldest_queued_age_ms = s.oldest_queued_age_ms;
+    filled.service_paused = s.service_paused ? 1 : 0;
+    write_struct(info, filled, "info");
   });
 }
 
@@ -972,7 +863,7 @@ ECKID_EXPORT eckid_status eckid_list_failed(eckid_plugin *plugin, unsigned long 
     *count = 0;
     eckid::Plugin &core = live(plugin);
     if (capacity > 0) require(ids, "ids");
-    const auto failed = core.outbox().failed_ids();
+    const auto failed = core.failed_events();
     for (std::size_t i = 0; i < failed.size() && i < capacity; ++i) {
       ids[i] = static_cast<unsigned long long>(failed[i]);
     }
@@ -984,17 +875,7 @@ ECKID_EXPORT eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long
                                              unsigned long long *count) {
   return guarded([&] {
     if (count != nullptr) *count = 0;
-    eckid::Plugin &core = live(plugin);
-    const std::int64_t now = eckid::unix_ms();
-    const std::int64_t n = core.outbox().retry_failed(static_cast<std::int64_t>(event_id), now);
-    if (n == 0 && event_id != 0) {
-      throw eckid::Error(ECKID_E_NOT_FOUND,
-                         "no failed event " + std::to_string(event_id) + " to retry");
-    }
-    if (n > 0) {
-      core.dispatcher().notify();
-      core.onboarder().notify();
-    }
+    const std::int64_t n = live(plugin).retry_failed(static_cast<std::int64_t>(event_id));
     if (count != nullptr) *count = static_cast<unsigned long long>(n);
   });
 }
@@ -1038,7 +919,7 @@ ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school
         receipts[i] = {0, e.status(), e.what()};
       }
     }
-    const auto accepted = core.onboarder().accept(school, list);
+    const auto accepted = core.onboard(school, list);
     for (std::size_t e = 0; e < accepted.size() && e < positions.size(); ++e) {
       receipts[positions[e]] = accepted[e];  // one receipt per list entry, in order
     }
@@ -1063,33 +944,29 @@ ECKID_EXPORT eckid_status eckid_onboard_status(eckid_plugin *plugin, const char 
                                                eckid_onboard_info *info) {
   return guarded([&] {
     eckid::Plugin &core = live(plugin);
-    require(info, "info");
-    if (info->version != ECKID_ONBOARD_INFO_VERSION) {
-      throw eckid::Error(ECKID_E_VERSION,
-                         "eckid_onboard_info.version must be ECKID_ONBOARD_INFO_VERSION (use "
-                         "ECKID_ONBOARD_INFO_INIT)");
-    }
-    const eckid::OnboardCounts c = core.onboarder().counts(key_arg(school_key, "school_key"));
-    info->waiting = static_cast<unsigned long long>(c.waiting);
-    info->hashed = static_cast<unsigned long long>(c.hashed);
-    info->in_batch = static_cast<unsigned long long>(c.in_batch);
-    info->deferred = static_cast<unsigned long long>(c.deferred);
-    info->deferred_until_ms = c.deferred_until_ms;
+    accept_struct(info, "info");
+    const eckid::OnboardCounts c = core.onboard_counts(key_arg(school_key, "school_key"));
+    eckid_onboard_info filled ECKID_ONBOARD_INFO_INIT;
+    filled.waiting = static_cast<unsigned long long>(c.waiting);
+    filled.hashed = static_cast<unsigned long long>(c.hashed);
+    filled.in_batch = static_cast<unsigned long long>(c.in_batch);
+    filled.deferred = static_cast<unsigned long long>(c.deferred);
+    filled.deferred_until_ms = c.deferred_until_ms;
+    write_struct(info, filled, "info");
   });
 }
 
 PluginHandle::PluginHandle(const eckid::ConfigSource &source, const eckid_open_options &options)
-    : delivery(options.delivery),
-      on_result(options.on_result),
+    : on_result(options.on_result),
       result_payload(options.result_payload),
-      core(
-          source, eckid::Logger(options.log, options.log_payload, options.log_level),
-          options.on_result == nullptr ? eckid::Dispatcher::Deliver()
-                                       : [this](const eckid::OutboxEvent &e) {
-                                           eckid_result *r = pack_result(view_of(core, e));
-                                           t_has_fault = false;
-                                           remember_fault(e);
-                                           on_result(r, result_payload);
-                                           t_has_fault = false;
-                                           std::free(r);
-                                         }) {}
+      core(source, eckid::Logger(options.log, options.log_payload, options.log_level),
+           options.on_result == nullptr ? eckid::Plugin::ResultCallback()
+                                        : [this](const eckid::EventOutcome &v) {
+                                            eckid_result *r = pack_result(v);
+                                            t_has_fault = false;
+                                            remember_fault(v.fault);
+                                            on_result(r, result_payload);
+                                            t_has_fault = false;
+                                            std::free(r);
+                                          },
+           options.delivery) {}

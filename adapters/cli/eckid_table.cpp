@@ -34,14 +34,14 @@ std::string table_line(eckid_plugin *plugin, const School &school, const TableRo
     problem = who + ": no ECK iD in the table: " + failure(status);
     return {};
   }
-  std::string line = csv_field(row.pupil_key);
+  std::string line = eckid::csv_field(row.pupil_key);
   for (const auto &chain : school.chains) {
     std::string eckid;
     for (std::size_t i = 0; i < result->count; ++i) {
       if (chain == result->eckids[i].chain) eckid = result->eckids[i].eckid;
     }
     if (eckid.empty()) problem = who + ": no ECK iD recorded for chain " + chain;
-    line += "," + csv_field(eckid);
+    line += "," + eckid::csv_field(eckid);
   }
   return line + "\n";
 }
@@ -73,7 +73,7 @@ TableWritten write_eckid_table(eckid_plugin *plugin, const School &school,
                                const std::vector<TableRow> &rows, const std::string &path) {
   TableWritten written;
   std::string text = "pupil_key";
-  for (const auto &chain : school.chains) text += "," + csv_field(chain);
+  for (const auto &chain : school.chains) text += "," + eckid::csv_field(chain);
   text += "\n";
   for (const auto &row : rows) {
     std::string problem;

@@ -37,7 +37,7 @@ struct Columns {
   std::size_t count = 0;
   std::optional<std::size_t> key, pgn, kind;
 
-  explicit Columns(const CsvRecord &header) {
+  explicit Columns(const eckid::CsvRecord &header) {
     count = header.fields.size();
     for (std::size_t i = 0; i < count; ++i) {
       const std::string name = lowercase(trimmed(header.fields[i]));
@@ -80,7 +80,7 @@ PupilList read_pupils(const std::string &path) {
 }
 
 PupilList parse_pupils(std::string text, const std::string &name) {
-  CsvText csv = parse_csv(text);
+  eckid::CsvText csv = eckid::parse_csv(text);
   explicit_bzero(text.data(), text.size());
   PupilList list;
   if (csv.records.empty() ||
@@ -91,7 +91,7 @@ PupilList parse_pupils(std::string text, const std::string &name) {
   list.problems = std::move(csv.problems);
   list.rows_read = csv.records.size() - 1 + list.problems.size();
   for (std::size_t r = 1; r < csv.records.size(); ++r) {
-    CsvRecord &record = csv.records[r];
+    eckid::CsvRecord &record = csv.records[r];
     const auto problem = [&](std::string what) {
       list.problems.push_back({record.line, std::move(what)});
     };
@@ -117,7 +117,7 @@ PupilList parse_pupils(std::string text, const std::string &name) {
     for (auto &field : record.fields) explicit_bzero(field.data(), field.size());
   }
   std::sort(list.problems.begin(), list.problems.end(),
-            [](const CsvProblem &a, const CsvProblem &b) { return a.line < b.line; });
+            [](const eckid::CsvProblem &a, const eckid::CsvProblem &b) { return a.line < b.line; });
   return list;
 }
 

@@ -23,8 +23,8 @@ struct PupilRow {
 /// The rows of a pupil list and the rows that could not be read.
 struct PupilList {
   std::vector<PupilRow> rows;
-  std::vector<CsvProblem> problems;  ///< by line; never holding a PGN
-  std::size_t rows_read = 0;         ///< data rows, readable or not (not the header)
+  std::vector<eckid::CsvProblem> problems;  ///< by line; never holding a PGN
+  std::size_t rows_read = 0;                ///< data rows, readable or not (not the header)
 };
 
 /// Reads the pupil list at path. Rows with the wrong number of fields, an empty pupil key

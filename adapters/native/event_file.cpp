@@ -1,31 +1,26 @@
 #include "event_file.hpp"
 
+#include <algorithm>
+#include <array>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
+
+#include "csv.hpp"
 
 namespace eckid_host {
 namespace {
 
-constexpr std::string_view kHeader = "event,school,pupil_key,pgn,old_pgn,target_school,date";
-constexpr std::size_t kColumns = 7;
+constexpr std::array<std::string_view, 7> kHeader = {"event",   "school",        "pupil_key", "pgn",
+                                                     "old_pgn", "target_school", "date"};
+constexpr std::size_t kColumns = kHeader.size();
 
 std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r");
   if (first == std::string_view::npos) return {};
   const auto last = s.find_last_not_of(" \t\r");
   return std::string(s.substr(first, last - first + 1));
-}
-
-std::vector<std::string> split(std::string_view line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = line.find(',', start);
-    fields.push_back(trim(line.substr(start, comma - start)));
-    if (comma == std::string_view::npos) return fields;
-    start = comma + 1;
-  }
 }
 
 // The row's event, or a reason in `row.error`.
@@ -83,28 +78,41 @@ std::vector<EventRow> read_event_file(const std::filesystem::path &path, const Q
 }
 
 std::vector<EventRow> read_events(std::istream &in, const std::string &name, const QuoteFn &quote) {
-  std::string text;
-  std::size_t line = 0;
-  bool header = false;
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const eckid::CsvText csv = eckid::parse_csv(text, {.comments = true});
+  // The records (fields trimmed; blanks only: a blank line) and problems, in file order.
+  struct Line {
+    std::size_t number = 0;
+    std::string problem;
+    std::vector<std::string> fields;
+  };
+  std::vector<Line> lines;
+  for (const auto &problem : csv.problems) lines.push_back({problem.line, problem.what, {}});
+  for (const auto &record : csv.records) {
+    Line line{record.line, {}, {}};
+    for (const auto &field : record.fields) line.fields.push_back(trim(field));
+    if (line.fields.size() > 1 || !line.fields[0].empty()) lines.push_back(std::move(line));
+  }
+  std::sort(lines.begin(), lines.end(),
+            [](const Line &a, const Line &b) { return a.number < b.number; });
+  if (lines.empty()) throw std::runtime_error(name + ": empty, expected the header line");
+  const Line &header = lines.front();
+  if (!header.problem.empty() ||
+      !std::equal(header.fields.begin(), header.fields.end(), kHeader.begin(), kHeader.end())) {
+    std::string expected;
+    for (const auto column : kHeader)
+      expected += (expected.empty() ? "" : ",") + std::string(column);
+    throw std::runtime_error(name + ":" + std::to_string(header.number) + ": expected the header " +
+                             expected);
+  }
   std::vector<EventRow> rows;
-  while (std::getline(in, text)) {
-    ++line;
-    const std::string trimmed = trim(text);
-    if (trimmed.empty() || trimmed.starts_with('#')) continue;
-    if (!header) {
-      if (trimmed != kHeader) {
-        throw std::runtime_error(name + ":" + std::to_string(line) + ": expected the header " +
-                                 std::string(kHeader));
-      }
-      header = true;
-      continue;
-    }
+  for (std::size_t i = 1; i < lines.size(); ++i) {
     EventRow row;
-    row.line = line;
-    parse_row(split(trimmed), quote, row);
+    row.line = lines[i].number;
+    row.error = lines[i].problem;
+    if (row.error.empty()) parse_row(lines[i].fields, quote, row);
     rows.push_back(std::move(row));
   }
-  if (!header) throw std::runtime_error(name + ": empty, expected the header line");
   return rows;
 }
 

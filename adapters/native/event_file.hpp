@@ -42,9 +42,12 @@ struct EventRow {
 /// `noun` when the value is or holds a PGN (eckid_host::quoted, the plugin's masking rule).
 using QuoteFn = std::function<std::string(std::string_view value, std::string_view noun)>;
 
-/// Reads an enrolment file. Blank lines and lines starting with '#' are skipped; fields are
-/// trimmed; cells reach a reason only through `quote`. Throws std::runtime_error when the file
-/// cannot be read or the header is wrong.
+/// Reads an enrolment file: CSV as RFC 4180 says (eckid::parse_csv, common/csv.hpp), so a
+/// quoted field may hold a comma, a doubled quote or a line break. Blank lines and lines
+/// starting with '#' are skipped; fields are trimmed of spaces and tabs; a row that is not
+/// CSV (a stray or unclosed quote, not UTF-8) gets the reader's reason; cells reach a reason
+/// only through `quote`. Rows are in file order, each with the line it starts on. Throws
+/// std::runtime_error when the file cannot be read or the header is wrong.
 std::vector<EventRow> read_event_file(const std::filesystem::path &path, const QuoteFn &quote);
 
 /// read_event_file() on an open stream (tests/fuzz); `name` stands for the file in messages.

@@ -1,9 +1,11 @@
 #include "pupil_table.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <set>
-#include <sstream>
 #include <stdexcept>
+
+#include "csv.hpp"
 
 namespace eckid_host {
 namespace {
@@ -15,21 +17,25 @@ constexpr const char *kHeader = "school,pupil_key,chain,eckid";
 void PupilTable::load(const std::filesystem::path &path) {
   if (!std::filesystem::exists(path)) return;
   std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line) || line != kHeader) {
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const eckid::CsvText csv = eckid::parse_csv(text);
+  const auto &records = csv.records;
+  if (!in || records.empty() || records[0].line != 1 ||
+      records[0].fields != std::vector<std::string>{"school", "pupil_key", "chain", "eckid"}) {
     throw std::runtime_error(path.string() + ": not a pupil table (expected the header " + kHeader +
                              ")");
   }
-  for (std::size_t number = 2; std::getline(in, line); ++number) {
-    std::istringstream fields(line);
-    std::string school, pupil, chain, eckid, extra;
-    if (!std::getline(fields, school, ',') || !std::getline(fields, pupil, ',') ||
-        !std::getline(fields, chain, ',') || !std::getline(fields, eckid, ',') ||
-        std::getline(fields, extra)) {
-      throw std::runtime_error(path.string() + ":" + std::to_string(number) +
+  if (!csv.problems.empty()) {
+    throw std::runtime_error(path.string() + ":" + std::to_string(csv.problems[0].line) + ": " +
+                             csv.problems[0].what);
+  }
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const auto &f = records[r].fields;
+    if (f.size() != 4) {
+      throw std::runtime_error(path.string() + ":" + std::to_string(records[r].line) +
                                ": expected 4 columns");
     }
-    records_[{school, pupil}].push_back({chain, eckid});
+    records_[{f[0], f[1]}].push_back({f[2], f[3]});
   }
 }
 
@@ -40,7 +46,8 @@ void PupilTable::save(const std::filesystem::path &path) const {
     out << kHeader << '\n';
     for (const auto &[key, eckids] : records_) {
       for (const auto &e : eckids) {
-        out << key.first << ',' << key.second << ',' << e.chain << ',' << e.eckid << '\n';
+        out << eckid::csv_field(key.first) << ',' << eckid::csv_field(key.second) << ','
+            << eckid::csv_field(e.chain) << ',' << eckid::csv_field(e.eckid) << '\n';
       }
     }
     if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());

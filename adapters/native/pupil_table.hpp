@@ -1,5 +1,6 @@
 // The host's own pupil records: the ECK iD per school, pupil and chain, kept as a CSV file
-// with the header school,pupil_key,chain,eckid. It never holds a PGN.
+// (RFC 4180, common/csv.hpp: a key with a comma or quote is quoted) with the header
+// school,pupil_key,chain,eckid. It never holds a PGN.
 #pragma once
 
 #include <cstddef>

@@ -422,6 +422,7 @@ void check_oin(TableReader &r, const std::string &oin) {
     r.fail(
         r.get("oin"), "oin",
         "'" + oin + "' has " + std::to_string(oin.size()) + " characters; an OIN has exactly 20");
+    return;
   }
   const auto bad = std::find_if(oin.begin(), oin.end(), [](char c) {
     return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'));
@@ -514,12 +515,13 @@ bool parse_into(toml::table &root, std::string_view text, const std::string &nam
   }
 }
 
-// Copies into root every value of defaults that root does not set: tables key by key.
-void add_defaults(toml::table &root, const toml::table &defaults) {
-  for (const auto &[key, value] : defaults) {
+// Moves into root every value of defaults that root does not set, tables key by key. Moved
+// (not copied) so that each value keeps where it came from ("host defaults", its line).
+void add_defaults(toml::table &root, toml::table &defaults) {
+  for (auto &&[key, value] : defaults) {
     toml::node *mine = root.get(key.str());
     if (mine == nullptr) {
-      root.insert(key, value);
+      root.insert(key, std::move(value));
     } else if (mine->is_table() && value.is_table()) {
       add_defaults(*mine->as_table(), *value.as_table());
     }

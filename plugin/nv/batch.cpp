@@ -185,7 +185,7 @@ BatchResult retrieve_batch(const Client &client, std::string_view oin, std::stri
   BatchResult result;
   for (pugi::xml_node n = response.payload().first_child(); n; n = n.next_sibling()) {
     if (n.type() != pugi::node_element) continue;
-    const std::string_view name = local_name(n);
+    const std::string_view name = xml::local_name(n);
     if (name == "success") {
       const BatchIndex index = parse_index(response.text(n, "index"));
       std::string value = response.text(n, "value");

@@ -106,7 +106,7 @@ std::vector<CatalogEntry> Client::catalog(std::string_view oin, const char *oper
   const Response response = call(request, std::string(operation) + "Response");
   std::vector<CatalogEntry> entries;
   for (pugi::xml_node n = response.payload().first_child(); n; n = n.next_sibling()) {
-    if (n.type() != pugi::node_element || local_name(n) != item) continue;
+    if (n.type() != pugi::node_element || xml::local_name(n) != item) continue;
     entries.push_back({response.text(n, "id"), response.text(n, "name"),
                        response.text(n, "description"), response.text(n, "lastEdited")});
   }

@@ -6,10 +6,15 @@
 #include <sstream>
 
 #include "nv/fault.hpp"
+#include "utf8.hpp"
 #include "util/encoding.hpp"
 #include "util/error.hpp"
 
 namespace eckid::nv {
+
+using xml::child;
+using xml::local_name;
+using xml::namespace_uri;
 
 namespace {
 
@@ -35,30 +40,6 @@ std::string new_message_id() {
 
 std::string soap_action(std::string_view operation) {
   return std::string(kEckNs) + "/" + std::string(operation);
-}
-
-std::string_view local_name(pugi::xml_node node) noexcept {
-  const std::string_view name = node.name();
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-std::string_view namespace_uri(pugi::xml_node node) noexcept {
-  const std::string_view name = node.name();
-  const auto colon = name.find(':');
-  const std::string attr =
-      colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(name.substr(0, colon));
-  for (pugi::xml_node n = node; n; n = n.parent()) {
-    if (const pugi::xml_attribute a = n.attribute(attr.c_str())) return a.value();
-  }
-  return {};
-}
-
-pugi::xml_node child(pugi::xml_node parent, std::string_view local) noexcept {
-  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
-    if (c.type() == pugi::node_element && local_name(c) == local) return c;
-  }
-  return {};
 }
 
 Request::Request(std::string_view operation, std::string_view to, std::string_view oin)

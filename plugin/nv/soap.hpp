@@ -8,6 +8,7 @@
 
 #include "eckid/eckid.h"
 #include "nv/transport.hpp"
+#include "xml_ns.hpp"
 
 namespace eckid::nv {
 
@@ -62,14 +63,5 @@ class Response {
   pugi::xml_document doc_;
   pugi::xml_node payload_;
 };
-
-/// Local part of an element name ("sid:eckId" -> "eckId").
-std::string_view local_name(pugi::xml_node node) noexcept;
-
-/// The namespace URI an element's prefix is bound to, by the xmlns declarations in scope.
-std::string_view namespace_uri(pugi::xml_node node) noexcept;
-
-/// First child element with this local name, or an empty node.
-pugi::xml_node child(pugi::xml_node parent, std::string_view local) noexcept;
 
 }  // namespace eckid::nv

@@ -242,7 +242,7 @@ std::pair<std::string, std::string> Dispatcher::hpgns(const OutboxEvent &e, std:
   return h;
 }
 
-void Dispatcher::apply(const OutboxEvent &e) {
+PupilRecord Dispatcher::apply(const OutboxEvent &e) {
   const SecureBytes pgns = sealer_.open(e.sealed_pgns);
   const auto [pgn, old_pgn] = split_pair(pgns);
   if (e.kind == EventKind::onboarding) {
@@ -251,18 +251,15 @@ void Dispatcher::apply(const OutboxEvent &e) {
   const auto [hpgn, old_hpgn] = hpgns(e, pgn, old_pgn);
   switch (e.kind) {
     case EventKind::created:
-      engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind, e.id, hpgn});
-      return;
+      return engine_.created({e.school_key, e.pupil_key, pgn, e.pgn_kind, e.id, hpgn});
     case EventKind::transferred:
-      engine_.transferred(
+      return engine_.transferred(
           {e.pupil_key, e.from_school_key, e.school_key, pgn, e.pgn_kind, e.id, hpgn});
-      return;
     case EventKind::pgn_changed: {
       std::optional<std::string_view> date;
       if (e.effective_date) date = *e.effective_date;
-      engine_.pgn_changed(
+      return engine_.pgn_changed(
           {e.school_key, e.pupil_key, old_pgn, pgn, e.pgn_kind, date, e.id, old_hpgn, hpgn});
-      return;
     }
     case EventKind::onboarding:
       break;  // the Onboarder's (next_due never returns one)
@@ -282,12 +279,13 @@ bool Dispatcher::process(OutboxEvent e) noexcept {
 bool Dispatcher::process_or_throw(OutboxEvent e) {
   const int attempts = e.attempts + 1;
   try {
-    apply(e);
+    PupilRecord saved = apply(e);
     breaker_result(false);
     if (!outbox_.finish(e.id, EventState::done, ECKID_OK, "", attempts, unix_ms())) {
       throw EventForgotten(e.id);  // forgotten after its record was saved (and removed)
     }
     e.state = EventState::done;
+    e.record = std::move(saved);  // travels to the waiter or the callback (no read back)
     e.status = ECKID_OK;
     e.message.clear();
     e.fault.reset();

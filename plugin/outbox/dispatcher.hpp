@@ -73,7 +73,8 @@ class Dispatcher {
   /// False when the event's outcome could not be stored: it stays queued as it was.
   bool process(OutboxEvent event) noexcept;
   bool process_or_throw(OutboxEvent event);
-  void apply(const OutboxEvent &event);
+  /// The record the event saved.
+  PupilRecord apply(const OutboxEvent &event);
   /// The event's HPgn and, for a PGN change, the old PGN's (else ""): the ones kept sealed
   /// from an earlier attempt, else computed (once per event) and kept sealed in its outbox
   /// row for its retries (Outbox::keep_hpgns()). Logs "event N: HPgn computed" or "... kept

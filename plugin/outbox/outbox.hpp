@@ -15,6 +15,7 @@
 #include "log/logger.hpp"
 #include "nv/fault.hpp"
 #include "store/database.hpp"
+#include "store/store.hpp"
 
 namespace eckid {
 
@@ -56,6 +57,10 @@ struct OutboxEvent {
   /// The service's SOAP fault when status is ECKID_E_SOAP_FAULT or ECKID_E_NOT_AUTHORISED
   /// (eckid_last_fault() after the result is returned or polled).
   std::optional<nv::FaultDetail> fault;
+  /// The record a done event saved, as it travels with the finished event to a waiting
+  /// caller or the result callback (Dispatcher). Never stored: an event read from the outbox
+  /// has none.
+  std::optional<PupilRecord> record;
 };
 
 /// Queue length and age (eckid_queue_status()).

@@ -18,7 +18,4 @@ std::optional<SecureBytes> base64_decode(std::string_view text);
 /// Lowercase hex of bytes: 2 characters per byte.
 std::string hex_lower(std::span<const std::uint8_t> bytes);
 
-/// True when text is valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
-bool is_valid_utf8(std::string_view text) noexcept;
-
 }  // namespace eckid

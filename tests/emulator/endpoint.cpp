@@ -8,6 +8,7 @@
 #include "fault.hpp"
 #include "operations.hpp"
 #include "soap.hpp"
+#include "xml_ns.hpp"
 
 namespace eckid::emulator {
 namespace {
@@ -93,8 +94,7 @@ std::string spoiled(AnswerMode mode, std::string body) {
 std::vector<std::string> hpgns_in(pugi::xml_node element) {
   std::vector<std::string> found;
   for (auto child = element.first_child(); child; child = child.next_sibling()) {
-    std::string_view name = child.name();
-    name = name.substr(name.find(':') + 1);  // npos + 1 == 0: no prefix
+    const std::string_view name = xml::local_name(child);
     if (name == "hPgn" || name == "hpgn" || name == "hpgnOld" || name == "hpgnNew") {
       found.emplace_back(child.text().get());
     } else {

@@ -5,44 +5,18 @@
 #include <sstream>
 
 #include "fault.hpp"
+#include "xml_ns.hpp"
 
 namespace eckid::emulator {
+
+using xml::child;
+using xml::is;
+using xml::local_name;
+using xml::namespace_uri;
+
 namespace {
 
 constexpr std::string_view kFaultAction = "http://www.w3.org/2005/08/addressing/soap/fault";
-
-std::string_view local_name(pugi::xml_node node) {
-  const std::string_view name = node.name();
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-// The namespace URI of an element, resolved through the xmlns declarations in scope.
-std::string_view namespace_of(pugi::xml_node node) {
-  const std::string_view name = node.name();
-  const auto colon = name.find(':');
-  const std::string attribute =
-      colon == std::string_view::npos ? "xmlns" : "xmlns:" + std::string(name.substr(0, colon));
-  for (auto scope = node; scope.type() == pugi::node_element; scope = scope.parent()) {
-    if (const auto declaration = scope.attribute(attribute.c_str())) {
-      return declaration.value();
-    }
-  }
-  return {};
-}
-
-bool is(pugi::xml_node node, std::string_view ns, std::string_view name) {
-  return node.type() == pugi::node_element && local_name(node) == name && namespace_of(node) == ns;
-}
-
-pugi::xml_node child(pugi::xml_node parent, std::string_view ns, std::string_view name) {
-  for (const auto node : parent.children()) {
-    if (is(node, ns, name)) {
-      return node;
-    }
-  }
-  return {};
-}
 
 std::string_view unquote(std::string_view value) {
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
@@ -57,28 +31,6 @@ bool is_oin(std::string_view text) {
   return text.size() == 20 && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
          });
-}
-
-// The attribute `local` in namespace `ns` of `node` (prefixed attributes only: unprefixed
-// attributes have no namespace).
-pugi::xml_attribute attribute_in(pugi::xml_node node, std::string_view ns, std::string_view local) {
-  for (const auto attribute : node.attributes()) {
-    const std::string_view name = attribute.name();
-    const auto colon = name.find(':');
-    if (colon == std::string_view::npos || name.substr(colon + 1) != local) {
-      continue;
-    }
-    const std::string declaration = "xmlns:" + std::string(name.substr(0, colon));
-    for (auto scope = node; scope.type() == pugi::node_element; scope = scope.parent()) {
-      if (const auto found = scope.attribute(declaration.c_str())) {
-        if (found.value() == ns) {
-          return attribute;
-        }
-        break;
-      }
-    }
-  }
-  return {};
 }
 
 // SOAP 1.1, 4.1.1 and 4.3: an optional Header as the first child of Envelope, then Body.
@@ -122,7 +74,7 @@ void check_header_entries(pugi::xml_node header) {
       continue;
     }
     const std::string_view name = local_name(entry);
-    if (namespace_of(entry) == kWsaNs) {
+    if (namespace_uri(entry) == kWsaNs) {
       if (name != "RelatesTo" && !seen.insert(name).second) {
         throw client_fault("InvalidAddressingHeader",
                            "WS-Addressing header " + std::string(name) +
@@ -130,8 +82,8 @@ void check_header_entries(pugi::xml_node header) {
       }
       continue;
     }
-    const auto actor = attribute_in(entry, kEnvelopeNs, "actor");
-    const auto must = attribute_in(entry, kEnvelopeNs, "mustUnderstand");
+    const auto actor = xml::attribute(entry, kEnvelopeNs, "actor");
+    const auto must = xml::attribute(entry, kEnvelopeNs, "mustUnderstand");
     const auto must_value = trim_xml_space(must.value());
     if ((!actor || trim_xml_space(actor.value()) == kNextActor) &&
         (must_value == "1" || must_value == "true")) {
@@ -254,7 +206,7 @@ pugi::xml_node parse_request(pugi::xml_document &doc, std::string_view body,
   if (local_name(envelope) != "Envelope") {
     throw client_fault("MalformedEnvelope", "the document element must be a SOAP Envelope");
   }
-  if (namespace_of(envelope) != kEnvelopeNs) {
+  if (namespace_uri(envelope) != kEnvelopeNs) {
     throw Fault("soapenv:VersionMismatch", "VersionMismatch",
                 "only SOAP 1.1 envelopes (" + std::string(kEnvelopeNs) + ") are accepted");
   }
@@ -268,7 +220,7 @@ pugi::xml_node parse_request(pugi::xml_document &doc, std::string_view body,
     throw client_fault("MalformedBody", "the SOAP Body must hold exactly one request element");
   }
   const std::string_view name = local_name(request);
-  if (namespace_of(request) != kEckNs || !name.ends_with("Request")) {
+  if (namespace_uri(request) != kEckNs || !name.ends_with("Request")) {
     throw client_fault("UnknownOperation", "the body must hold an <operation>Request element in " +
                                                std::string(kEckNs));
   }
@@ -318,13 +270,7 @@ std::optional<std::string> optional_text(pugi::xml_node parent, std::string_view
 }
 
 std::vector<pugi::xml_node> eck_children(pugi::xml_node parent, std::string_view name) {
-  std::vector<pugi::xml_node> result;
-  for (const auto node : parent.children()) {
-    if (is(node, kEckNs, name)) {
-      result.push_back(node);
-    }
-  }
-  return result;
+  return xml::children(parent, kEckNs, name);
 }
 
 pugi::xml_node add_eck(pugi::xml_node parent, std::string_view name, std::string_view text) {

@@ -1,4 +1,4 @@
-// libFuzzer target: the pupil list of `eckid import` (adapters/cli: parse_csv, then
+// libFuzzer target: the pupil list of `eckid import` (common/csv: parse_csv, then adapters/cli:
 // parse_pupils) on any text. Checks the readers' promises (csv.hpp, pupils.hpp): CSV records
 // and problems come in line order, every field of a record is UTF-8, a pupil row has a
 // non-empty key and a known kind, and no problem message holds a valid pupil PGN.
@@ -14,6 +14,7 @@
 #include "csv.hpp"
 #include "pgn_in_text.hpp"
 #include "pupils.hpp"
+#include "utf8.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
   const std::string text(reinterpret_cast<const char *>(data), size);
@@ -24,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (record.line <= last) std::abort();
     last = record.line;
     for (const auto &field : record.fields) {
-      if (!eckid_cli::is_utf8(field)) std::abort();
+      if (!eckid::is_valid_utf8(field)) std::abort();
     }
   }
   for (const auto &problem : csv.problems) {

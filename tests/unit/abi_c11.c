@@ -63,3 +63,7 @@ eckid_status abi_c11_onboard_kind(eckid_plugin *plugin, const char *school_key, 
   eckid_free(receipts);
   return s;
 }
+
+const char *abi_c11_status_name(int status) {
+  return eckid_status_name(status);
+}

@@ -15,6 +15,8 @@ eckid_status abi_c11_created_kind(eckid_plugin *plugin, const char *school_key, 
 /* *status receives the single receipt's status when the call succeeded. */
 eckid_status abi_c11_onboard_kind(eckid_plugin *plugin, const char *school_key, int kind,
                                   int *status);
+/* eckid_status_name() of any int, as a C host may pass it. */
+const char *abi_c11_status_name(int status);
 #ifdef __cplusplus
 }
 #endif

@@ -3,7 +3,16 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -50,6 +59,37 @@ TEST_CASE("every status has a description of its own", "[abi]") {
   CHECK(std::string(eckid_strerror(12)) == unknown);
 }
 
+TEST_CASE("every status constant of eckid.h is named by its lowercased suffix", "[abi]") {
+  // Expected names from the header's text, not from the plugin's table.
+  std::ifstream in(ECKID_HEADER_PATH);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string header = text.str();
+  const auto begin = header.find("typedef enum eckid_status {");
+  const auto end = header.find("} eckid_status;", begin);
+  REQUIRE(end != std::string::npos);
+  const std::string block = header.substr(begin, end - begin);
+  static const std::regex constant(R"(\bECKID_(?:E_)?([A-Z0-9_]+)\s*=\s*([0-9]+))");
+  std::map<int, std::string> expected;
+  for (auto it = std::sregex_iterator(block.begin(), block.end(), constant);
+       it != std::sregex_iterator(); ++it) {
+    std::string name = (*it)[1];
+    for (char &c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    expected.emplace(std::stoi((*it)[2]), name);
+  }
+  REQUIRE(expected.size() >= 27);
+  std::set<std::string> seen;
+  for (const auto &[value, name] : expected) {
+    INFO("status " << value);
+    CHECK(std::string(abi_c11_status_name(value)) == name);
+    CHECK(seen.insert(name).second);
+  }
+  CHECK(std::string(eckid_status_name(ECKID_E_INVALID_PGN)) == "invalid_pgn");
+  for (int unknown : {-1, 12, 19, 35, 9999}) {
+    CHECK(std::string(abi_c11_status_name(unknown)) == "unknown");
+  }
+}
+
 TEST_CASE("NULL arguments are statuses", "[abi]") {
   eckid_plugin *p = nullptr;
   CHECK(eckid_open(nullptr, "x", nullptr) == ECKID_E_INVALID_ARGUMENT);
@@ -72,6 +112,31 @@ TEST_CASE("wrong struct versions are refused", "[abi]") {
   CHECK(eckid_open(&p, "/nonexistent.toml", &o) == ECKID_E_VERSION);
   CHECK(p == nullptr);
   CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_OPEN_OPTIONS_INIT"));
+}
+
+TEST_CASE("an older host's version 1 open options are read only as far as version 1 goes",
+          "[abi]") {
+  eckid_open_options o;
+  std::memset(&o, 0xab, sizeof o);
+  REQUIRE(eckid_open_options_init(&o, 1) == ECKID_OK);
+  CHECK(o.version == 1u);
+  CHECK(o.log_level == ECKID_LOG_INFO);
+  const auto *bytes = reinterpret_cast<const unsigned char *>(&o);
+  const std::size_t v1 = offsetof(eckid_open_options, delivery);
+  CHECK(std::all_of(bytes + v1, bytes + sizeof o, [](unsigned char b) { return b == 0xab; }));
+
+  // The bytes after a version 1 struct are not the caller's fields: 0xff there would be an
+  // invalid delivery if they were read.
+  eckid_test::TempDir dir;
+  dir.add_pki();
+  const auto path = dir.write("school.toml", eckid_test::minimal_config());
+  std::memset(&o, 0xff, sizeof o);
+  eckid_open_options old = ECKID_OPEN_OPTIONS_INIT;
+  old.version = 1;
+  std::memcpy(&o, &old, v1);
+  eckid_plugin *p = nullptr;
+  REQUIRE(eckid_open(&p, path.c_str(), &o) == ECKID_OK);
+  CHECK(eckid_close(p) == ECKID_OK);
 }
 
 TEST_CASE("open, use, double close", "[abi]") {
@@ -234,4 +299,189 @@ TEST_CASE("every string the ABI accepts is bounded, and the error names field an
   CHECK(eckid_open(&p, big.c_str(), nullptr) == ECKID_E_CONFIG);
   CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_MAX_CONFIG_BYTES (1048576 bytes)"));
   CHECK(p == nullptr);
+}
+
+TEST_CASE("every versioned struct refuses version 0 and a newer one, naming its _INIT macro",
+          "[abi]") {
+  Opened o;
+  eckid_result *r = nullptr;
+  const auto refused = [](eckid_status s, const std::string &name, unsigned version,
+                          const char *init) {
+    CHECK(s == ECKID_E_VERSION);
+    CHECK_THAT(
+        eckid_last_error(),
+        Catch::Contains(name + ".version is " + std::to_string(version)) && Catch::Contains(init));
+  };
+  for (unsigned newer : {0u, 1u}) {  // 0: not set; else the current version + 1
+    unsigned v = newer * (ECKID_OPEN_OPTIONS_VERSION + 1);
+    eckid_open_options options = ECKID_OPEN_OPTIONS_INIT;
+    options.version = v;
+    eckid_plugin *p = nullptr;
+    refused(eckid_open(&p, o.path.c_str(), &options), "eckid_open_options", v,
+            "ECKID_OPEN_OPTIONS_INIT");
+
+    v = newer * (ECKID_PUPIL_CREATED_EVENT_VERSION + 1);
+    eckid_pupil_created_event created = ECKID_PUPIL_CREATED_EVENT_INIT;
+    created.version = v;
+    refused(eckid_pupil_created(o.plugin, &created, &r), "eckid_pupil_created_event", v,
+            "ECKID_PUPIL_CREATED_EVENT_INIT");
+
+    v = newer * (ECKID_PUPIL_TRANSFERRED_EVENT_VERSION + 1);
+    eckid_pupil_transferred_event moved = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
+    moved.version = v;
+    refused(eckid_pupil_transferred(o.plugin, &moved, &r), "eckid_pupil_transferred_event", v,
+            "ECKID_PUPIL_TRANSFERRED_EVENT_INIT");
+
+    v = newer * (ECKID_PGN_CHANGED_EVENT_VERSION + 1);
+    eckid_pgn_changed_event changed = ECKID_PGN_CHANGED_EVENT_INIT;
+    changed.version = v;
+    refused(eckid_pgn_changed(o.plugin, &changed, &r), "eckid_pgn_changed_event", v,
+            "ECKID_PGN_CHANGED_EVENT_INIT");
+
+    // Out-structs: nothing is written into a struct of a version this library does not know.
+    v = newer * (ECKID_QUEUE_INFO_VERSION + 1);
+    eckid_queue_info queue = ECKID_QUEUE_INFO_INIT;
+    queue.version = v;
+    queue.queued = 77;
+    refused(eckid_queue_status(o.plugin, &queue), "eckid_queue_info", v, "ECKID_QUEUE_INFO_INIT");
+    CHECK(queue.queued == 77u);
+
+    v = newer * (ECKID_ONBOARD_INFO_VERSION + 1);
+    eckid_onboard_info onboard = ECKID_ONBOARD_INFO_INIT;
+    onboard.version = v;
+    onboard.waiting = 77;
+    refused(eckid_onboard_status(o.plugin, "99ZZ", &onboard), "eckid_onboard_info", v,
+            "ECKID_ONBOARD_INFO_INIT");
+    CHECK(onboard.waiting == 77u);
+  }
+  CHECK(r == nullptr);
+  eckid_queue_info queue = ECKID_QUEUE_INFO_INIT;
+  queue.queued = 77;
+  REQUIRE(eckid_queue_status(o.plugin, &queue) == ECKID_OK);
+  CHECK(queue.queued == 0u);
+  CHECK(queue.version == ECKID_QUEUE_INFO_VERSION);
+}
+
+namespace {
+// A school as a host passes it: the minimal configuration's school, under another key.
+struct HostSchool {
+  std::string key, oin = "0000000700099ZZ12345", sector = eckid_test::test_sector(),
+                   chain = eckid_test::test_chain(), start_date;
+  const char *chains[1] = {nullptr};
+  eckid_school_settings settings = ECKID_SCHOOL_SETTINGS_INIT;
+  explicit HostSchool(std::string k) : key(std::move(k)) {}
+  const eckid_school_settings *get() {
+    chains[0] = chain.c_str();
+    settings.key = key.c_str();
+    settings.oin = oin.c_str();
+    settings.sector = sector.c_str();
+    settings.chains = chains;
+    settings.chain_count = 1;
+    settings.enabled = 1;
+    settings.start_date = start_date.c_str();
+    return &settings;
+  }
+};
+using Report = std::unique_ptr<eckid_check_report, decltype(&eckid_free)>;
+}  // namespace
+
+TEST_CASE("eckid_check lists every problem with file, line and key, and the schools", "[abi]") {
+  eckid_test::TempDir dir;
+  dir.add_pki();
+  // Line 2: an environment that does not exist; line 12 (chains) a chain of the wrong form.
+  std::string text = eckid_test::minimal_config();
+  text.replace(text.find("\"sandbox\""), 9, "\"nowhere\"");
+  text.replace(text.find("chains = [\"") + 11, 4, "https");
+  const auto path = dir.write("school.toml", text);
+  HostSchool good("01AB"), bad("02CD");
+  bad.oin = "short";
+  bad.start_date = "2026-02-30";
+  const eckid_school_settings *schools[] = {good.get(), bad.get()};
+  eckid_config_source source = ECKID_CONFIG_SOURCE_INIT;
+  source.path = path.c_str();
+  source.schools = schools;
+  source.school_count = 2;
+  eckid_check_report *raw = nullptr;
+  REQUIRE(eckid_check(&source, &raw) == ECKID_OK);
+  const Report report(raw, &eckid_free);
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < report->finding_count; ++i) {
+    const eckid_check_finding &f = *report->findings[i];
+    if (f.verdict != ECKID_VERDICT_FAIL) continue;
+    seen.push_back(std::string(f.check) + " " + f.file + ":" + std::to_string(f.line) + " " +
+                   f.key);
+  }
+  const std::string file = path.string();
+  CHECK(seen == std::vector<std::string>{"config " + file + ":2 service.environment",
+                                         "config " + file + ":12 school[0].chains",
+                                         "config host settings:0 school[2].oin",
+                                         "config host settings:0 school[2].start_date"});
+  CHECK(report->failures == 4);
+  // The certificate and the salt were checked too (the salt is the sandbox's, but the
+  // environment is unknown: only its length is judged).
+  std::set<std::string> checks;
+  for (std::size_t i = 0; i < report->finding_count; ++i) checks.insert(report->findings[i]->check);
+  CHECK(checks.count("certificate key") == 1);
+  CHECK(checks.count("salt") == 1);
+  // Only the schools that read well are listed: the host's good one.
+  REQUIRE(report->school_count == 1);
+  CHECK(std::string(report->schools[0]->key) == "01AB");
+  CHECK(report->schools[0]->chain_count == 1);
+  CHECK(report->schools[0]->active == 1);
+}
+
+TEST_CASE("eckid_check and eckid_open_source refuse bad arguments before reading anything",
+          "[abi]") {
+  eckid_check_report *report = nullptr;
+  eckid_plugin *p = nullptr;
+  CHECK(eckid_check(nullptr, &report) == ECKID_E_INVALID_ARGUMENT);
+  eckid_config_source source = ECKID_CONFIG_SOURCE_INIT;
+  CHECK(eckid_check(&source, &report) == ECKID_E_INVALID_ARGUMENT);  // no path
+  CHECK_THAT(eckid_last_error(), Catch::Contains("source.path is NULL"));
+  source.path = "/nonexistent/eckid.toml";
+  CHECK(eckid_check(&source, nullptr) == ECKID_E_INVALID_ARGUMENT);
+  HostSchool school("01AB");
+  const eckid_school_settings *schools[] = {school.get()};
+  source.schools = schools;
+  source.school_count = 1;
+  school.settings.enabled = 2;
+  CHECK(eckid_open_source(&source, nullptr, &p) == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("source.schools[0].enabled is 2"));
+  school.settings.enabled = 1;
+  school.settings.version = 0;
+  CHECK(eckid_check(&source, &report) == ECKID_E_VERSION);
+  CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_SCHOOL_SETTINGS_INIT"));
+  CHECK(report == nullptr);
+  CHECK(p == nullptr);
+  // A file that cannot be read is a finding, not an error of the call.
+  school.settings.version = ECKID_SCHOOL_SETTINGS_VERSION;
+  REQUIRE(eckid_check(&source, &report) == ECKID_OK);
+  const Report r(report, &eckid_free);
+  REQUIRE(r->finding_count == 1);
+  CHECK(r->failures == 1);
+  CHECK_THAT(r->findings[0]->message, Catch::Contains("cannot read the configuration file"));
+}
+
+TEST_CASE("eckid_open_source opens a service file with a host's school and defaults", "[abi]") {
+  eckid_test::TempDir dir;
+  dir.add_pki();
+  const std::string full = eckid_test::minimal_config();
+  const auto path = dir.write("service.toml", full.substr(0, full.find("[[school]]")));
+  HostSchool school("01AB");
+  const eckid_school_settings *schools[] = {school.get()};
+  eckid_config_source source = ECKID_CONFIG_SOURCE_INIT;
+  source.path = path.c_str();
+  source.defaults = "[outbox]\nworkers = 200\n";  // out of range: proves defaults are read
+  source.schools = schools;
+  source.school_count = 1;
+  eckid_plugin *p = nullptr;
+  CHECK(eckid_open_source(&source, nullptr, &p) == ECKID_E_CONFIG);
+  CHECK_THAT(eckid_last_error(), Catch::StartsWith("host defaults:2: [outbox] workers"));
+  source.defaults = "[outbox]\nworkers = 2\n";
+  REQUIRE(eckid_open_source(&source, nullptr, &p) == ECKID_OK);
+  // The host's school is known to the plugin (a lookup finds no record, not no school).
+  eckid_result *r = nullptr;
+  CHECK(eckid_pupil_lookup(p, "01AB", "p1", &r) == ECKID_E_NOT_FOUND);
+  CHECK(eckid_pupil_lookup(p, "99ZZ", "p1", &r) == ECKID_E_UNKNOWN_SCHOOL);
+  CHECK(eckid_close(p) == ECKID_OK);
 }

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "utf8.hpp"
 #include "util/encoding.hpp"
 
 TEST_CASE("base64 decoding is strict", "[encoding]") {

@@ -13,8 +13,13 @@
 
 #include "nv/batch.hpp"
 #include "nv/soap.hpp"
+#include "xml_ns.hpp"
 
 namespace {
+
+using eckid::xml::local_name;
+using eckid::xml::namespace_uri;
+namespace xml = eckid::xml;
 
 constexpr const char *kEck = "http://ketenid.nl/eck/schemas/v1_0";
 constexpr const char *kSoapEnv = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -32,12 +37,6 @@ const std::string kChain =
 const std::string kSector =
     "http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725";
 
-std::string_view local(pugi::xml_node n) {
-  const std::string_view name = n.name();
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
 std::string_view prefix_of(std::string_view qname) {
   const auto colon = qname.find(':');
   return colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
@@ -52,10 +51,6 @@ std::string ns_of_prefix(pugi::xml_node n, std::string_view prefix) {
   return {};
 }
 
-std::string ns(pugi::xml_node n) {
-  return ns_of_prefix(n, prefix_of(n.name()));
-}
-
 std::vector<pugi::xml_node> elements(pugi::xml_node parent) {
   std::vector<pugi::xml_node> out;
   for (auto c = parent.first_child(); c; c = c.next_sibling()) {
@@ -64,20 +59,12 @@ std::vector<pugi::xml_node> elements(pugi::xml_node parent) {
   return out;
 }
 
-// First child element with this namespace and local name.
-pugi::xml_node find(pugi::xml_node parent, const char *uri, std::string_view name) {
-  for (const auto c : elements(parent)) {
-    if (local(c) == name && ns(c) == uri) return c;
-  }
-  return {};
-}
-
 // Every descendant element with this namespace, local name and name attribute.
 pugi::xml_node find_named(pugi::xml_node root, const char *uri, std::string_view name,
                           std::string_view name_attr) {
   pugi::xml_node hit;
   root.find_node([&](pugi::xml_node n) {
-    if (n.type() == pugi::node_element && local(n) == name && ns(n) == uri &&
+    if (n.type() == pugi::node_element && local_name(n) == name && namespace_uri(n) == uri &&
         name_attr == n.attribute("name").value()) {
       hit = n;
       return true;
@@ -116,11 +103,11 @@ std::vector<WsdlField> sequence_of(pugi::xml_node schema, const std::string &typ
   const std::string type = type_qname.substr(type_qname.find(':') + 1);
   const auto complex = find_named(schema, kXsd, "complexType", type);
   if (!complex) return {};  // a simple type or xsd:*
-  const auto sequence = find(complex, kXsd, "sequence");
+  const auto sequence = xml::child(complex, kXsd, "sequence");
   if (!sequence) return {};  // simpleContent
   std::vector<WsdlField> out;
   for (const auto e : elements(sequence)) {
-    REQUIRE(local(e) == "element");
+    REQUIRE(local_name(e) == "element");
     out.push_back({e.attribute("name").value(),
                    std::string(e.attribute("minOccurs").as_string("1")) == "0",
                    std::string(e.attribute("maxOccurs").as_string("1")) == "unbounded",
@@ -143,7 +130,7 @@ WsdlRequest wsdl_request(const std::string &operation) {
   REQUIRE(ns_of_prefix(part, prefix_of(element_qname)) == kEck);
   out.element = element_qname.substr(element_qname.find(':') + 1);
   // The schema's element -> complexType -> xsd:sequence.
-  const auto schema = find(root.child("wsdl:types"), kXsd, "schema");
+  const auto schema = xml::child(root.child("wsdl:types"), kXsd, "schema");
   REQUIRE(std::string(schema.attribute("targetNamespace").value()) == kEck);
   REQUIRE(std::string(schema.attribute("elementFormDefault").value()) == "qualified");
   const auto element = find_named(schema, kXsd, "element", out.element);
@@ -154,7 +141,7 @@ WsdlRequest wsdl_request(const std::string &operation) {
   // The binding's soapAction.
   const auto bind_op = find_named(root.child("wsdl:binding"), kWsdl, "operation", operation);
   REQUIRE(bind_op);
-  out.soap_action = find(bind_op, kWsdlSoap, "operation").attribute("soapAction").value();
+  out.soap_action = xml::child(bind_op, kWsdlSoap, "operation").attribute("soapAction").value();
   return out;
 }
 
@@ -165,13 +152,13 @@ void check_sequence(pugi::xml_node parent, const std::vector<WsdlField> &sequenc
                     const std::string &context) {
   std::size_t next = 0;
   for (const auto c : elements(parent)) {
-    CHECK(ns(c) == kEck);
-    INFO("element " << local(c) << " of " << context);
-    if (next > 0 && sequence[next - 1].repeated && sequence[next - 1].name == local(c)) {
-      check_sequence(c, sequence[next - 1].children, context + "/" + std::string(local(c)));
+    CHECK(namespace_uri(c) == kEck);
+    INFO("element " << local_name(c) << " of " << context);
+    if (next > 0 && sequence[next - 1].repeated && sequence[next - 1].name == local_name(c)) {
+      check_sequence(c, sequence[next - 1].children, context + "/" + std::string(local_name(c)));
       continue;
     }
-    while (next < sequence.size() && sequence[next].name != local(c)) {
+    while (next < sequence.size() && sequence[next].name != local_name(c)) {
       CHECK(sequence[next].optional);  // a required field was skipped
       ++next;
     }
@@ -179,7 +166,7 @@ void check_sequence(pugi::xml_node parent, const std::vector<WsdlField> &sequenc
     if (sequence[next].children.empty()) {
       CHECK(elements(c).empty());
     } else {
-      check_sequence(c, sequence[next].children, context + "/" + std::string(local(c)));
+      check_sequence(c, sequence[next].children, context + "/" + std::string(local_name(c)));
     }
     ++next;
   }
@@ -190,31 +177,31 @@ void check_sequence(pugi::xml_node parent, const std::vector<WsdlField> &sequenc
 pugi::xml_node check_envelope(const pugi::xml_document &doc, const std::string &operation) {
   const WsdlRequest w = wsdl_request(operation);
   const auto envelope = doc.document_element();
-  CHECK(local(envelope) == "Envelope");
-  CHECK(ns(envelope) == kSoapEnv);
+  CHECK(local_name(envelope) == "Envelope");
+  CHECK(namespace_uri(envelope) == kSoapEnv);
   const auto parts = elements(envelope);
   REQUIRE(parts.size() == 2);
-  CHECK(local(parts[0]) == "Header");
-  CHECK(local(parts[1]) == "Body");
+  CHECK(local_name(parts[0]) == "Header");
+  CHECK(local_name(parts[1]) == "Body");
 
   const auto header = parts[0];
-  CHECK(find(header, kWsa, "Action").child_value() == w.soap_action);
+  CHECK(xml::child(header, kWsa, "Action").child_value() == w.soap_action);
   CHECK(w.soap_action == std::string(kEck) + "/" + operation);
   CHECK(eckid::nv::soap_action(operation) == w.soap_action);
   static const std::regex uuid(
       "urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
-  CHECK(std::regex_match(find(header, kWsa, "MessageID").child_value(), uuid));
-  CHECK(std::string(find(header, kWsa, "To").child_value()) == kTo);
-  const auto from = find(header, kWsa, "From");
+  CHECK(std::regex_match(xml::child(header, kWsa, "MessageID").child_value(), uuid));
+  CHECK(std::string(xml::child(header, kWsa, "To").child_value()) == kTo);
+  const auto from = xml::child(header, kWsa, "From");
   REQUIRE(from);
-  CHECK(std::string(find(from, kWsa, "Address").child_value()) ==
+  CHECK(std::string(xml::child(from, kWsa, "Address").child_value()) ==
         std::string("http://www.w3.org/2005/08/addressing/anonymous?oin=") + kOin);
-  CHECK_FALSE(find(header, kWsa, "ReplyTo"));
+  CHECK_FALSE(xml::child(header, kWsa, "ReplyTo"));
 
   const auto body = elements(parts[1]);
   REQUIRE(body.size() == 1);
-  CHECK(local(body[0]) == w.element);
-  CHECK(ns(body[0]) == kEck);
+  CHECK(local_name(body[0]) == w.element);
+  CHECK(namespace_uri(body[0]) == kEck);
   check_sequence(body[0], w.sequence, operation);
   return body[0];
 }
@@ -313,7 +300,7 @@ TEST_CASE("request envelopes match the WSDL element by element", "[nv][wsdl]") {
         const auto children = elements(request);
         REQUIRE(children.size() == c.fields.size());
         for (std::size_t i = 0; i < children.size(); ++i) {
-          CHECK(local(children[i]) == c.fields[i].first);
+          CHECK(local_name(children[i]) == c.fields[i].first);
           CHECK(children[i].child_value() == c.fields[i].second);
         }
       }
@@ -352,7 +339,7 @@ TEST_CASE("values with XML special characters are escaped", "[nv][wsdl]") {
   const auto payload = elements(body).at(0);
   REQUIRE(elements(payload).size() == 1);
   CHECK(elements(payload)[0].child_value() == nasty);
-  CHECK(std::string(find(elements(doc.document_element()).at(0), kWsa, "To").child_value()) ==
+  CHECK(std::string(xml::child(elements(doc.document_element()).at(0), kWsa, "To").child_value()) ==
         "https://h/x?a=1&b=<2>");
 }
 

@@ -243,6 +243,14 @@ ECKID_API const char *eckid_version(void);
  *  "unknown status" for a value this library does not know. Thread-safe. */
 ECKID_API const char *eckid_strerror(int status);
 
+/** The stable name of a status: the constant's name without its ECKID_E_ or ECKID_ prefix,
+ *  in lowercase ("ok" for ECKID_OK, "invalid_pgn" for ECKID_E_INVALID_PGN, "queued" for
+ *  ECKID_QUEUED), for logs, configuration and bindings that map statuses to their own
+ *  names. A name never changes once released. "unknown" for a value this library does not
+ *  know (a reserved number, or a status of a newer library). Static string, never NULL,
+ *  never freed. Thread-safe; cannot fail. */
+ECKID_API const char *eckid_status_name(eckid_status status);
+
 /**
  * The message of the last failed call on the calling thread, or "no error" when the last
  * call succeeded. Never NULL. Valid until the next eckid_* call on this thread; owned by

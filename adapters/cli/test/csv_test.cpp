@@ -1,4 +1,5 @@
-// The tool's CSV reading and writing and its progress wording, without the plugin.
+// The CSV reading and writing the tool uses (common/csv) and its progress wording, without the
+// plugin.
 #include <catch2/catch.hpp>
 
 #include "csv.hpp"
@@ -7,7 +8,7 @@
 using namespace eckid_cli;
 
 TEST_CASE("csv: quoted fields, CRLF, a byte order mark and blank lines") {
-  const CsvText csv = parse_csv(
+  const eckid::CsvText csv = eckid::parse_csv(
       "\xEF\xBB\xBF"
       "a,b\r\n\r\n\"x,1\",\"say \"\"hi\"\"\"\n\"two\nlines\",\n");
   REQUIRE(csv.problems.empty());
@@ -21,7 +22,8 @@ TEST_CASE("csv: quoted fields, CRLF, a byte order mark and blank lines") {
 }
 
 TEST_CASE("csv: a broken record is reported by line and reading goes on") {
-  const CsvText csv = parse_csv("h\nab\"c,1\n\"x\"y,2\nok,3\n\"open,4\nlast,5\n\xC3\x28,6\n");
+  const eckid::CsvText csv =
+      eckid::parse_csv("h\nab\"c,1\n\"x\"y,2\nok,3\n\"open,4\nlast,5\n\xC3\x28,6\n");
   REQUIRE(csv.problems.size() == 4);
   CHECK(csv.problems[0].line == 2);
   CHECK(csv.problems[0].what.starts_with("a quote inside an unquoted field"));
@@ -38,13 +40,10 @@ TEST_CASE("csv: a broken record is reported by line and reading goes on") {
 }
 
 TEST_CASE("csv: fields are quoted only when they need it") {
-  CHECK(csv_field("plain") == "plain");
-  CHECK(csv_field("a,b") == "\"a,b\"");
-  CHECK(csv_field("say \"x\"") == "\"say \"\"x\"\"\"");
-  CHECK(csv_field("two\nlines") == "\"two\nlines\"");
-  CHECK(is_utf8("caf\xC3\xA9"));
-  CHECK_FALSE(is_utf8("\xED\xA0\x80"));  // a surrogate
-  CHECK_FALSE(is_utf8("\xC0\xAF"));      // overlong
+  CHECK(eckid::csv_field("plain") == "plain");
+  CHECK(eckid::csv_field("a,b") == "\"a,b\"");
+  CHECK(eckid::csv_field("say \"x\"") == "\"say \"\"x\"\"\"");
+  CHECK(eckid::csv_field("two\nlines") == "\"two\nlines\"");
 }
 
 TEST_CASE("progress: durations, rates and the progress line") {

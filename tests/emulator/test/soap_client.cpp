@@ -5,24 +5,13 @@
 #include <stdexcept>
 
 #include "emulator_process.hpp"
+#include "xml_ns.hpp"
 
 namespace eckid::emulator_test {
 namespace {
 
 constexpr const char *kEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
 constexpr const char *kWsaNs = "http://www.w3.org/2005/08/addressing";
-
-std::string_view local(pugi::xml_node node) {
-  const std::string_view name = node.name();
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
-}
-
-pugi::xml_node find_descendant(pugi::xml_node root, std::string_view local_name) {
-  return root.find_node([&](pugi::xml_node node) {
-    return node.type() == pugi::node_element && local(node) == local_name;
-  });
-}
 
 std::size_t collect(char *data, std::size_t size, std::size_t count, void *target) {
   static_cast<std::string *>(target)->append(data, size * count);
@@ -67,21 +56,21 @@ Identity default_identity() {
 }
 
 pugi::xml_node Response::payload() const {
-  const auto soap_body = find_descendant(doc, "Body");
+  const auto soap_body = xml::descendant(doc, "Body");
   return soap_body.find_child(
       [](pugi::xml_node node) { return node.type() == pugi::node_element; });
 }
 
 std::string Response::text(std::string_view local_name) const {
-  return find_descendant(payload(), local_name).child_value();
+  return xml::descendant(payload(), local_name).child_value();
 }
 
 std::string Response::header(std::string_view local_name) const {
-  return find_descendant(find_descendant(doc, "Header"), local_name).child_value();
+  return xml::descendant(xml::descendant(doc, "Header"), local_name).child_value();
 }
 
 bool Response::is_fault() const {
-  return local(payload()) == "Fault";
+  return xml::local_name(payload()) == "Fault";
 }
 
 pugi::xml_node add(pugi::xml_node parent, std::string_view name, std::string_view text) {
@@ -93,13 +82,7 @@ pugi::xml_node add(pugi::xml_node parent, std::string_view name, std::string_vie
 }
 
 std::vector<pugi::xml_node> children_named(pugi::xml_node parent, std::string_view local_name) {
-  std::vector<pugi::xml_node> result;
-  for (const auto node : parent.children()) {
-    if (node.type() == pugi::node_element && local(node) == local_name) {
-      result.push_back(node);
-    }
-  }
-  return result;
+  return xml::children(parent, local_name);
 }
 
 std::string child_text(pugi::xml_node parent, std::string_view local_name) {

@@ -2,7 +2,9 @@
 
 #include <optional>
 
-namespace eckid_cli {
+#include "utf8.hpp"
+
+namespace eckid {
 
 namespace {
 
@@ -86,43 +88,21 @@ struct RecordReader {
   }
 };
 
-// The length of the UTF-8 sequence starting with lead byte b, 0 if b cannot start one.
-int sequence_length(unsigned char b) {
-  if (b < 0x80) return 1;
-  if (b >= 0xC2 && b <= 0xDF) return 2;
-  if (b >= 0xE0 && b <= 0xEF) return 3;
-  if (b >= 0xF0 && b <= 0xF4) return 4;
-  return 0;
-}
-
 }  // namespace
 
-bool is_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const int n = sequence_length(lead);
-    if (n == 0 || i + n > text.size()) return false;
-    for (int k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
-    }
-    if (n >= 3) {
-      const auto second = static_cast<unsigned char>(text[i + 1]);
-      if (lead == 0xE0 && second < 0xA0) return false;  // overlong
-      if (lead == 0xED && second > 0x9F) return false;  // surrogate
-      if (lead == 0xF0 && second < 0x90) return false;  // overlong
-      if (lead == 0xF4 && second > 0x8F) return false;  // past U+10FFFF
-    }
-    i += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-CsvText parse_csv(std::string_view text) {
+CsvText parse_csv(std::string_view text, CsvOptions options) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   CsvText out;
   RecordReader reader{text};
   while (reader.pos < text.size()) {
     const std::size_t line = reader.line;
+    if (options.comments) {
+      const std::size_t first = text.find_first_not_of(" \t", reader.pos);
+      if (first != std::string_view::npos && text[first] == '#') {
+        reader.skip_line("");
+        continue;
+      }
+    }
     std::vector<std::string> fields;
     bool blank = false;
     if (auto problem = reader.read(fields, blank)) {
@@ -131,7 +111,7 @@ CsvText parse_csv(std::string_view text) {
     }
     if (blank) continue;
     bool utf8 = true;
-    for (const auto &f : fields) utf8 = utf8 && is_utf8(f);
+    for (const auto &f : fields) utf8 = utf8 && is_valid_utf8(f);
     if (!utf8) {
       out.problems.push_back({line, "not UTF-8 text (save the file as UTF-8)"});
       continue;
@@ -151,4 +131,4 @@ std::string csv_field(std::string_view value) {
   return quoted + '"';
 }
 
-}  // namespace eckid_cli
+}  // namespace eckid
