@@ -6,10 +6,12 @@
         print(result.eckid)
 """
 
-from .config import SchoolSettings, plugin_for, write_school_config
-from .plugin import (Delivery, EckIdError, LogLevel, OnboardInfo, OnboardReceipt, PgnKind, Plugin,
-                     QueueInfo, Result, Status)
+from .config import plugin_for
+from .errors import EckIdError, Status, status_name
+from .plugin import (Delivery, LogLevel, OnboardInfo, OnboardReceipt, PgnKind, Plugin, QueueInfo,
+                     Result)
+from .source import CheckFinding, CheckReport, CheckSchool, SchoolSettings, Verdict, check
 
-__all__ = ["Delivery", "EckIdError", "LogLevel", "OnboardInfo", "OnboardReceipt", "PgnKind",
-           "Plugin", "QueueInfo", "Result", "SchoolSettings", "Status", "plugin_for",
-           "write_school_config"]
+__all__ = ["CheckFinding", "CheckReport", "CheckSchool", "Delivery", "EckIdError", "LogLevel",
+           "OnboardInfo", "OnboardReceipt", "PgnKind", "Plugin", "QueueInfo", "Result",
+           "SchoolSettings", "Status", "Verdict", "check", "plugin_for", "status_name"]

@@ -14,6 +14,9 @@ PUPIL_TRANSFERRED_EVENT_VERSION = 1
 PGN_CHANGED_EVENT_VERSION = 1
 QUEUE_INFO_VERSION = 1
 ONBOARD_INFO_VERSION = 1
+SCHOOL_SETTINGS_VERSION = 1
+CONFIG_SOURCE_VERSION = 1
+CHECK_REPORT_VERSION = 1
 
 DELIVERY_SYNC = 0  # eckid_delivery
 DELIVERY_ASYNC = 1
@@ -100,6 +103,38 @@ class eckid_onboard_info(ctypes.Structure):
                 ("deferred", ctypes.c_ulonglong), ("deferred_until_ms", ctypes.c_longlong)]
 
 
+class eckid_school_settings(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("key", c_char_p), ("oin", c_char_p), ("sector", c_char_p),
+                ("chains", ctypes.POINTER(c_char_p)), ("chain_count", ctypes.c_size_t),
+                ("enabled", c_int), ("start_date", c_char_p)]
+
+
+class eckid_config_source(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("path", c_char_p), ("text", c_char_p),
+                ("defaults", c_char_p),
+                ("schools", ctypes.POINTER(ctypes.POINTER(eckid_school_settings))),
+                ("school_count", ctypes.c_size_t)]
+
+
+class eckid_check_finding(ctypes.Structure):
+    _fields_ = [("verdict", c_int), ("check", c_char_p), ("file", c_char_p), ("line", c_uint),
+                ("key", c_char_p), ("message", c_char_p)]
+
+
+class eckid_check_school(ctypes.Structure):
+    _fields_ = [("key", c_char_p), ("oin", c_char_p), ("sector", c_char_p),
+                ("chains", ctypes.POINTER(c_char_p)), ("chain_count", ctypes.c_size_t),
+                ("enabled", c_int), ("start_date", c_char_p), ("active", c_int)]
+
+
+class eckid_check_report(ctypes.Structure):
+    _fields_ = [("version", c_uint), ("finding_count", ctypes.c_size_t),
+                ("findings", ctypes.POINTER(ctypes.POINTER(eckid_check_finding))),
+                ("failures", ctypes.c_size_t), ("warnings", ctypes.c_size_t),
+                ("school_count", ctypes.c_size_t),
+                ("schools", ctypes.POINTER(ctypes.POINTER(eckid_check_school)))]
+
+
 _P = ctypes.c_void_p  # eckid_plugin *
 _RESULT_OUT = ctypes.POINTER(ctypes.POINTER(eckid_result))
 _CATALOG_OUT = ctypes.POINTER(ctypes.POINTER(eckid_catalog))
@@ -109,10 +144,15 @@ SIGNATURES = {
     "eckid_abi_version": (c_uint, []),
     "eckid_version": (c_char_p, []),
     "eckid_strerror": (c_char_p, [c_int]),
+    "eckid_status_name": (c_char_p, [c_int]),
     "eckid_last_error": (c_char_p, []),
     "eckid_free": (None, [ctypes.c_void_p]),
     "eckid_open_options_init": (c_int, [ctypes.POINTER(eckid_open_options), c_uint]),
     "eckid_open": (c_int, [ctypes.POINTER(_P), c_char_p, ctypes.POINTER(eckid_open_options)]),
+    "eckid_open_source": (c_int, [ctypes.POINTER(eckid_config_source),
+                                  ctypes.POINTER(eckid_open_options), ctypes.POINTER(_P)]),
+    "eckid_check": (c_int, [ctypes.POINTER(eckid_config_source),
+                            ctypes.POINTER(ctypes.POINTER(eckid_check_report))]),
     "eckid_close": (c_int, [_P]),
     "eckid_pgn_validate": (c_int, [ctypes.c_void_p, c_int, ctypes.POINTER(c_int)]),
     "eckid_hpgn": (c_int, [_P, ctypes.c_void_p, c_int, ctypes.c_char_p, ctypes.c_size_t]),

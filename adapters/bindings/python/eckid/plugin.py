@@ -12,38 +12,8 @@ from contextlib import ExitStack
 from typing import Callable, Iterable, Optional
 
 from . import _abi
-
-
-class Status(enum.IntEnum):
-    """eckid_status values of eckid.h (fixed numbers, never reused)."""
-
-    OK = 0
-    E_INVALID_ARGUMENT = 1
-    E_VERSION = 2
-    E_NOMEM = 3
-    E_CONFIG = 4
-    E_INVALID_PGN = 5
-    E_BUFFER_TOO_SMALL = 6
-    E_UNKNOWN_SCHOOL = 7
-    E_NOT_ENABLED = 8
-    E_CRYPTO = 9
-    E_INVALID_HANDLE = 10
-    E_INTERNAL = 11
-    E_SOAP_FAULT = 20
-    E_HTTP = 21
-    E_TIMEOUT = 22
-    E_TLS = 23
-    E_CONNECT = 24
-    E_NOT_AUTHORISED = 25
-    E_SERVICE_DOWN = 26
-    E_BAD_RESPONSE = 27
-    E_RESPONSE_TOO_LARGE = 28
-    E_CREDENTIALS = 29
-    E_PUPIL_CONFLICT = 30
-    E_NOT_FOUND = 31
-    E_STATE = 32
-    QUEUED = 33  # not an error: the event is kept in the outbox, its result comes later
-    E_DUPLICATE_PGN = 34  # another pupil key holds the same PGN in the sector
+from .errors import EckIdError, Status, _status
+from .source import SchoolSettings, Source
 
 
 class Delivery(enum.IntEnum):
@@ -68,22 +38,6 @@ class LogLevel(enum.IntEnum):
     WARN = 2
     ERROR = 3
     OFF = 4
-
-
-class EckIdError(Exception):
-    """A failed plugin call. status: the Status (an int for a value this binding does not
-    know); the message is the plugin's eckid_last_error(), which never contains a PGN."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status: Status | int = _status(status)
-
-
-def _status(value: int) -> "Status | int":
-    try:
-        return Status(value)
-    except ValueError:
-        return value
 
 
 @dataclass(frozen=True)
@@ -123,6 +77,18 @@ class Result:
     def status_name(self) -> str:
         """The status's name, e.g. "QUEUED" or "E_SOAP_FAULT"."""
         return getattr(self.status, "name", str(self.status))
+
+    @property
+    def status_text(self) -> str:
+        """What a host keeps in its status field for this result: "" when the ECK iDs are
+        there, "QUEUED: event <id>[, last try: <message>]" while the event waits in the
+        outbox, else "<status name>: <message>". Never a PGN."""
+        if self.ok:
+            return ""
+        if self.queued:
+            return f"QUEUED: event {self.event_id}" + (f", last try: {self.message}"
+                                                       if self.message else "")
+        return f"{self.status_name}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -205,14 +171,23 @@ class Plugin:
     """
 
     def __init__(self, config_path: str | os.PathLike[str], *,
+                 schools: Optional[Iterable[SchoolSettings]] = None,
+                 defaults: Optional[str] = None, text: Optional[str] = None,
                  library: str | os.PathLike[str] | None = None,
                  log: Callable[[LogLevel, str], None] | None = None,
                  log_level: LogLevel = LogLevel.INFO,
                  delivery: Delivery = Delivery.SYNC,
                  on_result: Callable[[Result], None] | None = None) -> None:
-        """Opens the plugin (eckid_open).
+        """Opens the plugin: eckid_open on config_path alone, eckid_open_source when schools,
+        defaults or text is given.
 
-        config_path: the plugin's TOML configuration. library: see _abi.load().
+        config_path: the plugin's TOML configuration (the administrator's file); with text,
+        only its name (in messages) and folder (relative paths, the default state folder) are
+        used. text: the TOML text itself instead of the file's. defaults: TOML text whose
+        values apply where the configuration sets none (the host's own defaults, such as
+        "[outbox]\ndeadline_ms = 5000\n"). schools: the schools the host keeps in its own
+        settings, added after the configuration's [[school]] tables (a key in both is a
+        duplicate); read during the call only. library: see _abi.load().
         log: called with (level, line) for each log line, possibly from plugin threads; it
         must not call the plugin.
         delivery: SYNC (an event call waits up to [outbox] deadline_ms for its result) or
@@ -249,8 +224,13 @@ class Plugin:
             self._on_result = _abi.RESULT_FN(deliver)
             options.on_result = self._on_result
         handle = ctypes.c_void_p()
-        self._check(self._lib.eckid_open(ctypes.byref(handle), os.fsencode(config_path),
-                                         ctypes.byref(options)))
+        if schools is None and defaults is None and text is None:
+            self._check(self._lib.eckid_open(ctypes.byref(handle), os.fsencode(config_path),
+                                             ctypes.byref(options)))
+        else:
+            source = Source(config_path, text=text, defaults=defaults, schools=schools)
+            self._check(self._lib.eckid_open_source(ctypes.byref(source.struct),
+                                                    ctypes.byref(options), ctypes.byref(handle)))
         self._handle: Optional[ctypes.c_void_p] = handle
 
     def __enter__(self) -> "Plugin":
@@ -339,6 +319,41 @@ class Plugin:
         Nothing recorded is not an error. Raises EckIdError: E_UNKNOWN_SCHOOL,
         E_INVALID_ARGUMENT, E_STATE, ..."""
         self._check(self._lib.eckid_forget_pupil(self._live(), _c(school), _c(pupil)))
+
+    def transfer_or_create(self, pupil: str, from_school: Optional[str], to_school: str,
+                           pgn: str, date: Optional[str] = None,
+                           kind: PgnKind = PgnKind.PUPIL) -> Result:
+        """The pupil's school becomes to_school: a transfer (pupil_transferred(), which keeps
+        the ECK iD in the same sector) from from_school when this configuration has a record
+        of the pupil there; otherwise - no from_school (the host records none, or no ECK iD
+        there), a from_school this configuration does not hold (another service file) or no
+        record at it - a pupil created at to_school (pupil_created(), date as its enrolment
+        date). Returns and raises as those two."""
+        if from_school:
+            try:
+                recorded = self.lookup(from_school, pupil)
+            except EckIdError as e:
+                if e.status != Status.E_UNKNOWN_SCHOOL:
+                    raise
+                recorded = None
+            if recorded is not None:
+                return self.pupil_transferred(pupil, from_school, to_school, pgn, date, kind)
+        return self.pupil_created(to_school, pupil, pgn, date, kind)
+
+    def deliver(self, write: Callable[[Result], None]) -> int:
+        """Hands every finished result no event call returned (poll()) to write(), oldest
+        first, and acknowledges each (ack()) only after write() returned: a result whose
+        write raised, or a crash in between, is delivered again after a reopen. For a host's
+        periodic job (a cron or scheduler entry); write runs on the caller's thread.
+
+        Returns how many results were written. Raises EckIdError from poll()/ack() (E_STATE,
+        ...) and whatever write() raises, with that result unacknowledged."""
+        count = 0
+        while (result := self.poll()) is not None:
+            write(result)
+            self.ack(result.event_id)
+            count += 1
+        return count
 
     def poll(self) -> Optional[Result]:
         """The next finished result no event call returned (eckid_poll), oldest first, each

@@ -11,13 +11,11 @@ ROOT = HERE.parents[3]
 sys.path[:0] = [str(HERE.parents[1]), str(ROOT / "adapters/bindings/python")]
 
 import eckid  # noqa: E402
-from eckid.config import SchoolSettings, write_school_config  # noqa: E402
 from support import FIXTURE, PUPILS, SECTOR, SERVICE_FILE, Checks, expected_eckid  # noqa: E402
 
 check = Checks("python forget")
-config = write_school_config(SERVICE_FILE, [SchoolSettings(
+plugin = eckid.Plugin(SERVICE_FILE, schools=[eckid.SchoolSettings(
     "FG01", "00000001000000000099", SECTOR, [FIXTURE["chain"]], True)])
-plugin = eckid.Plugin(config)
 try:
     old, new = PUPILS[0], PUPILS[1]
     first = plugin.pupil_created("FG01", "reused", old["pgn"])
