@@ -56,22 +56,16 @@ class OpStudent(models.Model):
         try:
             result = event(school._eckid_plugin())
         except eckid.EckIdError as e:
-            status = getattr(e.status, "name", str(e.status))
-            super(OpStudent, self.sudo()).write({"eckid_status": f"{status}: {e}"})
+            super(OpStudent, self.sudo()).write({"eckid_status": e.status_text})
             self.message_post(body=NO_ECKID_NOTE)
             return
         if result.queued:
-            super(OpStudent, self.sudo()).write({"eckid_status": self._eckid_queued_status(result)})
+            super(OpStudent, self.sudo()).write({"eckid_status": result.status_text})
             self.message_post(body="ECK iD requested: the Nummervoorziening has not answered "
                                    "yet; the ECK iD is written when it does.")
             return
         super(OpStudent, self.sudo()).write(
             {"eckid": result.eckid, "eckid_school_id": school.id, "eckid_status": False})
-
-    @staticmethod
-    def _eckid_queued_status(result):
-        return f"QUEUED: event {result.event_id}" + (
-            f", last try: {result.message}" if result.message else "")
 
     def _eckid_write_result(self, result):
         """Writes one delivered result into its student (pupil_key: the student's id, school
@@ -82,19 +76,16 @@ class OpStudent(models.Model):
         if result.ok:
             super(OpStudent, student.sudo()).write({"eckid": result.eckid, "eckid_status": False,
                                              "eckid_school_id": int(result.school_key)})
-        elif result.queued:
-            super(OpStudent, student.sudo()).write(
-                {"eckid_status": self._eckid_queued_status(result)})
         else:
-            super(OpStudent, student.sudo()).write(
-                {"eckid_status": f"{result.status_name}: {result.message}"})
-            student.message_post(body=NO_ECKID_NOTE)
+            super(OpStudent, student.sudo()).write({"eckid_status": result.status_text})
+            if not result.queued:
+                student.message_post(body=NO_ECKID_NOTE)
 
     @api.model
     def _eckid_deliver_results(self):
         """Cron entry point: for each eckid service file of the companies, writes every result
         the plugin finished after its event call returned QUEUED, then acknowledges it (only
-        once written: a crash in between delivers it again)."""
+        once written: a crash in between delivers it again; eckid Plugin.deliver)."""
         import eckid
 
         done = set()
@@ -104,10 +95,7 @@ class OpStudent(models.Model):
                 continue
             done.add(service)
             try:
-                plugin = company._eckid_plugin()
-                while (result := plugin.poll()) is not None:
-                    self._eckid_write_result(result)
-                    plugin.ack(result.event_id)
+                company._eckid_plugin().deliver(self._eckid_write_result)
             except eckid.EckIdError as e:
                 _logger.warning("ECK iD delivery for %s: %s", service, e)
 
@@ -119,18 +107,17 @@ class OpStudent(models.Model):
 
     def _eckid_move(self, school):
         """The student's school becomes `school`: a transfer from the school of its ECK iD
-        when both share a service file, else a creation at `school`."""
+        when both share a service file (the plugin has a record there), else a creation at
+        `school` (eckid Plugin.transfer_or_create)."""
         old = self.eckid_school_id
         if not school or school == old:
             return
         pgn = self._eckid_pgn(school)
         if not pgn:
             return
-        if not old or not self.eckid or old.eckid_service_file != school.eckid_service_file:
-            self._eckid_created(school)
-            return
-        self._eckid_apply(school, lambda p: p.pupil_transferred(
-            str(self.id), str(old.id), str(school.id), pgn))
+        from_key = str(old.id) if old and self.eckid else None
+        self._eckid_apply(school, lambda p: p.transfer_or_create(
+            str(self.id), from_key, str(school.id), pgn))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -13,6 +13,10 @@ class Field:
             return self
         return record._read(self.name)
 
+    def __set__(self, record, value):
+        """record.field = value (a compute method's assignment): kept on the record's row."""
+        record.env.data[record._name][record.ensure_one().id][self.name] = value
+
 
 class Char(Field):
     pass
