@@ -21,6 +21,7 @@ the deletion is committed (student_after_delete).
 from __future__ import annotations
 
 import functools
+import html
 import re
 from typing import Any, Callable, Optional
 
@@ -77,24 +78,18 @@ def _apply(student, school: str, event: Callable[[eckid.Plugin], eckid.Result]) 
     try:
         result = event(eckid.plugin_for(settings.service_file, schools.values()))
     except eckid.EckIdError as e:
-        status = getattr(e.status, "name", str(e.status))
-        student.db_set("eckid_status", f"{status}: {e}")
+        student.db_set("eckid_status", e.status_text)
         frappe.msgprint(_("No ECK iD yet for {0}: {1}").format(student.name, str(e)),
                         title=_("ECK iD"),
                         indicator="orange" if e.status == eckid.Status.E_NOT_ENABLED else "red")
         return
     if result.queued:
-        student.db_set("eckid_status", _queued_status(result))
+        student.db_set("eckid_status", result.status_text)
         frappe.msgprint(_("ECK iD for {0} requested: the Nummervoorziening has not answered yet; "
                           "the ECK iD is written when it does").format(student.name),
                         title=_("ECK iD"), indicator="blue")
         return
     student.db_set({"eckid": result.eckid, "eckid_school": school, "eckid_status": ""})
-
-
-def _queued_status(result: eckid.Result) -> str:
-    return f"QUEUED: event {result.event_id}" + (f", last try: {result.message}"
-                                                 if result.message else "")
 
 
 def _write_result(result: eckid.Result) -> None:
@@ -106,27 +101,41 @@ def _write_result(result: eckid.Result) -> None:
     if result.ok:
         student.db_set({"eckid": result.eckid, "eckid_school": result.school_key,
                         "eckid_status": ""})
-    elif result.queued:
-        student.db_set("eckid_status", _queued_status(result))
     else:
-        student.db_set("eckid_status", f"{result.status_name}: {result.message}")
+        student.db_set("eckid_status", result.status_text)
 
 
 def deliver_results() -> None:
     """Scheduler entry point (hooks.py scheduler_events): writes every result the plugin
     finished after its event call returned QUEUED, then acknowledges it (a result is only
-    acknowledged once written, so a crash in between delivers it again)."""
+    acknowledged once written, so a crash in between delivers it again: Plugin.deliver)."""
     settings = _settings()
     schools = _schools(settings)
     if not settings.service_file or not schools:
         return
     try:
-        plugin = eckid.plugin_for(settings.service_file, schools.values())
-        while (result := plugin.poll()) is not None:
-            _write_result(result)
-            plugin.ack(result.event_id)
+        eckid.plugin_for(settings.service_file, schools.values()).deliver(_write_result)
     except eckid.EckIdError as e:
         frappe.log_error(title="ECK iD delivery", message=str(e))
+
+
+def check_settings(settings) -> None:
+    """Shows every problem eckid finds in the settings (eckid.check: the service file, each
+    school's row with its key, the certificate, the salt) in one message; the settings are
+    saved all the same. Nothing of a student is read."""
+    if not settings.get("service_file"):
+        return
+    try:
+        report = eckid.check(settings.service_file, schools=_schools(settings).values())
+    except Exception as e:  # noqa: BLE001 - e.g. libeckid.so missing: shown, the save goes on
+        frappe.msgprint(_("The ECK iD settings could not be checked: {0}").format(
+            html.escape(_scrubbed(e), quote=False)), title=_("ECK iD"), indicator="red")
+        return
+    problems = [f for f in report.findings if f.verdict != eckid.Verdict.OK]
+    if problems:
+        frappe.msgprint("<br>".join(html.escape(str(f), quote=False) for f in problems),
+                        title=_("ECK iD settings: {0} problem(s)").format(len(problems)),
+                        indicator="red" if report.failures else "orange")
 
 
 def _pgn(student) -> str:
@@ -140,19 +149,18 @@ def _created(student, school: str) -> None:
 
 
 def _move(student, to_school: Optional[str], date: Optional[str]) -> None:
-    """The student's school becomes to_school: a transfer from the recorded school, or a
-    creation when there is none (or it is not configured)."""
+    """The student's school becomes to_school: a transfer from the school of its ECK iD, or
+    a creation when it has none or the plugin does not know that school
+    (Plugin.transfer_or_create)."""
     from_school = student.get("eckid_school")
     if not to_school or to_school == from_school:
         return
     pgn = _pgn(student)
     if not pgn:
         return
-    if not from_school or not student.get("eckid") or from_school not in _schools(_settings()):
-        _created(student, to_school)
-        return
+    from_school = from_school if student.get("eckid") else None
     _apply(student, to_school,
-           lambda p: p.pupil_transferred(student.name, from_school, to_school, pgn, date))
+           lambda p: p.transfer_or_create(student.name, from_school, to_school, pgn, date))
 
 
 @_never_raise

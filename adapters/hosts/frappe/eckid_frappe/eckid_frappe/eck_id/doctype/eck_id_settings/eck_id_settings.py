@@ -2,6 +2,11 @@
 
 from frappe.model.document import Document
 
+from eckid_frappe.events import check_settings
+
 
 class ECKiDSettings(Document):
-    pass
+    def validate(self):
+        """Shows every problem eckid finds in these settings, each with its key
+        (events.check_settings); the settings are saved all the same."""
+        check_settings(self)
