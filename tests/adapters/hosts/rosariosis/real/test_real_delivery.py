@@ -34,7 +34,7 @@ import rosario_site  # noqa: E402
 CHAIN = support.FIXTURE["chain"]
 # The save must come back well before the plugin's default synchronous wait (30 s, what the
 # old code waited): the outage service file below does not set [outbox] deadline_ms, so the
-# plugin's web default of 5 s applies (includes/settings.php EckIdOutboxSettings()).
+# plugin's web default of 5 s applies (includes/settings.php EckIdHostDefaults()).
 SAVE_BOUND_S = 20
 CERT_CASE_BSN = "222333443"  # passes the 11-check; not in the vectors
 
