@@ -43,10 +43,20 @@ final class Status
      * The stable name of a status from the library's own table (eckid_status_name): the
      * constant's name without its ECKID_E_ or ECKID_ prefix, lowercase ("invalid_pgn",
      * "queued"); "unknown" for a value the library does not know. Loads the library as
-     * Abi::any().
+     * Abi::any(). Never throws: when the library cannot be loaded (the very error a host then
+     * records), the same rule is applied to this class's constants.
      */
     public static function name(int $status): string
     {
-        return Abi::any()->eckid_status_name($status);
+        static $unloadable = false;
+        if (!$unloadable) {
+            try {
+                return Abi::any()->eckid_status_name($status);
+            } catch (\Throwable) {
+                $unloadable = true;
+            }
+        }
+        $name = array_search($status, (new \ReflectionClass(self::class))->getConstants(), true);
+        return $name === false ? 'unknown' : strtolower(preg_replace('/^E_/', '', $name));
     }
 }

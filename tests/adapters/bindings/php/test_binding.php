@@ -54,6 +54,11 @@ $schools = [school('A1', '00000001000000000011', $fixture['sector']),
 check([Status::name(Status::E_INVALID_PGN), Status::name(Status::QUEUED), Status::name(Status::OK),
         Status::name(99)] === ['invalid_pgn', 'queued', 'ok', 'unknown'],
     'status names come from eckid_status_name');
+$unloaded = shell_exec('ECKID_LIBRARY=/nonexistent/libeckid.so BINDING='
+    . escapeshellarg(dirname(__DIR__, 4) . '/adapters/bindings/php/eckid.php') . ' '
+    . escapeshellarg(PHP_BINARY) . ' -d ffi.enable=true -r '
+    . escapeshellarg('require getenv("BINDING"); echo EckId\\Status::name(EckId\\Status::E_CONFIG);') . ' 2>&1');
+check($unloaded === 'config', 'status names without a loadable library: the same names, no exception');
 
 // check(): every problem of the host's settings with its key, file and message; the good
 // schools listed; the host defaults read (a wrong type there is a finding of "host defaults").
