@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Keeps the bindings' copies of the C ABI in step with abi/include/eckid/eckid.h:
 the function names, struct field names and enum constants of adapters/bindings/php/eckid.ffi.h, the
+status constants of adapters/bindings/php/src/Status.php, the
 ctypes signatures and structs of adapters/bindings/python/eckid/_abi.py, and the version #defines
 mirrored in both bindings.
 
@@ -46,6 +47,14 @@ def main() -> int:
     problems += [f"eckid.ffi.h: struct {s} fields {p_structs.get(s)} != {f}"
                  for s, f in h_structs.items() if p_structs.get(s) != f]
 
+    statuses = dict(re.findall(r"\b(ECKID_[A-Z0-9_]+)\s*=\s*(\d+)",
+                               re.search(r"typedef enum eckid_status \{(.*?)\}", strip_comments(header),
+                                         flags=re.S).group(1)))
+    php_statuses = {f"ECKID_{n}": v for n, v in re.findall(
+        r"public const (\w+) = (\d+);", (root / "adapters/bindings/php/src/Status.php").read_text())}
+    if php_statuses != statuses:
+        problems.append(f"Status.php constants {sorted(set(php_statuses.items()) ^ set(statuses.items()))} "
+                        "differ from eckid.h's eckid_status")
     php_abi = (root / "adapters/bindings/php/src/Abi.php").read_text()
     sys.path.insert(0, str(root / "adapters/bindings/python"))
     from eckid import _abi

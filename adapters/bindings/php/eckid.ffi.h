@@ -76,12 +76,75 @@ typedef enum eckid_pgn_type {
 unsigned int eckid_abi_version(void);
 const char *eckid_version(void);
 const char *eckid_strerror(int status);
+const char *eckid_status_name(eckid_status status);
 const char *eckid_last_error(void);
 void eckid_free(void *ptr);
 
 eckid_status eckid_open_options_init(eckid_open_options *options, unsigned int version);
 eckid_status eckid_open(eckid_plugin **out, const char *config_path,
                         const eckid_open_options *options);
+
+typedef struct eckid_school_settings {
+  unsigned int version;
+  const char *key;
+  const char *oin;
+  const char *sector;
+  const char *const *chains;
+  size_t chain_count;
+  int enabled;
+  const char *start_date;
+} eckid_school_settings;
+
+typedef struct eckid_config_source {
+  unsigned int version;
+  const char *path;
+  const char *text;
+  const char *defaults;
+  const eckid_school_settings *const *schools;
+  size_t school_count;
+} eckid_config_source;
+
+eckid_status eckid_open_source(const eckid_config_source *source,
+                               const eckid_open_options *options, eckid_plugin **out);
+
+typedef enum eckid_verdict {
+  ECKID_VERDICT_OK = 0,
+  ECKID_VERDICT_WARN = 1,
+  ECKID_VERDICT_FAIL = 2
+} eckid_verdict;
+
+typedef struct eckid_check_finding {
+  eckid_verdict verdict;
+  const char *check;
+  const char *file;
+  unsigned int line;
+  const char *key;
+  const char *message;
+} eckid_check_finding;
+
+typedef struct eckid_check_school {
+  const char *key;
+  const char *oin;
+  const char *sector;
+  const char *const *chains;
+  size_t chain_count;
+  int enabled;
+  const char *start_date;
+  int active;
+} eckid_check_school;
+
+typedef struct eckid_check_report {
+  unsigned int version;
+  size_t finding_count;
+  const eckid_check_finding *const *findings;
+  size_t failures;
+  size_t warnings;
+  size_t school_count;
+  const eckid_check_school *const *schools;
+} eckid_check_report;
+
+eckid_status eckid_check(const eckid_config_source *source, eckid_check_report **out);
+
 eckid_status eckid_close(eckid_plugin *plugin);
 
 eckid_status eckid_pgn_validate(const char *pgn, eckid_pgn_kind kind, eckid_pgn_type *type);

@@ -5,6 +5,7 @@
  */
 declare(strict_types=1);
 
-foreach (['Status', 'EckIdException', 'Result', 'OnboardReceipt', 'Abi', 'Plugin', 'SchoolConfig'] as $class) {
+foreach (['Status', 'EckIdException', 'Result', 'OnboardReceipt', 'Abi', 'Source', 'Finding',
+          'CheckReport', 'Plugin'] as $class) {
     require_once __DIR__ . "/src/$class.php";
 }

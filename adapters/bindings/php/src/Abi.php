@@ -14,6 +14,9 @@ final class Abi
 {
     public const ABI_VERSION = 1;
     public const OPEN_OPTIONS_VERSION = 2;
+    public const SCHOOL_SETTINGS_VERSION = 1;
+    public const CONFIG_SOURCE_VERSION = 1;
+    public const CHECK_REPORT_VERSION = 1;
     public const PUPIL_CREATED_EVENT_VERSION = 1;
     public const PUPIL_TRANSFERRED_EVENT_VERSION = 1;
     public const PGN_CHANGED_EVENT_VERSION = 1;
@@ -26,6 +29,7 @@ final class Abi
 
     /** @var array<string, FFI> */
     private static array $loaded = [];
+    private static ?FFI $first = null;
 
     /**
      * The FFI over a library, loaded once.
@@ -52,7 +56,19 @@ final class Abi
                 );
             }
             self::$loaded[$library] = $ffi;
+            self::$first ??= $ffi;
         }
         return self::$loaded[$library];
+    }
+
+    /**
+     * The FFI a Plugin of this process loaded first, else load(null): for the calls that
+     * need no handle (status names).
+     *
+     * @throws EckIdException|FFI\Exception as load()
+     */
+    public static function any(): FFI
+    {
+        return self::$first ?? self::load();
     }
 }

@@ -21,7 +21,7 @@ final class EckIdException extends \RuntimeException
         return $this->status;
     }
 
-    /** The status as its C name without the ECKID_ prefix, e.g. "E_INVALID_PGN". */
+    /** The status's stable name (eckid_status_name), e.g. "invalid_pgn". */
     public function statusName(): string
     {
         return Status::name($this->status);

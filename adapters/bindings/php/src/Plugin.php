@@ -20,27 +20,67 @@ final class Plugin
 {
     private FFI $ffi;
     private ?CData $handle;
+    private Source $source;
+    /** @var list<string>|null the keys of the configuration's schools, once asked */
+    private ?array $schoolKeys = null;
 
     /**
-     * Opens libeckid on a configuration file (eckid_open).
+     * Opens libeckid on a configuration file (eckid_open) or on a Source: the administrator's
+     * file plus the host's defaults and schools (eckid_open_source).
      *
-     * @param string      $configPath the plugin's TOML configuration
-     * @param string|null $library    path of libeckid.so, see Abi::load()
-     * @param int         $delivery   Abi::DELIVERY_SYNC (default: an event call waits up to
+     * @param string|Source $config   the plugin's TOML configuration file, or a Source
+     * @param string|null   $library  path of libeckid.so, see Abi::load()
+     * @param int           $delivery Abi::DELIVERY_SYNC (default: an event call waits up to
      *                                [outbox] deadline_ms for its result) or
      *                                Abi::DELIVERY_ASYNC (it returns a queued Result at once)
-     * @throws EckIdException E_CONFIG, E_CREDENTIALS, ... (eckid_open's statuses)
+     * @throws EckIdException E_CONFIG (the first problem and how many more: check() lists
+     *                        them all), E_CREDENTIALS, ... (eckid_open's statuses)
      */
-    public function __construct(string $configPath, ?string $library = null,
+    public function __construct(string|Source $config, ?string $library = null,
                                 int $delivery = Abi::DELIVERY_SYNC)
     {
         $this->ffi = Abi::load($library);
+        $this->source = $config instanceof Source ? $config : new Source($config);
         $options = $this->ffi->new('eckid_open_options');
-        $this->check($this->ffi->eckid_open_options_init(FFI::addr($options), Abi::OPEN_OPTIONS_VERSION));
+        $this->expect($this->ffi->eckid_open_options_init(FFI::addr($options), Abi::OPEN_OPTIONS_VERSION));
         $options->delivery = $delivery;
         $handle = $this->ffi->new('eckid_plugin*');
-        $this->check($this->ffi->eckid_open(FFI::addr($handle), $configPath, FFI::addr($options)));
+        if ($config instanceof Source) {
+            $keep = [];
+            $source = $config->struct($this->ffi, $keep);
+            $this->expect($this->ffi->eckid_open_source(FFI::addr($source), FFI::addr($options),
+                FFI::addr($handle)));
+        } else {
+            $this->expect($this->ffi->eckid_open(FFI::addr($handle), $config, FFI::addr($options)));
+        }
         $this->handle = $handle;
+    }
+
+    /**
+     * Checks a configuration without opening the plugin or calling the service (eckid_check):
+     * every problem of it (file, line, key, what is expected), the client certificate (key
+     * match, validity) and the salt, and its schools. For a settings page: a bad configuration
+     * is a report with failures, not an exception. Thread-safe; reads the files it names.
+     *
+     * @param string|Source $config  a configuration file, or a Source
+     * @param string|null   $library see Abi::load()
+     * @throws EckIdException E_INVALID_ARGUMENT (a string over its limit), E_NOMEM
+     */
+    public static function check(string|Source $config, ?string $library = null): CheckReport
+    {
+        return self::checkWith(Abi::load($library), $config instanceof Source ? $config : new Source($config));
+    }
+
+    private static function checkWith(FFI $ffi, Source $config): CheckReport
+    {
+        $keep = [];
+        $source = $config->struct($ffi, $keep);
+        $out = $ffi->new('eckid_check_report*');
+        $status = $ffi->eckid_check(FFI::addr($source), FFI::addr($out));
+        if ($status !== Status::OK) {
+            throw new EckIdException($ffi->eckid_last_error(), $status);
+        }
+        return CheckReport::take($ffi, $out);
     }
 
     public function __destruct()
@@ -123,6 +163,64 @@ final class Plugin
     }
 
     /**
+     * A pupil's school became $toSchool: a transfer (pupilTransferred()) when $fromSchool is a
+     * school of this configuration, so that the plugin keeps the ECK iD in the sector or gets
+     * the new sector's one; else, when the pupil has no from-school here ($fromSchool null, or
+     * a school of another configuration, whose records this plugin does not share), the pupil
+     * is created at $toSchool (pupilCreated(), $date as the enrolment date).
+     *
+     * @throws EckIdException as pupilCreated()
+     */
+    public function transferOrCreate(
+        string $pupil,
+        ?string $fromSchool,
+        string $toSchool,
+        string $pgn,
+        ?string $date = null,
+        int $kind = Abi::PGN_PUPIL
+    ): Result {
+        if ($fromSchool !== null && $fromSchool !== $toSchool && $this->hasSchool($fromSchool)) {
+            return $this->pupilTransferred($pupil, $fromSchool, $toSchool, $pgn, $date, $kind);
+        }
+        return $this->pupilCreated($toSchool, $pupil, $pgn, $date, $kind);
+    }
+
+    /**
+     * Whether a school key is one of this configuration's schools: the host's (Source) or,
+     * failing that, the file's own [[school]] tables (read once with check()).
+     */
+    public function hasSchool(string $school): bool
+    {
+        if (in_array($school, $this->source->schoolKeys(), true)) {
+            return true;
+        }
+        $this->schoolKeys ??= array_column(self::checkWith($this->ffi, $this->source)->schools, 'key');
+        return in_array($school, $this->schoolKeys, true);
+    }
+
+    /**
+     * Hands every finished result that no event call returned to the host (poll() until
+     * nothing is left) and acknowledges each (ack()) only after $write returned: a result
+     * $write threw on is not acknowledged and comes again after a reopen (the exception goes
+     * on to the caller, results after it wait for the next deliver()). A result may be ok(),
+     * still queued() (a retry is under way) or failed (status and message).
+     *
+     * @param callable(Result): void $write records one result in the host
+     * @return int how many results were written and acknowledged
+     * @throws EckIdException E_STATE, ...; whatever $write throws
+     */
+    public function deliver(callable $write): int
+    {
+        $count = 0;
+        while (($result = $this->poll()) !== null) {
+            $write($result);
+            $this->ack($result->eventId);
+            $count++;
+        }
+        return $count;
+    }
+
+    /**
      * The pupil's PGN changed (eckid_pgn_changed); the ECK iD stays.
      *
      * @param string|null $effectiveDate null (now), "YYYY-MM-DD" or an xsd:dateTime
@@ -161,7 +259,7 @@ final class Plugin
         if ($status === Status::E_NOT_FOUND) {
             return null;
         }
-        $this->check($status);
+        $this->expect($status);
         return $this->take($out);
     }
 
@@ -176,7 +274,7 @@ final class Plugin
      */
     public function forgetPupil(string $school, string $pupil): void
     {
-        $this->check($this->ffi->eckid_forget_pupil($this->handle(), $school, $pupil));
+        $this->expect($this->ffi->eckid_forget_pupil($this->handle(), $school, $pupil));
     }
 
     /**
@@ -195,7 +293,7 @@ final class Plugin
         if ($status === Status::E_NOT_FOUND) {
             return null;
         }
-        $this->check($status);
+        $this->expect($status);
         return $this->take($out);
     }
 
@@ -211,7 +309,7 @@ final class Plugin
         if ($status === Status::E_NOT_FOUND) {
             return false;
         }
-        $this->check($status);
+        $this->expect($status);
         return true;
     }
 
@@ -229,7 +327,7 @@ final class Plugin
         if ($status === Status::E_NOT_FOUND) {
             return null;
         }
-        $this->check($status);
+        $this->expect($status);
         return $this->take($out);
     }
 
@@ -244,7 +342,7 @@ final class Plugin
     {
         $info = $this->ffi->new('eckid_queue_info');
         $info->version = Abi::QUEUE_INFO_VERSION;
-        $this->check($this->ffi->eckid_queue_status($this->handle(), FFI::addr($info)));
+        $this->expect($this->ffi->eckid_queue_status($this->handle(), FFI::addr($info)));
         return [
             'queued' => $info->queued,
             'failed' => $info->failed,
@@ -264,7 +362,7 @@ final class Plugin
     public function retryFailed(int $eventId = 0): int
     {
         $count = $this->ffi->new('unsigned long long');
-        $this->check($this->ffi->eckid_retry_failed($this->handle(), $eventId, FFI::addr($count)));
+        $this->expect($this->ffi->eckid_retry_failed($this->handle(), $eventId, FFI::addr($count)));
         return $count->cdata;
     }
 
@@ -302,7 +400,7 @@ final class Plugin
                 FFI::memset($s, 0, FFI::sizeof($s));
             }
         }
-        $this->check($status);
+        $this->expect($status);
         $receipts = [];
         for ($i = 0; $i < $out[0]->count; $i++) {
             $r = $out[0]->receipts[$i];
@@ -326,7 +424,7 @@ final class Plugin
     {
         $info = $this->ffi->new('eckid_onboard_info');
         $info->version = Abi::ONBOARD_INFO_VERSION;
-        $this->check($this->ffi->eckid_onboard_status($this->handle(), $school, FFI::addr($info)));
+        $this->expect($this->ffi->eckid_onboard_status($this->handle(), $school, FFI::addr($info)));
         return [
             'waiting' => $info->waiting,
             'hashed' => $info->hashed,
@@ -345,7 +443,7 @@ final class Plugin
     public function ping(string $school): string
     {
         $version = $this->ffi->new('char*');
-        $this->check($this->ffi->eckid_ping($this->handle(), $school, FFI::addr($version)));
+        $this->expect($this->ffi->eckid_ping($this->handle(), $school, FFI::addr($version)));
         $text = FFI::string($version);
         $this->ffi->eckid_free($version);
         return $text;
@@ -420,7 +518,7 @@ final class Plugin
     }
 
     /** Throws the plugin's last error for a status other than OK. */
-    private function check(int $status): void
+    private function expect(int $status): void
     {
         if ($status !== Status::OK) {
             throw new EckIdException($this->ffi->eckid_last_error(), $status);

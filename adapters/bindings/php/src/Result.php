@@ -47,7 +47,7 @@ final class Result
         return $this->status === Status::QUEUED;
     }
 
-    /** The status as its C name without the ECKID_ prefix, e.g. "QUEUED". */
+    /** The status's stable name (eckid_status_name), e.g. "queued". */
     public function statusName(): string
     {
         return Status::name($this->status);

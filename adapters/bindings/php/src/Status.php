@@ -3,7 +3,10 @@ declare(strict_types=1);
 
 namespace EckId;
 
-/** The eckid_status values of eckid.h (fixed numbers, never reused). */
+/**
+ * The eckid_status values of eckid.h (fixed numbers, never reused; check_declarations.py keeps
+ * them equal to the header's). Their names come from the library (name()).
+ */
 final class Status
 {
     public const OK = 0;
@@ -36,10 +39,24 @@ final class Status
     /** Another pupil key holds the same PGN in the sector (the message names it). */
     public const E_DUPLICATE_PGN = 34;
 
-    /** The constant's name for a status value, or "unknown status N". */
+    /**
+     * The stable name of a status from the library's own table (eckid_status_name): the
+     * constant's name without its ECKID_E_ or ECKID_ prefix, lowercase ("invalid_pgn",
+     * "queued"); "unknown" for a value the library does not know. Loads the library as
+     * Abi::any(). Never throws: when the library cannot be loaded (the very error a host then
+     * records), the same rule is applied to this class's constants.
+     */
     public static function name(int $status): string
     {
+        static $unloadable = false;
+        if (!$unloadable) {
+            try {
+                return Abi::any()->eckid_status_name($status);
+            } catch (\Throwable) {
+                $unloadable = true;
+            }
+        }
         $name = array_search($status, (new \ReflectionClass(self::class))->getConstants(), true);
-        return $name === false ? "unknown status $status" : $name;
+        return $name === false ? 'unknown' : strtolower(preg_replace('/^E_/', '', $name));
     }
 }

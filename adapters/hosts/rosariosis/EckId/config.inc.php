@@ -8,6 +8,7 @@
 
 require_once __DIR__ . '/includes/settings.php';
 require_once __DIR__ . '/includes/admin.php';
+require_once __DIR__ . '/includes/check.php';
 
 if ( EckIdOnMySql() )
 {
@@ -57,7 +58,8 @@ if ( ! empty( $_REQUEST['save'] ) && AllowEdit() )
 $eckid_problem = EckIdHostProblem();
 
 echo ErrorMessage( (array) $error ) . ErrorMessage( (array) $note, 'note' )
-	. ( $eckid_problem === '' ? '' : ErrorMessage( [ htmlspecialchars( $eckid_problem ) ], 'warning' ) );
+	. ( $eckid_problem === '' ? '' : ErrorMessage( [ htmlspecialchars( $eckid_problem ) ], 'warning' ) )
+	. ( $eckid_problem === '' ? EckIdCheckBlock( $eckid_current ) : '' ); // The plugin's own check.
 
 $eckid_labels = [
 	'ECKID_ENABLED' => _( 'Request ECK iDs for this school' ),

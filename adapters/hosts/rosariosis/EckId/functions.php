@@ -71,31 +71,10 @@ function EckIdCreateStudent( $tag )
 /** Pupil created at a school from the student's PGN field; a note when it is empty. */
 function EckIdCreated( $student_id, $school_id )
 {
-	$settings = EckIdAllSchoolSettings()[ $school_id ] ?? null;
-	$field_problem = $settings ? EckIdPgnFieldProblem( $settings['ECKID_PGN_FIELD'] ) : '';
-
-	if ( $field_problem !== '' )
-	{
-		EckIdSavePending( $student_id, $school_id, 'E_CONFIG', $field_problem );
-		EckIdTell( sprintf( _( 'No ECK iD yet: %s' ), $field_problem ) );
-
-		return;
-	}
-
-	if ( ! EckIdRetryForgets( $student_id ) )
-	{
-		return; // A deleted student's ID, not forgotten yet: never the old one's ECK iD.
-	}
-
-	$pgn = EckIdStudentPgn( $student_id, $school_id );
+	$pgn = EckIdPgnToSend( $student_id, $school_id );
 
 	if ( $pgn === '' )
 	{
-		if ( $settings )
-		{
-			EckIdTell( _( 'No ECK iD requested: the student has no PGN (BSN or onderwijsnummer).' ), false );
-		}
-
 		return;
 	}
 
@@ -103,6 +82,39 @@ function EckIdCreated( $student_id, $school_id )
 	{
 		return $plugin->pupilCreated( (string) $school_id, (string) $student_id, $pgn, date( 'Y-m-d' ) );
 	} );
+}
+
+/**
+ * The student's PGN for a first request at a school, or '' when none may be sent: a PGN
+ * field that cannot be read (a pending 'config' row and a message), a deleted student's ID
+ * not forgotten yet (never the old one's ECK iD), or no PGN (a note).
+ */
+function EckIdPgnToSend( $student_id, $school_id )
+{
+	$settings = EckIdAllSchoolSettings()[ $school_id ] ?? null;
+	$field_problem = $settings ? EckIdPgnFieldProblem( $settings['ECKID_PGN_FIELD'] ) : '';
+
+	if ( $field_problem !== '' )
+	{
+		EckIdSavePending( $student_id, $school_id, 'config', $field_problem );
+		EckIdTell( sprintf( _( 'No ECK iD yet: %s' ), $field_problem ) );
+
+		return '';
+	}
+
+	if ( ! EckIdRetryForgets( $student_id ) )
+	{
+		return '';
+	}
+
+	$pgn = EckIdStudentPgn( $student_id, $school_id );
+
+	if ( $pgn === '' && $settings )
+	{
+		EckIdTell( _( 'No ECK iD requested: the student has no PGN (BSN or onderwijsnummer).' ), false );
+	}
+
+	return $pgn;
 }
 
 /** update_student_checks: remembers the PGN before the update saves the new one. */

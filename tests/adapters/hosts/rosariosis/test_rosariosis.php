@@ -96,6 +96,18 @@ HostSavePluginSettings( $plugin_dir, 3, $settings( '00000001000000000003', $fixt
 $page = HostSavePluginSettings( $plugin_dir, 4, $settings( '00000001000000000004', $fixture['sector'], false ) );
 check( strpos( $page, 'settings were saved' ) !== false && ProgramConfig( 'eckid', 'ECKID_OIN' ) === '00000001000000000004',
 	'settings: saved per school in program_config' );
+check( strpos( $page, 'no problem found' ) !== false && strpos( $page, '4 school(s)' ) !== false,
+	'settings: the plugin checked the configuration of the schools sharing the service file' );
+
+// The settings page shows the plugin's check of a broken service file: the problem with its
+// file, line and key (school 6 keeps no settings: its service file is removed again).
+$broken = dirname( getenv( 'ECKID_TEST_SERVICE' ) ) . '/broken.toml';
+file_put_contents( $broken, str_replace( 'deadline_ms = 30000', 'deadline_ms = "soon"', file_get_contents( getenv( 'ECKID_TEST_SERVICE' ) ) ) );
+$page = HostSavePluginSettings( $plugin_dir, 6, [ 'ECKID_CONFIG_PATH' => $broken ] + $settings( '00000001000000000016', $fixture['sector'], true ) );
+check( preg_match( '#broken\.toml:\d+: outbox\.deadline_ms: #', $page ) === 1 && strpos( $page, '1 problem(s)' ) !== false,
+	'settings: a broken service file is shown with its file, line and key' );
+pgn_free( $page, 'the settings page' );
+DBQuery( "DELETE FROM program_config WHERE SCHOOL_ID='6'" );
 
 // Created.
 HostCreateStudent( 101, $pupils[0]['pgn'], 1, '2026-08-20' );
@@ -146,7 +158,7 @@ HostCreateStudent( 103, $invalid_pgn, 1, '2026-08-21' );
 $text = messages();
 check( stored( 103, 1 ) === null && stripos( $text, 'No ECK iD yet' ) !== false, 'invalid PGN: a clear message, no ECK iD' );
 pgn_free( $text . HostStudentHeader( 103, 1 ), 'invalid PGN: the message and the page' );
-check( EckIdPendingRow( 103, 1 )['STATUS'] === 'E_INVALID_PGN' && requests( '/./' ) === $before,
+check( EckIdPendingRow( 103, 1 )['STATUS'] === 'invalid_pgn' && requests( '/./' ) === $before,
 	'invalid PGN: kept as pending, nothing sent' );
 HostUpdateStudentPgn( 103, $pupils[1]['pgn'] );
 check( stored( 103, 1 ) === expected_eckid( $pupils[1]['hpgn'], $fixture['sector'] ) && ! EckIdPendingRow( 103, 1 ),
@@ -190,7 +202,7 @@ try
 	HostCreateStudent( 105, $pupils[1]['pgn'], 5, '2026-08-22' );
 	$text = messages();
 	$pending = EckIdPendingRow( 105, 5 );
-	check( stored( 105, 5 ) === null && $pending && $pending['STATUS'] === 'QUEUED'
+	check( stored( 105, 5 ) === null && $pending && $pending['STATUS'] === 'queued'
 		&& stripos( $text, 'has not answered yet' ) !== false,
 		'service down: the student is saved, the event queued, a note' );
 	pgn_free( $text . HostStudentHeader( 105, 5 ), 'service down: the note and the page' );
@@ -236,7 +248,7 @@ finally
 $onboard_service = dirname( getenv( 'ECKID_TEST_SERVICE' ) ) . '/onboard.toml';
 file_put_contents( $onboard_service, str_replace( '"state"', '"state-onboard"',
 	file_get_contents( getenv( 'ECKID_TEST_SERVICE' ) ) ) . "\n[onboarding]\npoll_delay_ms = 100\n" );
-$onboard_config = EckId\SchoolConfig::write( $onboard_service, [ [ 'key' => 'ON6',
+$onboard_config = new EckId\Source( $onboard_service, [ [ 'key' => 'ON6',
 	'oin' => '00000001000000000006', 'sector' => $fixture['sector'], 'chains' => [ $fixture['chain'] ],
 	'enabled' => true, 'start_date' => '2025-08-01' ] ] );
 $batches = requests( '/ submitStampseudonymBatch \\S+ ok/' );
@@ -299,7 +311,7 @@ foreach ( [ 'eckid_student', 'eckid_pending', 'program_config' ] as $table )
 	$dump .= json_encode( $HostDb->query( "SELECT * FROM $table" )->fetchAll() );
 }
 pgn_free( $dump, "the plugin's tables" );
-pgn_free( file_get_contents( dirname( getenv( 'ECKID_TEST_SERVICE' ) ) . '/service.schools.toml' ), 'the composed configuration' );
+check( ! glob( dirname( getenv( 'ECKID_TEST_SERVICE' ) ) . '/*.schools.toml' ), 'no configuration file is written beside the service file' );
 pgn_free( $messages, 'all page messages' );
 
 // On MySQL (no install_mysql.sql: the plugin needs PostgreSQL) the plugin refuses cleanly.

@@ -22,12 +22,12 @@ require_once __DIR__ . '/admin.php';
  */
 function EckIdBackfillNeedsPerson()
 {
-	return [ 'E_SOAP_FAULT', 'E_BAD_RESPONSE', 'E_PUPIL_CONFLICT', 'E_DUPLICATE_PGN' ];
+	return [ 'soap_fault', 'bad_response', 'pupil_conflict', 'duplicate_pgn' ];
 }
 
 /**
  * The students enrolled at a school this school year (enrolment not ended) with no ECK iD
- * there and not waiting for one (no QUEUED pending row).
+ * there and not waiting for one (no queued pending row).
  *
  * @param int  $school_id School ID.
  * @param bool $automatic True for the delivery run: leaves out EckIdBackfillNeedsPerson().
@@ -43,7 +43,7 @@ function EckIdBackfillCandidates( $school_id, $automatic )
 	}
 
 	$skip = $automatic ? EckIdBackfillNeedsPerson() : [];
-	$skip[] = 'QUEUED';
+	$skip[] = 'queued';
 
 	$rows = DBGet( DBQuery( "SELECT s.STUDENT_ID,s." . $field . " AS PGN FROM students s
 		WHERE s.STUDENT_ID IN (SELECT se.STUDENT_ID FROM student_enrollment se
@@ -71,7 +71,7 @@ function EckIdBackfillCandidates( $school_id, $automatic )
 
 /**
  * Requests the ECK iDs of a school's students without one (eckid_onboard()); each accepted
- * student gets a QUEUED pending row (EckIdDeliverResults() records the result), each
+ * student gets a queued pending row (EckIdDeliverResults() records the result), each
  * refused one a pending row with why.
  *
  * @param int  $school_id School ID.
@@ -108,7 +108,7 @@ function EckIdBackfill( $school_id, $automatic = false )
 	{
 		if ( $receipt->accepted() )
 		{
-			EckIdSavePending( (int) $receipt->pupilKey, $school_id, 'QUEUED', sprintf(
+			EckIdSavePending( (int) $receipt->pupilKey, $school_id, 'queued', sprintf(
 				_( 'requested (event %d), waiting for the Nummervoorziening' ), $receipt->eventId ) );
 			$counts['requested']++;
 		}
@@ -134,7 +134,7 @@ function EckIdBackfillProgress( $school_id )
 		SUM(CASE WHEN EXISTS (SELECT 1 FROM eckid_student e WHERE e.STUDENT_ID=se.STUDENT_ID
 			AND e.SCHOOL_ID=se.SCHOOL_ID) THEN 1 ELSE 0 END) AS RECORDED,
 		SUM(CASE WHEN EXISTS (SELECT 1 FROM eckid_pending p WHERE p.STUDENT_ID=se.STUDENT_ID
-			AND p.SCHOOL_ID=se.SCHOOL_ID AND p.STATUS='QUEUED') THEN 1 ELSE 0 END) AS WAITING
+			AND p.SCHOOL_ID=se.SCHOOL_ID AND p.STATUS='queued') THEN 1 ELSE 0 END) AS WAITING
 		FROM (SELECT DISTINCT STUDENT_ID,SCHOOL_ID FROM student_enrollment
 			WHERE SCHOOL_ID='" . (int) $school_id . "' AND SYEAR='" . (int) UserSyear() . "'
 			AND (END_DATE IS NULL OR END_DATE>=CURRENT_DATE)) se" ) );

@@ -14,10 +14,10 @@ require_once __DIR__ . '/store.php';
 require_once __DIR__ . '/backfill.php';
 require_once __DIR__ . '/forget.php';
 
-/** How many students wait for the Nummervoorziening (QUEUED pending rows), all schools. */
+/** How many students wait for the Nummervoorziening (queued pending rows), all schools. */
 function EckIdQueuedCount()
 {
-	return (int) DBGetOne( "SELECT COUNT(*) FROM eckid_pending WHERE STATUS='QUEUED'" );
+	return (int) DBGetOne( "SELECT COUNT(*) FROM eckid_pending WHERE STATUS='queued'" );
 }
 
 /**

@@ -5,7 +5,7 @@
  * plugin's record, HPgn, ECK iDs and queued events of that pupil key at that school) and loses
  * the plugin's rows here, so a new student who is given the same student ID later (Add a
  * Student, "RosarioSIS ID") never sees the old one's ECK iD. A school where forgetting fails
- * keeps a FORGET pending row: the delivery run retries it, and a new student with that ID gets
+ * keeps a 'forget' pending row: the delivery run retries it, and a new student with that ID gets
  * no ECK iD before it succeeds.
  *
  * @package EckId
@@ -52,7 +52,7 @@ function EckIdForget( $student_id )
 		{
 			$done = false;
 
-			EckIdSavePending( $student_id, $school_id, 'FORGET', $e->getMessage() );
+			EckIdSavePending( $student_id, $school_id, 'forget', $e->getMessage() );
 			EckIdTell( sprintf( _( 'The ECK iD plugin has not forgotten the deleted student yet (%s); the delivery command retries it once that is fixed.' ),
 				$e->getMessage() ) );
 		}
@@ -62,7 +62,7 @@ function EckIdForget( $student_id )
 }
 
 /**
- * Retries forgetting the deleted students whose forgetting failed before (FORGET rows), all
+ * Retries forgetting the deleted students whose forgetting failed before ('forget' rows), all
  * of them or one student ID.
  *
  * @param int|null $student_id Only this student ID; null: all.
@@ -70,7 +70,7 @@ function EckIdForget( $student_id )
  */
 function EckIdRetryForgets( $student_id = null )
 {
-	$rows = DBGet( DBQuery( "SELECT DISTINCT STUDENT_ID FROM eckid_pending WHERE STATUS='FORGET'"
+	$rows = DBGet( DBQuery( "SELECT DISTINCT STUDENT_ID FROM eckid_pending WHERE STATUS='forget'"
 		. ( $student_id === null ? '' : " AND STUDENT_ID='" . (int) $student_id . "'" ) ) );
 
 	$done = true;

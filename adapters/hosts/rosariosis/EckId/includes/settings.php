@@ -60,13 +60,76 @@ function EckIdAllSchoolSettings()
 }
 
 /**
- * The plugin handle for a school: opened once per request on the configuration composed of
- * the school's service file and every school that shares it.
+ * The configuration of a service file: the file the administrator keeps, plus every school
+ * with eckid settings that names it (this school year) and the plugin's web defaults. The
+ * plugin reads and checks it all (eckid_open_source, eckid_check): no TOML is written.
+ *
+ * @param string $service The service file (ECKID_CONFIG_PATH).
+ * @param array  $schools EckIdAllSchoolSettings(), or those with the posted settings of a school.
+ */
+function EckIdSource( $service, $schools )
+{
+	$tables = [];
+
+	foreach ( $schools as $id => $s )
+	{
+		if ( $s['ECKID_CONFIG_PATH'] !== $service )
+		{
+			continue;
+		}
+
+		$tables[] = [
+			'key' => (string) $id,
+			'oin' => $s['ECKID_OIN'],
+			'sector' => $s['ECKID_SECTOR'],
+			'chains' => preg_split( '/\s+/', trim( $s['ECKID_CHAINS'] ), -1, PREG_SPLIT_NO_EMPTY ),
+			'enabled' => $s['ECKID_ENABLED'] === 'Y',
+			'start_date' => $s['ECKID_START_DATE'],
+		];
+	}
+
+	return new EckId\Source( $service, $tables, EckIdHostDefaults() );
+}
+
+/**
+ * Runs a binding call that loads libeckid, turning "cannot load it" into an EckIdException.
+ *
+ * @throws EckId\EckIdException E_CONFIG when PHP FFI or libeckid.so is not usable
+ *         (EckIdHostProblem()), else the call's own; never another exception.
+ */
+function EckIdWithLibrary( $call )
+{
+	$problem = EckIdHostProblem();
+
+	if ( $problem !== '' )
+	{
+		throw new EckId\EckIdException( $problem, EckId\Status::E_CONFIG );
+	}
+
+	try
+	{
+		return $call();
+	}
+	catch ( EckId\EckIdException $e )
+	{
+		throw $e;
+	}
+	catch ( \Throwable $e )
+	{
+		// FFI\Exception (libeckid.so not loadable) or an Error: never a failed page.
+		throw new EckId\EckIdException( sprintf( _( 'libeckid could not be loaded (%s): check "SetEnv ECKID_LIBRARY" and "php_admin_value ffi.enable true" in the site\'s Apache configuration (README "Install").' ),
+			$e->getMessage() ), EckId\Status::E_CONFIG );
+	}
+}
+
+/**
+ * The plugin handle for a school: opened once per request on the configuration of the
+ * school's service file (EckIdSource()).
  *
  * @param int $school_id RosarioSIS school ID.
  * @return EckId\Plugin|null Null when the school has no eckid settings.
  * @throws EckId\EckIdException E_CONFIG (also when PHP FFI or libeckid.so is not usable:
- *         EckIdHostProblem()) and the other eckid_open statuses; never another exception.
+ *         EckIdWithLibrary()) and the other eckid_open statuses; never another exception.
  */
 function EckIdPluginFor( $school_id )
 {
@@ -83,72 +146,27 @@ function EckIdPluginFor( $school_id )
 
 	if ( ! isset( $plugins[ $service ] ) )
 	{
-		$tables = [];
-
-		foreach ( $schools as $id => $s )
+		$plugins[ $service ] = EckIdWithLibrary( function () use ( $service, $schools )
 		{
-			if ( $s['ECKID_CONFIG_PATH'] !== $service )
-			{
-				continue;
-			}
-
-			$tables[] = [
-				'key' => (string) $id,
-				'oin' => $s['ECKID_OIN'],
-				'sector' => $s['ECKID_SECTOR'],
-				'chains' => preg_split( '/\s+/', trim( $s['ECKID_CHAINS'] ), -1, PREG_SPLIT_NO_EMPTY ),
-				'enabled' => $s['ECKID_ENABLED'] === 'Y',
-				'start_date' => $s['ECKID_START_DATE'],
-			];
-		}
-
-		$problem = EckIdHostProblem();
-
-		if ( $problem !== '' )
-		{
-			throw new EckId\EckIdException( $problem, EckId\Status::E_CONFIG );
-		}
-
-		try
-		{
-			$plugins[ $service ] = new EckId\Plugin( EckId\SchoolConfig::write( $service, $tables, EckIdOutboxSettings() ) );
-		}
-		catch ( EckId\EckIdException $e )
-		{
-			throw $e;
-		}
-		catch ( \Throwable $e )
-		{
-			// FFI\Exception (libeckid.so not loadable) or an Error: never a failed page.
-			throw new EckId\EckIdException( sprintf( _( 'libeckid could not be loaded (%s): check "SetEnv ECKID_LIBRARY" and "php_admin_value ffi.enable true" in the site\'s Apache configuration (README "Install").' ),
-				$e->getMessage() ), EckId\Status::E_CONFIG );
-		}
+			return new EckId\Plugin( EckIdSource( $service, $schools ) );
+		} );
 	}
 
 	return $plugins[ $service ];
 }
 
 /**
- * The [outbox] defaults the plugin sets in the configuration it composes where the service
- * file does not set them: RosarioSIS makes its event calls from web requests (a student's
- * save), which must not hang. deadline_ms 5000: a save waits at most 5 s for its ECK iD (the
- * normal path, an scrypt HPgn and two service calls, takes about 2 s on a busy server), then
- * the event is queued and recorded later (deliver.php, or a later page load);
- * shutdown_wait_ms 1000: the end of a request waits at most 1 s for an event still in
- * progress (it stays queued). An administrator may set either in the service file's [outbox].
+ * The plugin's defaults for RosarioSIS (TOML, eckid_config_source defaults), which apply where
+ * the service file sets none: RosarioSIS makes its event calls from web requests (a student's
+ * save), which must not hang. [outbox] deadline_ms 5000: a save waits at most 5 s for its ECK
+ * iD (the normal path, an scrypt HPgn and two service calls, takes about 2 s on a busy
+ * server), then the event is queued and recorded later (deliver.php, or a later page load);
+ * shutdown_wait_ms 1000: the end of a request waits at most 1 s for an event still in progress
+ * (it stays queued). An administrator may set either in the service file's [outbox].
  */
-function EckIdOutboxSettings()
+function EckIdHostDefaults()
 {
-	return [ 'deadline_ms' => 5000, 'shutdown_wait_ms' => 1000 ];
-}
-
-/** Whether two schools share one plugin configuration (a transfer needs both in it). */
-function EckIdSameConfig( $school_a, $school_b )
-{
-	$schools = EckIdAllSchoolSettings();
-
-	return isset( $schools[ $school_a ], $schools[ $school_b ] )
-		&& $schools[ $school_a ]['ECKID_CONFIG_PATH'] === $schools[ $school_b ]['ECKID_CONFIG_PATH'];
+	return "[outbox]\ndeadline_ms = 5000\nshutdown_wait_ms = 1000\n";
 }
 
 /**

@@ -13,7 +13,7 @@
  * @param int      $student_id Student ID.
  * @param int      $school_id  School ID the result belongs to.
  * A queued result (the Nummervoorziening did not answer in time: the event is kept in the
- * plugin's outbox) leaves a QUEUED pending row; EckIdDeliverResults() records the ECK iDs
+ * plugin's outbox) leaves a queued pending row; EckIdDeliverResults() records the ECK iDs
  * once the plugin has them.
  *
  * @param callable $event      fn( EckId\Plugin $plugin ): EckId\Result
@@ -32,16 +32,14 @@ function EckIdRun( $student_id, $school_id, $event )
 
 		$result = $event( $plugin );
 
+		EckIdWriteResult( $student_id, $school_id, $result );
+
 		if ( $result->queued() )
 		{
-			EckIdSavePending( $student_id, $school_id, 'QUEUED', EckIdQueuedMessage( $result ) );
-
 			EckIdTell( _( 'ECK iD requested: the Nummervoorziening has not answered yet; the ECK iD is recorded when it does.' ), false );
 
 			return false;
 		}
-
-		EckIdSaveResult( $student_id, $school_id, $result );
 
 		EckIdTell( sprintf( _( 'ECK iD recorded for school %s.' ), $school_id ), false );
 
@@ -67,7 +65,32 @@ function EckIdQueuedMessage( EckId\Result $result )
 		. ( $result->message === '' ? '' : ': ' . $result->message );
 }
 
-/** Replaces a student's pending row at a school (the plugin's messages never hold a PGN). */
+/**
+ * Records a plugin result for a student at a school: the ECK iDs (ok), a queued pending row
+ * (the event waits in the plugin's outbox) or a pending row with the failure's status and
+ * message (the plugin's messages never hold a PGN).
+ */
+function EckIdWriteResult( $student_id, $school_id, EckId\Result $result )
+{
+	if ( $result->ok() )
+	{
+		EckIdSaveResult( $student_id, $school_id, $result );
+	}
+	elseif ( $result->queued() )
+	{
+		EckIdSavePending( $student_id, $school_id, $result->statusName(), EckIdQueuedMessage( $result ) );
+	}
+	else
+	{
+		EckIdSavePending( $student_id, $school_id, $result->statusName(), $result->message );
+	}
+}
+
+/**
+ * Replaces a student's pending row at a school. $status: the plugin status's stable name
+ * (eckid_status_name: 'queued', 'invalid_pgn', ...) or the plugin's own 'forget'; the
+ * plugin's messages never hold a PGN.
+ */
 function EckIdSavePending( $student_id, $school_id, $status, $message )
 {
 	DBQuery( "DELETE FROM eckid_pending WHERE STUDENT_ID='" . (int) $student_id . "'
@@ -87,7 +110,7 @@ function EckIdSavePending( $student_id, $school_id, $status, $message )
  */
 function EckIdDeliverResults()
 {
-	$queued = DBGet( DBQuery( "SELECT DISTINCT SCHOOL_ID FROM eckid_pending WHERE STATUS='QUEUED'" ) );
+	$queued = DBGet( DBQuery( "SELECT DISTINCT SCHOOL_ID FROM eckid_pending WHERE STATUS='queued'" ) );
 
 	if ( empty( $queued[1] ) )
 	{
@@ -113,26 +136,14 @@ function EckIdDeliverResults()
 		{
 			$plugin = EckIdPluginFor( $school_id );
 
-			while ( $plugin && ( $result = $plugin->poll() ) )
+			if ( $plugin )
 			{
-				$student_id = (int) $result->pupilKey;
-				$result_school = (int) $result->schoolKey;
-
-				if ( $result->ok() )
+				// Acknowledged only once written: a crash in between delivers it again.
+				$plugin->deliver( function ( EckId\Result $result ) use ( &$count )
 				{
-					EckIdSaveResult( $student_id, $result_school, $result );
-				}
-				elseif ( $result->queued() )
-				{
-					EckIdSavePending( $student_id, $result_school, 'QUEUED', EckIdQueuedMessage( $result ) );
-				}
-				else
-				{
-					EckIdSavePending( $student_id, $result_school, $result->statusName(), $result->message );
-				}
-
-				$plugin->ack( $result->eventId );
-				$count++;
+					EckIdWriteResult( (int) $result->pupilKey, (int) $result->schoolKey, $result );
+					$count++;
+				} );
 			}
 		}
 		catch ( EckId\EckIdException $e )

@@ -116,18 +116,13 @@ function EckIdFindTransfers()
 
 /**
  * One student moved from one school to another (both RosarioSIS school IDs); $date is the
- * new enrolment's start date (YYYY-MM-DD).
+ * new enrolment's start date (YYYY-MM-DD). A transfer when both schools share one plugin
+ * configuration, else the student is created at the new school (the binding's
+ * transferOrCreate(): the schools' plugins do not share records).
  */
 function EckIdTransferred( $student_id, $from, $to, $date )
 {
-	if ( ! EckIdSameConfig( $from, $to ) )
-	{
-		EckIdCreated( $student_id, $to ); // The schools' plugins do not share records.
-
-		return;
-	}
-
-	$pgn = EckIdStudentPgn( $student_id, $to );
+	$pgn = EckIdPgnToSend( $student_id, $to );
 
 	if ( $pgn === '' )
 	{
@@ -136,6 +131,6 @@ function EckIdTransferred( $student_id, $from, $to, $date )
 
 	EckIdRun( $student_id, $to, function ( $plugin ) use ( $student_id, $from, $to, $pgn, $date )
 	{
-		return $plugin->pupilTransferred( (string) $student_id, (string) $from, (string) $to, $pgn, $date );
+		return $plugin->transferOrCreate( (string) $student_id, (string) $from, (string) $to, $pgn, $date );
 	} );
 }

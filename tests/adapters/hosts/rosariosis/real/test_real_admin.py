@@ -10,6 +10,7 @@ cannot run the real host."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -50,7 +51,7 @@ def broken_library_case(p: er.Plugged, check, name: str, extra: str, fix: str) -
           f"{name}: the administrator's notice names the fix ({fix!r})")
     rows = p.site.postgres.query(f"SELECT student_id FROM students WHERE last_name='{name}'")
     sid = int(rows[0][0]) if rows else 0
-    check(sid and not p.eckids(sid) and pending(p, sid)[:1] and pending(p, sid)[0][0] == "E_CONFIG",
+    check(sid and not p.eckids(sid) and pending(p, sid)[:1] and pending(p, sid)[0][0] == "config",
           f"{name}: no ECK iD, the reason kept for the student's page")
     again = forms.form(body, r"Students/Student\.php") if status == 200 else None
     if again:
@@ -78,6 +79,20 @@ def main() -> int:
                                        "AND title='ECKID_CONFIG_PATH' AND school_id=1")
         check("settings were saved" in forms.text(page) and stored == [[str(quoted)]],
               "settings page: a path with a quote is saved as typed")
+        check("no problem found" in forms.text(page),
+              "settings page: libeckid's check of the configuration finds no problem")
+        # Issue 16: the settings page shows libeckid's check (eckid_check) of the service file.
+        broken = p.service.parent / "broken.toml"
+        shutil.copy(p.service, broken)
+        text = broken.read_text()
+        check("deadline_ms = 30000" in text, "the test's service file sets [outbox] deadline_ms")
+        broken.write_text(text.replace("deadline_ms = 30000", 'deadline_ms = "soon"'))
+        page = forms.text(er.save_settings(p.admin, ECKID_CONFIG_PATH=str(broken)))
+        check(re.search(r"broken\.toml:\d+: outbox\.deadline_ms: ", page) is not None
+              and "1 problem(s)" in page,
+              "settings page: a broken service file is shown with its file, line and key")
+        check.pgn_free(page, "settings page with the check")
+        er.save_settings(p.admin, ECKID_CONFIG_PATH=str(quoted))
         shown = forms.form_with(er.settings_page(p.admin), "values[ECKID_CONFIG_PATH]")
         check(("values[ECKID_CONFIG_PATH]", str(quoted)) in shown.fields,
               "settings page: the path with a quote is shown as typed")

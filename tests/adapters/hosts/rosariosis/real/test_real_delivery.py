@@ -34,7 +34,7 @@ import rosario_site  # noqa: E402
 CHAIN = support.FIXTURE["chain"]
 # The save must come back well before the plugin's default synchronous wait (30 s, what the
 # old code waited): the outage service file below does not set [outbox] deadline_ms, so the
-# plugin's web default of 5 s applies (includes/settings.php EckIdOutboxSettings()).
+# plugin's web default of 5 s applies (includes/settings.php EckIdHostDefaults()).
 SAVE_BOUND_S = 20
 CERT_CASE_BSN = "222333443"  # passes the 11-check; not in the vectors
 
@@ -81,8 +81,8 @@ def main() -> int:
         # The school not yet enabled: saved without an ECK iD.
         er.save_settings(p.admin, ECKID_ENABLED=None)
         a, _ = er.create_student(p.site, p.admin, "Cas", "Jansen", support.PUPILS[0]["pgn"])
-        check(p.eckids(a) == {} and pending(p, a) == ["E_NOT_ENABLED"],
-              "school not enabled: the student is saved without an ECK iD (E_NOT_ENABLED)")
+        check(p.eckids(a) == {} and pending(p, a) == ["not_enabled"],
+              "school not enabled: the student is saved without an ECK iD (not_enabled)")
 
         # Enabled: the settings page shows the missing one; its action requests it.
         # (The fresh install's own student has no BSN: it stays without one throughout.)
@@ -92,7 +92,7 @@ def main() -> int:
         page = p.admin.post(er.CONFIG_PAGE + "&modfunc=config&plugin=EckId", {"eckid_backfill": "1"})
         block = backfill_block(page)
         check("ECK iDs requested for 1 students" in block, "Request missing ECK iDs: 1 requested: " + block[:160])
-        check(bool(p.eckids(a)) or pending(p, a) == ["QUEUED"], "the action queued the student's request")
+        check(bool(p.eckids(a)) or pending(p, a) == ["queued"], "the action queued the student's request")
         run = p.deliver()
         check(run.returncode == 0, f"the delivery command runs as www-data: {run.stdout}{run.stderr}"[:400])
         check(p.eckids(a) == {CHAIN: expected[0]}, "the requested ECK iD is recorded")
@@ -136,8 +136,8 @@ def main() -> int:
         right = password.read_bytes()
         password.write_bytes(b"not the password\n")
         g, saved = er.create_student(p.site, p.admin, "Gijs", "Bos", CERT_CASE_BSN)
-        check(p.eckids(g) == {} and pending(p, g) == ["E_CREDENTIALS"],
-              "wrong certificate password: saved, no ECK iD, E_CREDENTIALS")
+        check(p.eckids(g) == {} and pending(p, g) == ["credentials"],
+              "wrong certificate password: saved, no ECK iD, credentials")
         password.write_bytes(right)
         run = p.deliver()
         check(p.eckids(g) == {CHAIN: support.expected_eckid(hpgn[CERT_CASE_BSN].result(), support.SECTOR)},
@@ -161,7 +161,7 @@ def main() -> int:
             took = time.monotonic() - started
             check(took < SAVE_BOUND_S, f"service down: the save returned after {took:.1f} s")
             check("has not answered yet" in forms.text(saved), "the save page says the ECK iD is requested")
-            check(p.eckids(e) == {} and pending(p, e) == ["QUEUED"], "the event is queued")
+            check(p.eckids(e) == {} and pending(p, e) == ["queued"], "the event is queued")
             outage.start()
             run = p.deliver()  # no page is loaded from here on
             want = support.expected_eckid(hpgn[support.CORRECTED_BSN].result(), support.SECTOR)

@@ -98,7 +98,7 @@ def main() -> int:
         shown = plugin_parts(p.admin.get(f"{er.STUDENT_PAGE}&student_id={sid}"))
         check("invalid PGN" in shown, "the student's page says why there is no ECK iD: " + shown[:200])
         pending = p.site.postgres.query(f"SELECT status, message FROM eckid_pending WHERE student_id={sid}")
-        check([row[0] for row in pending] == ["E_INVALID_PGN"], "a pending row records why (E_INVALID_PGN)")
+        check([row[0] for row in pending] == ["invalid_pgn"], "a pending row records why (invalid_pgn)")
         check(support.requests() == before, "an invalid BSN is refused without a request to the service")
         check.pgn_free(said + shown + repr(pending), "what the plugin wrote on the pages and in its table")
 
