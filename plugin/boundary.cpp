@@ -27,7 +27,7 @@
 #include "util/error.hpp"
 #include "util/status.hpp"
 
-#define ECKID_EXPORT extern "C" __attribute__((visibility("default")))
+#define ECKID_EXPORT extern "C" ECKID_API
 
 // What an eckid_plugin * stands for: the core and the host's result callback. The host never
 // holds its address: it holds a token the Registry maps to it (see there).
@@ -395,8 +395,17 @@ ECKID_EXPORT const char *eckid_version(void) {
   return ECKID_VERSION_STRING;
 }
 
-ECKID_EXPORT const char *eckid_strerror(int status) {
-  const eckid::StatusText *s = eckid::status_text(status);
+ECKID_EXPORT unsigned long eckid_version_number(void) {
+  return (ECKID_VERSION_MAJOR << 16) | (ECKID_VERSION_MINOR << 8) | ECKID_VERSION_PATCH;
+}
+
+ECKID_EXPORT unsigned long long eckid_features(void) {
+  return ECKID_FEATURE_ONBOARD | ECKID_FEATURE_FORGET | ECKID_FEATURE_STATUS_NAME |
+         ECKID_FEATURE_CONFIG_SOURCE;
+}
+
+ECKID_EXPORT const char *eckid_strerror(eckid_status status) {
+  const eckid::StatusText *s = eckid::status_text(enum_value(status));
   return s != nullptr ? s->description : "unknown status";
 }
 

@@ -75,8 +75,8 @@ class ImportRun {
   Ending collect();
   bool poll_results();
   void sweep();
-  void take(std::size_t index, unsigned long long event_id, int status, const char *message,
-            bool acknowledge);
+  void take(std::size_t index, unsigned long long event_id, eckid_status status,
+            const char *message, bool acknowledge);
   std::optional<Stages> stages();
   int finish(Ending ending);
 
@@ -282,7 +282,7 @@ void ImportRun::sweep() {
 }
 
 // Records the result of pending_[index] once; reports a failure by line.
-void ImportRun::take(std::size_t index, unsigned long long event_id, int status,
+void ImportRun::take(std::size_t index, unsigned long long event_id, eckid_status status,
                      const char *message, bool acknowledge) {
   Pending &pending = pending_[index];
   if (pending.status) return;  // delivered again

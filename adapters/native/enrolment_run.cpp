@@ -9,38 +9,8 @@
 namespace eckid_host {
 namespace {
 
-constexpr std::pair<int, const char *> kStatusNames[] = {
-    {ECKID_OK, "ok"},
-    {ECKID_E_INVALID_ARGUMENT, "invalid_argument"},
-    {ECKID_E_VERSION, "version"},
-    {ECKID_E_NOMEM, "nomem"},
-    {ECKID_E_CONFIG, "config"},
-    {ECKID_E_INVALID_PGN, "invalid_pgn"},
-    {ECKID_E_BUFFER_TOO_SMALL, "buffer_too_small"},
-    {ECKID_E_UNKNOWN_SCHOOL, "unknown_school"},
-    {ECKID_E_NOT_ENABLED, "not_enabled"},
-    {ECKID_E_CRYPTO, "crypto"},
-    {ECKID_E_INVALID_HANDLE, "invalid_handle"},
-    {ECKID_E_INTERNAL, "internal"},
-    {ECKID_E_SOAP_FAULT, "soap_fault"},
-    {ECKID_E_HTTP, "http"},
-    {ECKID_E_TIMEOUT, "timeout"},
-    {ECKID_E_TLS, "tls"},
-    {ECKID_E_CONNECT, "connect"},
-    {ECKID_E_NOT_AUTHORISED, "not_authorised"},
-    {ECKID_E_SERVICE_DOWN, "service_down"},
-    {ECKID_E_BAD_RESPONSE, "bad_response"},
-    {ECKID_E_RESPONSE_TOO_LARGE, "response_too_large"},
-    {ECKID_E_CREDENTIALS, "credentials"},
-    {ECKID_E_PUPIL_CONFLICT, "pupil_conflict"},
-    {ECKID_E_NOT_FOUND, "not_found"},
-    {ECKID_E_STATE, "state"},
-    {ECKID_QUEUED, "queued"},
-    {ECKID_E_DUPLICATE_PGN, "duplicate_pgn"},
-};
-
 // Statuses that reject the event's data: the plugin did its job, the row was wrong.
-bool is_data_rejection(int status) {
+bool is_data_rejection(eckid_status status) {
   return status == ECKID_E_INVALID_PGN || status == ECKID_E_UNKNOWN_SCHOOL ||
          status == ECKID_E_NOT_ENABLED || status == ECKID_E_PUPIL_CONFLICT ||
          status == ECKID_E_DUPLICATE_PGN;
@@ -59,11 +29,9 @@ std::string cell(const PluginApi &api, const std::string &key) {
 
 }  // namespace
 
-std::string status_name(int status) {
-  for (const auto &[value, name] : kStatusNames) {
-    if (value == status) return name;
-  }
-  return "status " + std::to_string(status);
+std::string status_name(const PluginApi &api, eckid_status status) {
+  const std::string name = api.status_name(status);
+  return name == "unknown" ? "status " + std::to_string(static_cast<int>(status)) : name;
 }
 
 std::string short_eckid(const std::string &eckid) {
@@ -179,11 +147,11 @@ void EnrolmentRun::report(const Fired &f, const Outcome &o) {
       rest += same ? "  kept" : "  new";
     }
   } else {
-    ++failed_by_status_[status_name(o.status)];
+    ++failed_by_status_[status_name(api_, o.status)];
     if (!is_data_rejection(o.status)) ++unexpected_;
-    err_ << "line " << f.line << ": " << status_name(o.status) << ": " << o.message << '\n';
+    err_ << "line " << f.line << ": " << status_name(api_, o.status) << ": " << o.message << '\n';
   }
-  print_line(f, status_name(o.status), rest);
+  print_line(f, status_name(api_, o.status), rest);
   // The result is in the table: the plugin need not deliver it again.
   if (o.event_id != 0) api_.ack(plugin_, o.event_id);
 }

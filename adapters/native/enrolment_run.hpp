@@ -15,8 +15,9 @@
 
 namespace eckid_host {
 
-/// Short name of a status ("ok", "invalid_pgn", ...), or "status N" for an unknown one.
-std::string status_name(int status);
+/// The plugin's name of a status (eckid_status_name(): "ok", "invalid_pgn", ...), or "status N"
+/// for one the loaded library does not know.
+std::string status_name(const PluginApi &api, eckid_status status);
 
 /// The ECK iD shortened for a summary: "https://ketenid.nl/pilot/1a2b3c…".
 std::string short_eckid(const std::string &eckid);
@@ -50,7 +51,7 @@ class EnrolmentRun {
 
  private:
   struct Outcome {
-    int status = ECKID_OK;
+    eckid_status status = ECKID_OK;
     std::string message;  // why the event failed
     unsigned long long event_id = 0;
     PupilTable::Key key;  // the result's school and pupil

@@ -50,6 +50,7 @@ PluginLibrary::PluginLibrary(const std::filesystem::path &file) : file_(file) {
   }
   bind(library_, api_.version, "eckid_version");
   bind(library_, api_.strerror, "eckid_strerror");
+  bind(library_, api_.status_name, "eckid_status_name");
   bind(library_, api_.last_error, "eckid_last_error");
   bind(library_, api_.free, "eckid_free");
   bind(library_, api_.open, "eckid_open");

@@ -16,6 +16,7 @@ struct PluginApi {
   decltype(&eckid_abi_version) abi_version = nullptr;
   decltype(&eckid_version) version = nullptr;
   decltype(&eckid_strerror) strerror = nullptr;
+  decltype(&eckid_status_name) status_name = nullptr;
   decltype(&eckid_last_error) last_error = nullptr;
   decltype(&eckid_free) free = nullptr;
   decltype(&eckid_open) open = nullptr;

@@ -35,8 +35,14 @@
 extern "C" {
 #endif
 
+/* ECKID_API marks the library's functions: exported when the library itself is built (its
+ * build defines ECKID_BUILDING_LIBRARY), imported by everyone else. */
 #if defined(_WIN32)
+#if defined(ECKID_BUILDING_LIBRARY)
+#define ECKID_API __declspec(dllexport)
+#else
 #define ECKID_API __declspec(dllimport)
+#endif
 #elif defined(__GNUC__)
 #define ECKID_API __attribute__((visibility("default")))
 #else
@@ -239,9 +245,24 @@ ECKID_API unsigned int eckid_abi_version(void);
  *  Thread-safe; cannot fail. */
 ECKID_API const char *eckid_version(void);
 
+/** The library version as a number: MAJOR << 16 | MINOR << 8 | PATCH (0.1.0 is 0x000100), to
+ *  compare with ">=". Thread-safe; cannot fail. */
+ECKID_API unsigned long eckid_version_number(void);
+
+/** Features a host may test before using them (eckid_features()). A feature's bit is never
+ *  reused; a library has every feature of an older one. */
+#define ECKID_FEATURE_ONBOARD (1ULL << 0)       /**< eckid_onboard(), eckid_onboard_status() */
+#define ECKID_FEATURE_FORGET (1ULL << 1)        /**< eckid_forget_pupil() */
+#define ECKID_FEATURE_STATUS_NAME (1ULL << 2)   /**< eckid_status_name() */
+#define ECKID_FEATURE_CONFIG_SOURCE (1ULL << 3) /**< eckid_open_source(), eckid_check() */
+
+/** The ECKID_FEATURE_* bits of the loaded library (a host built against a newer header can
+ *  test for what an older library lacks). Thread-safe; cannot fail. */
+ECKID_API unsigned long long eckid_features(void);
+
 /** A fixed English description of a status (static string, never NULL, never freed);
  *  "unknown status" for a value this library does not know. Thread-safe. */
-ECKID_API const char *eckid_strerror(int status);
+ECKID_API const char *eckid_strerror(eckid_status status);
 
 /** The stable name of a status: the constant's name without its ECKID_E_ or ECKID_ prefix,
  *  in lowercase ("ok" for ECKID_OK, "invalid_pgn" for ECKID_E_INVALID_PGN, "queued" for
@@ -530,7 +551,7 @@ typedef struct eckid_result {
    *  to drop duplicate deliveries and to eckid_ack(). */
   unsigned long long event_id;
   /** ECKID_OK, ECKID_QUEUED, or the status the event failed with. */
-  int status;
+  eckid_status status;
   /** "" on success, else what went wrong (the service's message for a fault). */
   const char *message;
 } eckid_result;
@@ -781,7 +802,7 @@ typedef struct eckid_onboard_receipt {
    *  ECKID_E_INVALID_PGN (also a PGN longer than ECKID_MAX_PGN_BYTES),
    *  ECKID_E_INVALID_ARGUMENT (empty pupil key or one longer than ECKID_MAX_KEY_BYTES, a kind
    *  that is not an eckid_pgn_kind, a pupil key or PGN that appears earlier in the list). */
-  int status;
+  eckid_status status;
   /** "" when accepted, else what was wrong (never the PGN; names the earlier position of a
    *  duplicate). */
   const char *message;
