@@ -75,7 +75,9 @@ typedef enum eckid_pgn_type {
 
 unsigned int eckid_abi_version(void);
 const char *eckid_version(void);
-const char *eckid_strerror(int status);
+unsigned long eckid_version_number(void);
+unsigned long long eckid_features(void);
+const char *eckid_strerror(eckid_status status);
 const char *eckid_status_name(eckid_status status);
 const char *eckid_last_error(void);
 void eckid_free(void *ptr);

@@ -143,6 +143,8 @@ _CATALOG_OUT = ctypes.POINTER(ctypes.POINTER(eckid_catalog))
 SIGNATURES = {
     "eckid_abi_version": (c_uint, []),
     "eckid_version": (c_char_p, []),
+    "eckid_version_number": (ctypes.c_ulong, []),
+    "eckid_features": (ctypes.c_ulonglong, []),
     "eckid_strerror": (c_char_p, [c_int]),
     "eckid_status_name": (c_char_p, [c_int]),
     "eckid_last_error": (c_char_p, []),
