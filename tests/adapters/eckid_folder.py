@@ -1,8 +1,9 @@
 """The administrator's eckid folder (like /etc/eckid) for a real host's service user, laid out
 as the adapters' READMEs tell: the service file of the test's emulator, the client
 certificate and its password file readable by the user's group only (never world-readable),
-a state folder owned by the user, the folder itself writable by the group (the host plugins
-write <service>.schools.toml beside the service file)."""
+a state folder owned by the user, the folder itself readable by the group only (the host
+plugins write nothing beside the service file: a host's schools go to the plugin through
+eckid_open_source())."""
 
 from __future__ import annotations
 
@@ -31,5 +32,5 @@ def eckid_folder(root: Path, service_file: Path, user: str, name: str = "eckid")
         os.chown(folder / secret, 0, entry.pw_gid)
         os.chmod(folder / secret, 0o640)
     os.chown(folder, 0, entry.pw_gid)
-    os.chmod(folder, 0o770)
+    os.chmod(folder, 0o750)
     return folder / "service.toml"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Builds the EckId plugin zip that RosarioSIS's plugin upload takes (School > Configuration >
-Plugins > Upload): one top folder EckId/ with the plugin and the PHP binding in EckId/lib/.
+Plugins > Upload): one top folder EckId/ with the plugin and the PHP binding in EckId/lib/, with
+the binding's FFI declarations made from eckid.h (adapters/bindings/php/ffi_header.py; needs cpp).
 
     python3 adapters/hosts/rosariosis/bundle.py EckId.zip
 
@@ -12,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 ADAPTERS = Path(__file__).resolve().parents[2]  # adapters/: hosts/rosariosis/bundle.py
+sys.path.insert(0, str(ADAPTERS / "bindings" / "php"))
+from ffi_header import ffi_declarations  # noqa: E402
 PARTS = [  # (source folder, folder inside the zip)
     (ADAPTERS / "hosts" / "rosariosis" / "EckId", "EckId"),
     (ADAPTERS / "bindings" / "php", "EckId/lib"),
@@ -24,8 +27,10 @@ def main() -> int:
     with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as zip_file:
         for source, target in PARTS:
             for path in sorted(source.rglob("*")):
-                if path.is_file() and path.name != "README.md":
+                if path.is_file() and path.suffix not in (".md", ".py", ".txt") and \
+                        "__pycache__" not in path.parts:
                     zip_file.write(path, f"{target}/{path.relative_to(source)}")
+        zip_file.writestr("EckId/lib/eckid.ffi.h", ffi_declarations())
     return 0
 
 
