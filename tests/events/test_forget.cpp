@@ -17,10 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::filesystem::path state_file(const World &w) {
-  return w.config.parent_path() / "state" / "eckid.db";
-}
-
 // Rows that name the pupil key, in every table of the state database that holds pupil data,
 // read with SQLite directly (not through the plugin).
 int rows_of(const World &w, const std::string &school, const std::string &pupil) {
@@ -40,16 +36,6 @@ int rows_of(const World &w, const std::string &school, const std::string &pupil)
   }
   sqlite3_close(db);
   return rows;
-}
-
-// True when a file of the state folder (database, journal) contains the text anywhere.
-bool state_holds(const World &w, const std::string &text) {
-  for (const auto &entry : std::filesystem::directory_iterator(state_file(w).parent_path())) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.find(text) != std::string::npos) return true;
-  }
-  return false;
 }
 
 std::string lookup(eckid_plugin *plugin, const std::string &school, const std::string &pupil,

@@ -77,10 +77,6 @@ eckid_queue_info queue(eckid_plugin *plugin) {
   return info;
 }
 
-std::filesystem::path state_file(const World &w) {
-  return w.config.parent_path() / "state" / "eckid.db";
-}
-
 // The outbox rows of a pupil key, read with SQLite directly (not through the plugin): each
 // row's state (0 queued, 1 done, 2 failed) and whether it holds sealed HPgns.
 std::vector<std::pair<int, bool>> outbox_rows(const World &w, const std::string &pupil) {
@@ -99,16 +95,6 @@ std::vector<std::pair<int, bool>> outbox_rows(const World &w, const std::string 
   sqlite3_finalize(st);
   sqlite3_close(db);
   return rows;
-}
-
-// True when a file of the state folder (database, journal) contains the text anywhere.
-bool state_holds(const World &w, const std::string &text) {
-  for (const auto &entry : std::filesystem::directory_iterator(state_file(w).parent_path())) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.find(text) != std::string::npos) return true;
-  }
-  return false;
 }
 
 // Runs SQL on the state database directly (not through the plugin); false on an error.

@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -238,5 +240,20 @@ struct World {
   }
   std::size_t requests() const { return emulator->log_lines().size(); }
 };
+
+/// The state database of a World's configuration (the default "state" folder beside it).
+inline std::filesystem::path state_file(const World &w) {
+  return w.config.parent_path() / "state" / "eckid.db";
+}
+
+/// True when a file of the state folder (database, journal) contains the text anywhere.
+inline bool state_holds(const World &w, const std::string &text) {
+  for (const auto &entry : std::filesystem::directory_iterator(state_file(w).parent_path())) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
 
 }  // namespace eckid_events
