@@ -168,7 +168,10 @@ class TableReader {
     const toml::node *n = get(key);
     if (n == nullptr) return std::nullopt;
     if (!n->is_date()) {
-      fail(n, key, "expected a date without quotes, like 2026-08-01");
+      // A host's setting (no source file) is text; a file's date is written without quotes.
+      fail(n, key,
+           n->source().path ? "expected a date without quotes, like 2026-08-01"
+                            : "expected a date that exists, written YYYY-MM-DD (like 2026-08-01)");
       return std::nullopt;
     }
     const auto d = *n->value<toml::date>();

@@ -275,6 +275,8 @@ TEST_CASE("a host's schools and defaults are read as if the file held them", "[c
   CHECK(keys == std::vector<std::string>{"school[1].oin", "school[1].sector", "school[1].chains",
                                          "school[1].start_date"});
   CHECK_THAT(reading.problems[0].message, Catch::Contains("write it in upper case"));
+  CHECK_THAT(reading.problems[3].message,
+             Catch::Contains("start_date: expected a date that exists, written YYYY-MM-DD"));
   // Defaults that are no TOML are reported as the host's.
   source.defaults = "[outbox\n";
   const eckid::ConfigReading broken = eckid::read_config(source);
