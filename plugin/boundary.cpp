@@ -221,14 +221,14 @@ static_assert(ECKID_MAX_DATE_BYTES == eckid::kMaxDateTimeChars);
 template <class T>
 struct Versioned;
 
-#define ECKID_VERSIONED(T, MACRO, ...)                   \
-  template <>                                            \
-  struct Versioned<T> {                                  \
-    static constexpr const char *name = #T;              \
-    static constexpr const char *init = #MACRO "_INIT";  \
-    static constexpr unsigned current = MACRO##_VERSION; \
-    static constexpr T defaults MACRO##_INIT;            \
-    static constexpr std::size_t size[] = {__VA_ARGS__}; \
+#define ECKID_VERSIONED(T, MACRO, ...)                         \
+  template <>                                                  \
+  struct Versioned<T> {                                        \
+    static constexpr const char *name = #T;                    \
+    static constexpr const char *init = #MACRO "_INIT";        \
+    static constexpr unsigned current = MACRO##_VERSION;       \
+    [[maybe_unused]] static constexpr T defaults MACRO##_INIT; \
+    static constexpr std::size_t size[] = {__VA_ARGS__};       \
   }
 // Version 1 ends before `delivery`.
 ECKID_VERSIONED(eckid_open_options, ECKID_OPEN_OPTIONS, offsetof(eckid_open_options, delivery),

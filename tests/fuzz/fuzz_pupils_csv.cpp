@@ -19,7 +19,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
   const std::string text(reinterpret_cast<const char *>(data), size);
 
-  const eckid_cli::CsvText csv = eckid_cli::parse_csv(text);
+  const eckid::CsvText csv = eckid::parse_csv(text);
   std::size_t last = 0;
   for (const auto &record : csv.records) {
     if (record.line <= last) std::abort();
