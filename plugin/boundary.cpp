@@ -299,32 +299,53 @@ char *malloc_string(const std::string &s) {
   return p;
 }
 
-// One malloc'd block the caller releases with a single eckid_free(): a Head, n Entry
-// structs, then the NUL-terminated strings they point to. string_bytes counts every string's
-// bytes including its NUL.
-template <class Head, class Entry>
-class Block {
+// One malloc'd block, filled front to back: structs (each aligned) and strings. The caller of
+// the C API releases it with one eckid_free(). Sized up front by the caller; taking more than
+// that is a bug (ECKID_E_INTERNAL), never an overflow.
+class Arena {
  public:
-  Block(std::size_t n, std::size_t string_bytes) {
-    head_ = static_cast<Head *>(std::malloc(sizeof(Head) + n * sizeof(Entry) + string_bytes));
-    if (head_ == nullptr) throw std::bad_alloc();
-    entries_ = reinterpret_cast<Entry *>(head_ + 1);
-    strings_ = reinterpret_cast<char *>(entries_ + n);
+  explicit Arena(std::size_t bytes) : base_(static_cast<char *>(std::malloc(bytes))), size_(bytes) {
+    if (base_ == nullptr) throw std::bad_alloc();
   }
-  Head *head() const noexcept { return head_; }
-  Entry *entries() const noexcept { return entries_; }
-  // Copies s into the block; returns where it now lives.
-  const char *put(const std::string &s) noexcept {
-    const char *at = strings_;
-    std::memcpy(strings_, s.c_str(), s.size() + 1);
-    strings_ += s.size() + 1;
+  ~Arena() { std::free(base_); }
+  Arena(const Arena &) = delete;
+  Arena &operator=(const Arena &) = delete;
+
+  // Room for n T's (zeroed), aligned for T.
+  template <class T>
+  T *take(std::size_t n = 1) {
+    used_ = (used_ + alignof(T) - 1) / alignof(T) * alignof(T);
+    void *at = reserve(n * sizeof(T));
+    std::memset(at, 0, n * sizeof(T));
+    return static_cast<T *>(at);
+  }
+  // A copy of s, NUL-terminated.
+  const char *put(const std::string &s) {
+    char *at = static_cast<char *>(reserve(s.size() + 1));
+    std::memcpy(at, s.c_str(), s.size() + 1);
     return at;
+  }
+  // Hands the block to the caller.
+  template <class T>
+  T *release() noexcept {
+    return reinterpret_cast<T *>(std::exchange(base_, nullptr));
+  }
+  // What one take<T>(n) may need at most, alignment included.
+  template <class T>
+  static constexpr std::size_t room(std::size_t n = 1) {
+    return n * sizeof(T) + alignof(T);
   }
 
  private:
-  Head *head_;
-  Entry *entries_;
-  char *strings_;
+  void *reserve(std::size_t n) {
+    if (n > size_ - used_) throw std::logic_error("arena too small");
+    void *at = base_ + used_;
+    used_ += n;
+    return at;
+  }
+  char *base_;
+  std::size_t size_;
+  std::size_t used_ = 0;
 };
 
 eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries) {
@@ -332,15 +353,16 @@ eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries)
   for (const auto &e : entries) {
     bytes += e.id.size() + e.name.size() + e.description.size() + e.last_edited.size() + 4;
   }
-  Block<eckid_catalog, eckid_catalog_entry> block(entries.size(), bytes);
-  eckid_catalog *catalog = block.head();
+  Arena block(Arena::room<eckid_catalog>() + Arena::room<eckid_catalog_entry>(entries.size()) +
+              bytes);
+  eckid_catalog *catalog = block.take<eckid_catalog>();
   catalog->count = entries.size();
-  catalog->entries = block.entries();
+  catalog->entries = block.take<eckid_catalog_entry>(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     catalog->entries[i] = {block.put(entries[i].id), block.put(entries[i].name),
                            block.put(entries[i].description), block.put(entries[i].last_edited)};
   }
-  return catalog;
+  return block.release<eckid_catalog>();
 }
 
 // Packs an event's outcome into one Block.
@@ -349,10 +371,11 @@ eckid_result *pack_result(const eckid::EventOutcome &v) {
   std::size_t bytes =
       r.school_key.size() + r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
   for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
-  Block<eckid_result, eckid_chain_eckid> block(r.eckids.size(), bytes);
-  eckid_result *result = block.head();
+  Arena block(Arena::room<eckid_result>() + Arena::room<eckid_chain_eckid>(r.eckids.size()) +
+              bytes);
+  eckid_result *result = block.take<eckid_result>();
   result->count = r.eckids.size();
-  result->eckids = block.entries();
+  result->eckids = block.take<eckid_chain_eckid>(r.eckids.size());
   result->school_key = block.put(r.school_key);
   result->pupil_key = block.put(r.pupil_key);
   result->sector = block.put(r.sector);
@@ -362,7 +385,7 @@ eckid_result *pack_result(const eckid::EventOutcome &v) {
   result->event_id = static_cast<unsigned long long>(v.event_id);
   result->status = v.status;
   result->message = block.put(v.message);
-  return result;
+  return block.release<eckid_result>();
 }
 
 // An event call's result: packed into *out (also when the event failed), the event's status
@@ -469,55 +492,6 @@ ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path
 }
 
 namespace {
-
-// One malloc'd block, filled front to back: structs (each aligned) and strings. The caller of
-// the C API releases it with one eckid_free(). Sized up front by the caller; taking more than
-// that is a bug (ECKID_E_INTERNAL), never an overflow.
-class Arena {
- public:
-  explicit Arena(std::size_t bytes) : base_(static_cast<char *>(std::malloc(bytes))), size_(bytes) {
-    if (base_ == nullptr) throw std::bad_alloc();
-  }
-  ~Arena() { std::free(base_); }
-  Arena(const Arena &) = delete;
-  Arena &operator=(const Arena &) = delete;
-
-  // Room for n T's (zeroed), aligned for T.
-  template <class T>
-  T *take(std::size_t n = 1) {
-    used_ = (used_ + alignof(T) - 1) / alignof(T) * alignof(T);
-    void *at = reserve(n * sizeof(T));
-    std::memset(at, 0, n * sizeof(T));
-    return static_cast<T *>(at);
-  }
-  // A copy of s, NUL-terminated.
-  const char *put(const std::string &s) {
-    char *at = static_cast<char *>(reserve(s.size() + 1));
-    std::memcpy(at, s.c_str(), s.size() + 1);
-    return at;
-  }
-  // Hands the block to the caller.
-  template <class T>
-  T *release() noexcept {
-    return reinterpret_cast<T *>(std::exchange(base_, nullptr));
-  }
-  // What one take<T>(n) may need at most, alignment included.
-  template <class T>
-  static constexpr std::size_t room(std::size_t n = 1) {
-    return n * sizeof(T) + alignof(T);
-  }
-
- private:
-  void *reserve(std::size_t n) {
-    if (n > size_ - used_) throw std::logic_error("arena too small");
-    void *at = base_ + used_;
-    used_ += n;
-    return at;
-  }
-  char *base_;
-  std::size_t size_;
-  std::size_t used_ = 0;
-};
 
 eckid_check_report *pack_check(const eckid::CheckReport &r) {
   using Finding = eckid::Finding;
@@ -934,10 +908,11 @@ ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school
     }
     std::size_t bytes = 0;
     for (const auto &r : receipts) bytes += r.message.size() + 1;
-    Block<eckid_onboard_receipts, eckid_onboard_receipt> block(receipts.size(), bytes);
-    eckid_onboard_receipts *head = block.head();
+    Arena block(Arena::room<eckid_onboard_receipts>() +
+                Arena::room<eckid_onboard_receipt>(receipts.size()) + bytes);
+    eckid_onboard_receipts *head = block.take<eckid_onboard_receipts>();
     head->count = receipts.size();
-    head->receipts = block.entries();
+    head->receipts = block.take<eckid_onboard_receipt>(receipts.size());
     head->accepted = 0;
     for (std::size_t i = 0; i < receipts.size(); ++i) {
       head->receipts[i] = {static_cast<unsigned long long>(receipts[i].event_id),
@@ -945,7 +920,7 @@ ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school
       if (receipts[i].event_id != 0) ++head->accepted;
     }
     head->refused = head->count - head->accepted;
-    *out = head;
+    *out = block.release<eckid_onboard_receipts>();
   });
 }
 
