@@ -58,18 +58,19 @@ Plugin::Plugin(const ConfigSource &source, Logger logger, ResultCallback on_resu
       client_(config_.service, load_credentials(config_.service, logger_), logger_),
       delivery_(delivery),
       on_result_(std::move(on_result)),
-      store_(open_sqlite_store(config_.state, logger_)),
+      state_(std::make_unique<StateDb>(config_.state, logger_)),
+      store_(open_sqlite_store(*state_)),
       engine_(std::make_unique<Engine>(config_, hasher_, client_, *store_, logger_)),
       sealer_(std::make_unique<Sealer>(config_.state.directory)),
-      outbox_(std::make_unique<Outbox>(config_.state, logger_)),
+      outbox_(std::make_unique<Outbox>(*state_)),
       dispatcher_(std::make_unique<Dispatcher>(
           config_, *outbox_, *sealer_, *engine_, client_, logger_,
           on_result_
               ? Dispatcher::Deliver([this](const OutboxEvent &e) { on_result_(outcome_of(e)); })
               : Dispatcher::Deliver())),
       intake_(std::make_unique<Intake>(*engine_, *outbox_, *sealer_, *dispatcher_)),
-      onboarder_(std::make_unique<Onboarder>(config_, *engine_, hasher_, client_, *store_, *sealer_,
-                                             *outbox_, *dispatcher_, logger_)) {
+      onboarder_(std::make_unique<Onboarder>(config_, *engine_, hasher_, client_, *state_, *store_,
+                                             *sealer_, *outbox_, *dispatcher_, logger_)) {
   logger_.info("eckid opened " + source.path.string() + ": " +
                std::to_string(config_.schools.size()) + " school(s), environment " +
                std::string(to_string(config_.service.environment)) + ", endpoint " +

@@ -28,6 +28,7 @@
 #include "outbox/outbox.hpp"
 #include "outbox/sealer.hpp"
 #include "pgn/hpgn.hpp"
+#include "store/state_db.hpp"
 #include "store/store.hpp"
 
 namespace eckid {
@@ -132,6 +133,7 @@ class Plugin {
   ResultCallback on_result_;
   std::mutex poll_mutex_;
   std::set<std::int64_t> handed_out_;  // unacknowledged results poll() already gave
+  std::unique_ptr<StateDb> state_;     // the one connection every table below uses
   std::unique_ptr<Store> store_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Sealer> sealer_;

@@ -1,5 +1,6 @@
 #include "engine/engine.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -81,6 +82,17 @@ const SchoolConfig &Engine::active_school(std::string_view key) const {
   return s;
 }
 
+const std::string *kept_eckid(const PupilRecord *record, const SchoolConfig &school,
+                              std::string_view chain) {
+  return record && record->sector == school.sector ? record->eckid(chain) : nullptr;
+}
+
+bool complete_for(const PupilRecord &record, const SchoolConfig &school) {
+  return std::ranges::all_of(school.chains, [&](const std::string &chain) {
+    return kept_eckid(&record, school, chain) != nullptr;
+  });
+}
+
 std::mutex &Engine::pupil_lock(std::string_view pupil_key) {
   return locks_[std::hash<std::string_view>{}(pupil_key) % locks_.size()];
 }
@@ -94,8 +106,7 @@ PupilRecord Engine::complete(const SchoolConfig &s, std::string_view pupil_key,
                              std::optional<std::string> stampseudonym) {
   PupilRecord r{s.key, std::string(pupil_key), hpgn, s.sector, {}, 0, 0};
   for (const std::string &chain : s.chains) {
-    const std::string *have = (known && known->sector == s.sector) ? known->eckid(chain) : nullptr;
-    if (have != nullptr) {
+    if (const std::string *have = kept_eckid(known, s, chain)) {
       r.eckids.emplace_back(chain, *have);
       continue;
     }
@@ -122,6 +133,18 @@ void Engine::record(const PupilRecord &r, bool claims_hpgn, std::int64_t guard) 
   if (const auto holder = store_.save_unless_held(r, guard)) {
     duplicate(r.school_key, r.pupil_key, *holder);
   }
+}
+
+void Engine::record_onboarded(const SchoolConfig &s, const PupilRecord &gathered,
+                              std::int64_t event_id) {
+  std::lock_guard lock(pupil_lock(gathered.pupil_key));
+  const auto known = store_.find(s.key, gathered.pupil_key);
+  if (known && known->hpgn != gathered.hpgn) {
+    conflict(s.key, gathered.pupil_key,
+             "was recorded with another PGN while its onboarding was in a batch (a PGN change "
+             "in between); nothing of the onboarding is recorded");
+  }
+  record(gathered, !known, event_id);
 }
 
 void Engine::log_result(std::string_view what, const PupilRecord &r) const {

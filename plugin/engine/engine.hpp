@@ -58,6 +58,15 @@ std::string effective_datetime(std::string_view text);
 /// ECKID_E_INVALID_ARGUMENT naming `field` and the wrong part.
 void check_calendar_date(std::string_view field, std::string_view text);
 
+/// The ECK iD `record` (may be null) holds for `chain` when it was recorded in `school`'s
+/// sector, else nullptr: inside a sector a pupil keeps the ECK iD, another sector gives a new
+/// one (spec "The three tiers"; design "What each event means").
+const std::string *kept_eckid(const PupilRecord *record, const SchoolConfig &school,
+                              std::string_view chain);
+/// Whether `record` keeps an ECK iD for every chain of `school` (kept_eckid()): the pupil is
+/// recorded for this school and nothing needs to be asked of the service.
+bool complete_for(const PupilRecord &record, const SchoolConfig &school);
+
 /// Applies events. Thread-safe: events for one pupil key are applied one at a time (in the
 /// order their callers take the pupil's lock); other pupils proceed in parallel. Every
 /// method throws eckid::Error with the statuses documented in eckid.h.
@@ -93,12 +102,20 @@ class Engine {
   /// when another pupil key holds the HPgn in the school's sector (issue 12: two records, one
   /// PGN). Used by the events and by onboarding before anything is sent.
   void refuse_held(const SchoolConfig &school, std::string_view pupil_key, const std::string &hpgn);
+  /// Records the ECK iDs an onboarding gathered for the pupil (Onboarder), under the pupil's
+  /// lock like an event. Throws ECKID_E_PUPIL_CONFLICT when an event recorded the pupil with
+  /// another HPgn since it was hashed (nothing saved), ECKID_E_DUPLICATE_PGN when another
+  /// pupil holds the HPgn in the sector, EventForgotten when the onboarding event `event_id`
+  /// is no longer in the outbox, ECKID_E_STATE when the state cannot be written.
+  void record_onboarded(const SchoolConfig &school, const PupilRecord &gathered,
+                        std::int64_t event_id);
+
+ private:
   /// Saves the record; when it claims an HPgn (a new record, or a new HPgn), atomically refuses
   /// one another pupil holds (ECKID_E_DUPLICATE_PGN, nothing saved) instead. guard: the
   /// outbox event the record comes from (0: none); throws EventForgotten when it is gone.
+  /// The caller holds the pupil's lock.
   void record(const PupilRecord &record, bool claims_hpgn, std::int64_t guard);
-
- private:
   std::mutex &pupil_lock(std::string_view pupil_key);
   /// Throws EventForgotten when the event (if any) is no longer in the outbox: checked under
   /// the pupil's lock after hashing, before any service call, so that an event forgotten

@@ -10,18 +10,21 @@ namespace eckid {
 namespace {
 
 // Where an onboarding event stands, as SQL over the outbox row (alias o). ?2: chain, ?3: now.
-constexpr const char *kQueued = "o.kind = 4 AND o.state = 0 AND o.school_key = ?1 ";
+// ?1: school.
+std::string queued() {
+  return std::string(kSqlQueuedOnboarding) + " AND o.school_key = ?1 ";
+}
 constexpr const char *kLacksChain =
     "instr(char(10) || COALESCE(o.eckids, ''), char(10) || ?2 || char(9)) = 0 ";
 
 std::string stage_ready(const std::string &chain) {
-  std::string sql = std::string(kQueued) + "AND o.batch_row IS NULL AND o.next_attempt_ms <= ?3 ";
+  std::string sql = queued() + "AND o.batch_row IS NULL AND o.next_attempt_ms <= ?3 ";
   if (chain.empty()) return sql + "AND o.hpgn IS NOT NULL AND o.stampseudonym IS NULL AND ?2 = '' ";
   return sql + "AND o.stampseudonym IS NOT NULL AND " + kLacksChain;
 }
 
 std::string stage_upstream(const std::string &chain) {
-  std::string sql = std::string(kQueued) + "AND o.next_attempt_ms <= ?3 ";
+  std::string sql = queued() + "AND o.next_attempt_ms <= ?3 ";
   if (chain.empty()) return sql + "AND o.hpgn IS NULL AND ?2 = '' ";
   return sql + "AND " + kLacksChain + "AND (o.stampseudonym IS NULL OR o.batch_row IS NOT NULL) ";
 }
@@ -48,8 +51,7 @@ std::vector<std::pair<std::string, std::string>> decode_eckids(const std::string
   return out;
 }
 
-OnboardTable::OnboardTable(const StateConfig &config, const Logger &logger)
-    : db_(config.directory, config.busy_timeout_ms, logger) {}
+OnboardTable::OnboardTable(StateDb &state) : db_(state.database()), mutex_(state.mutex()) {}
 
 std::vector<std::pair<std::int64_t, bool>> OnboardTable::accept(
     const std::string &school_key, const std::vector<OnboardEntry> &entries,
@@ -80,7 +82,8 @@ std::vector<std::pair<std::int64_t, bool>> OnboardTable::accept(
           db_,
           "INSERT INTO outbox (idempotency_key, kind, school_key, pupil_key, pgn_kind, "
           "sealed_pgns, state, next_attempt_ms, created_ms, completed_ms, status) "
-          "VALUES (?1, 4, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)");
+          "VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)");
+      add.bind(10, static_cast<std::int64_t>(EventKind::onboarding));
       add.bind(1, e.key).bind(2, school_key).bind(3, e.pupil_key);
       add.bind(4, static_cast<std::int64_t>(e.pgn_kind));
       if (done) {
@@ -116,10 +119,10 @@ std::vector<UnhashedItem> OnboardTable::unhashed(std::int64_t now_ms,
   std::lock_guard lock(mutex_);
   Database::Statement q(
       db_,
-      "SELECT id, school_key, pupil_key, sealed_pgns, idempotency_key, pgn_kind, attempts "
-      "FROM outbox "
-      "WHERE kind = 4 AND state = 0 AND hpgn IS NULL AND next_attempt_ms <= ?1 "
-      "ORDER BY id LIMIT ?2");
+      (std::string("SELECT id, school_key, pupil_key, sealed_pgns, idempotency_key, "
+                   "pgn_kind, attempts FROM outbox o WHERE ") +
+       kSqlQueuedOnboarding + " AND hpgn IS NULL AND next_attempt_ms <= ?1 ORDER BY id LIMIT ?2")
+          .c_str());
   q.bind(1, now_ms).bind(2, static_cast<std::int64_t>(busy.size() + limit));
   std::vector<UnhashedItem> out;
   while (out.size() < limit && q.step()) {
@@ -241,9 +244,9 @@ void OnboardTable::drop_unsubmitted() {
 std::optional<std::int64_t> OnboardTable::deferred_until(const std::string &school_key,
                                                          std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
-  Database::Statement q(db_,
-                        "SELECT MAX(next_attempt_ms) FROM outbox WHERE kind = 4 AND state = 0 "
-                        "AND school_key = ?1 AND status = ?2 AND next_attempt_ms > ?3");
+  Database::Statement q(db_, ("SELECT MAX(next_attempt_ms) FROM outbox o WHERE " + queued() +
+                              "AND status = ?2 AND next_attempt_ms > ?3")
+                                 .c_str());
   q.bind(1, school_key).bind(2, std::int64_t{ECKID_QUEUED}).bind(3, now_ms);
   if (q.step() && !q.is_null(0)) return q.integer(0);
   return std::nullopt;
@@ -401,10 +404,11 @@ void OnboardTable::repoll_later(std::int64_t row, std::int64_t next_ms) {
 std::vector<CompleteItem> OnboardTable::complete(const std::string &school_key,
                                                  const std::vector<std::string> &chains) {
   std::lock_guard lock(mutex_);
-  Database::Statement q(db_,
-                        "SELECT id, pupil_key, hpgn, idempotency_key, COALESCE(eckids, '') FROM "
-                        "outbox WHERE kind = 4 AND state = 0 AND school_key = ?1 AND "
-                        "stampseudonym IS NOT NULL AND batch_row IS NULL ORDER BY id");
+  Database::Statement q(
+      db_, ("SELECT id, pupil_key, hpgn, idempotency_key, COALESCE(eckids, '') "
+            "FROM outbox o WHERE " +
+            queued() + "AND stampseudonym IS NOT NULL AND batch_row IS NULL ORDER BY id")
+               .c_str());
   q.bind(1, school_key);
   std::vector<CompleteItem> out;
   while (q.step()) {
@@ -437,12 +441,13 @@ bool OnboardTable::remember(const std::string &school_key, const std::string &pu
 OnboardCounts OnboardTable::counts(const std::string &school_key, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   Database::Statement q(
-      db_,
-      "SELECT COALESCE(SUM(hpgn IS NULL), 0), COALESCE(SUM(batch_row IS NOT NULL), 0), "
-      "COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL AND status = ?2 AND "
-      "next_attempt_ms > ?3), 0), COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL), 0), "
-      "MAX(CASE WHEN status = ?2 AND next_attempt_ms > ?3 THEN next_attempt_ms END) "
-      "FROM outbox WHERE kind = 4 AND state = 0 AND school_key = ?1");
+      db_, ("SELECT COALESCE(SUM(hpgn IS NULL), 0), COALESCE(SUM(batch_row IS NOT NULL), 0), "
+            "COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL AND status = ?2 AND "
+            "next_attempt_ms > ?3), 0), COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL), 0), "
+            "MAX(CASE WHEN status = ?2 AND next_attempt_ms > ?3 THEN next_attempt_ms END) "
+            "FROM outbox o WHERE " +
+            queued())
+               .c_str());
   q.bind(1, school_key).bind(2, std::int64_t{ECKID_QUEUED}).bind(3, now_ms);
   q.step();
   OnboardCounts c;

@@ -15,7 +15,7 @@
 #include "eckid/eckid.h"
 #include "log/logger.hpp"
 #include "nv/batch.hpp"
-#include "store/database.hpp"
+#include "store/state_db.hpp"
 
 namespace eckid {
 
@@ -63,11 +63,11 @@ struct Recorded {
   std::vector<std::int64_t> failed;
 };
 
-/// Thread-safe (one connection behind a mutex). Every write is durable when the call
-/// returns; failures throw eckid::Error(ECKID_E_STATE).
+/// On StateDb's connection and lock (`state` must outlive it). Thread-safe. Every write is
+/// durable when the call returns; failures throw eckid::Error(ECKID_E_STATE).
 class OnboardTable {
  public:
-  OnboardTable(const StateConfig &config, const Logger &logger);
+  explicit OnboardTable(StateDb &state);
 
   /// For each entry: its existing event (one still queued or done keeps its id; a failed one
   /// goes back to the queue) or a new queued one; `done_at_once` marks entries to write as
@@ -142,8 +142,8 @@ class OnboardTable {
                            const std::string &chain, std::int64_t now_ms);
   Recorded fail_locked(const OpenBatch &batch, eckid_status status, const std::string &message,
                        std::int64_t now_ms);
-  Database db_;
-  std::mutex mutex_;
+  Database &db_;       // StateDb's connection
+  std::mutex &mutex_;  // and its lock
 };
 
 /// Serialises gathered ECK iDs: "chain TAB eckid" lines.

@@ -43,8 +43,8 @@ std::string utc_date(std::int64_t ms) {
 }  // namespace
 
 Onboarder::Onboarder(const Config &config, Engine &engine, const HpgnHasher &hasher,
-                     const nv::Client &client, Store &store, const Sealer &sealer, Outbox &outbox,
-                     Dispatcher &dispatcher, const Logger &logger)
+                     const nv::Client &client, StateDb &state, Store &store, const Sealer &sealer,
+                     Outbox &outbox, Dispatcher &dispatcher, const Logger &logger)
     : config_(config),
       engine_(engine),
       hasher_(hasher),
@@ -54,7 +54,7 @@ Onboarder::Onboarder(const Config &config, Engine &engine, const HpgnHasher &has
       outbox_(outbox),
       dispatcher_(dispatcher),
       logger_(logger),
-      table_(config.state, logger),
+      table_(state),
       lease_(config.state.directory) {
   unsigned workers = config.onboarding.hash_workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
@@ -126,10 +126,7 @@ std::vector<OnboardReceipt> Onboarder::accept(std::string_view school_key,
     bool recorded = false;
     if (table_.known(school.key, entry.pupil_key, entry.key)) {
       const auto record = store_.find(school.key, entry.pupil_key);
-      recorded = record && record->sector == school.sector;
-      for (const auto &chain : school.chains) {
-        recorded = recorded && record->eckid(chain) != nullptr;
-      }
+      recorded = record && complete_for(*record, school);
     }
     entries.push_back(std::move(entry));
     done.push_back(recorded);
@@ -228,9 +225,9 @@ void Onboarder::hash_one(const UnhashedItem &item) {
                         "eckid_pgn_changed()");
       }
       if (record->sector == school.sector) known = record->eckids;
-      bool all = record->sector == school.sector;
-      for (const auto &chain : school.chains) all = all && record->eckid(chain) != nullptr;
-      if (all) {  // recorded by an event with this PGN: nothing to ask, nothing to record
+      if (complete_for(
+              *record,
+              school)) {  // recorded by an event with this PGN: nothing to ask, nothing to record
         // Not remembered, finished or delivered when the pupil was forgotten meanwhile.
         if (table_.remember(school.key, item.pupil_key, item.key, hpgn, item.id) &&
             outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms())) {
@@ -476,7 +473,7 @@ void Onboarder::finalize(const SchoolConfig &school) {
     try {
       // Another pupil's event may have recorded the PGN while this one was in a batch; and the
       // pupil may have been forgotten since complete() (the guard: then nothing is recorded).
-      engine_.record(record, true, item.id);
+      engine_.record_onboarded(school, record, item.id);
     } catch (const EventForgotten &) {
       logger_.info("onboarding: pupil " + quoted_key(item.pupil_key) + " at school '" + school.key +
                    "' was forgotten while in a batch; nothing recorded");

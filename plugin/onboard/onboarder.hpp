@@ -49,8 +49,8 @@ struct OnboardReceipt {
 class Onboarder {
  public:
   Onboarder(const Config &config, Engine &engine, const HpgnHasher &hasher,
-            const nv::Client &client, Store &store, const Sealer &sealer, Outbox &outbox,
-            Dispatcher &dispatcher, const Logger &logger);
+            const nv::Client &client, StateDb &state, Store &store, const Sealer &sealer,
+            Outbox &outbox, Dispatcher &dispatcher, const Logger &logger);
   ~Onboarder();
   Onboarder(const Onboarder &) = delete;
   Onboarder &operator=(const Onboarder &) = delete;

@@ -38,6 +38,8 @@ Dispatcher::Dispatcher(const Config &config, Outbox &outbox, const Sealer &seale
       client_(client),
       logger_(logger),
       deliver_(std::move(deliver)),
+      salt_tag_(sealer.keyed_hash({reinterpret_cast<const char *>(config.service.salt.data()),
+                                   config.service.salt.size()})),
       cooldown_(config.outbox.breaker_cooldown_ms) {
   for (unsigned i = 0; i < config.outbox.workers; ++i) {
     workers_.emplace_back([this, i] { run(i == 0 && deliver_); });
@@ -209,10 +211,12 @@ void Dispatcher::work() {
 namespace {
 // The two parts of a sealed "first NUL second" pair (PGNs or HPgns; second empty when there is
 // only one).
-std::pair<std::string_view, std::string_view> split_pair(const SecureBytes &plain) {
-  const std::string_view all(reinterpret_cast<const char *>(plain.data()), plain.size());
+std::pair<std::string_view, std::string_view> split_pair(std::string_view all) {
   const auto nul = all.find('\0');
   return {all.substr(0, nul), nul == std::string_view::npos ? "" : all.substr(nul + 1)};
+}
+std::pair<std::string_view, std::string_view> split_pair(const SecureBytes &plain) {
+  return split_pair({reinterpret_cast<const char *>(plain.data()), plain.size()});
 }
 }  // namespace
 
@@ -220,9 +224,13 @@ std::pair<std::string, std::string> Dispatcher::hpgns(const OutboxEvent &e, std:
                                                       std::string_view old_pgn) {
   if (!e.sealed_hpgns.empty()) {
     const SecureBytes kept = sealer_.open(e.sealed_hpgns);
-    const auto [hpgn, old_hpgn] = split_pair(kept);
-    logger_.debug("event " + std::to_string(e.id) + ": HPgn kept from an earlier attempt");
-    return {std::string(hpgn), std::string(old_hpgn)};
+    const auto [tag, both] = split_pair(kept);
+    if (tag == salt_tag_) {
+      const auto [hpgn, old_hpgn] = split_pair(both);
+      logger_.debug("event " + std::to_string(e.id) + ": HPgn kept from an earlier attempt");
+      return {std::string(hpgn), std::string(old_hpgn)};
+    }
+    // Made with another salt (the configuration changed between attempts): computed again.
   }
   std::pair<std::string, std::string> h{engine_.hpgn(pgn, e.pgn_kind), ""};
   if (e.kind == EventKind::pgn_changed) h.second = engine_.hpgn(old_pgn, e.pgn_kind);
@@ -230,7 +238,7 @@ std::pair<std::string, std::string> Dispatcher::hpgns(const OutboxEvent &e, std:
   // Kept for the event's retries, sealed like its PGNs: the next attempt skips the scrypt.
   // A failure to keep them costs only that saving.
   try {
-    std::string plain = h.first;
+    std::string plain = salt_tag_ + '\0' + h.first;
     if (!h.second.empty()) plain += '\0' + h.second;
     outbox_.keep_hpgns(e.id, sealer_.seal(plain));
     secure_clear(plain.data(), plain.size());

@@ -78,8 +78,9 @@ class Dispatcher {
   /// The event's HPgn and, for a PGN change, the old PGN's (else ""): the ones kept sealed
   /// from an earlier attempt, else computed (once per event) and kept sealed in its outbox
   /// row for its retries (Outbox::keep_hpgns()). Logs "event N: HPgn computed" or "... kept
-  /// from an earlier attempt" at debug level (no value). Throws what Engine::hpgn() throws,
-  /// and ECKID_E_STATE when the kept ones cannot be opened.
+  /// from an earlier attempt" at debug level (no value). Kept ones are used only when they
+  /// were made with this configuration's salt (salt_tag_ is sealed with them). Throws what
+  /// Engine::hpgn() throws, and ECKID_E_STATE when the kept ones cannot be opened.
   std::pair<std::string, std::string> hpgns(const OutboxEvent &event, std::string_view pgn,
                                             std::string_view old_pgn);
   void breaker_result(bool service_failure);
@@ -92,6 +93,8 @@ class Dispatcher {
   const nv::Client &client_;
   const Logger &logger_;
   Deliver deliver_;
+  /// Sealer::keyed_hash() of the environment salt: which salt kept HPgns were made with.
+  const std::string salt_tag_;
 
   mutable std::mutex mutex_;
   std::condition_variable work_;

@@ -13,8 +13,7 @@ std::string select(const char *where) {
 }
 }  // namespace
 
-Outbox::Outbox(const StateConfig &config, const Logger &logger)
-    : db_(config.directory, config.busy_timeout_ms, logger) {}
+Outbox::Outbox(StateDb &state) : db_(state.database()), mutex_(state.mutex()) {}
 
 OutboxEvent Outbox::read(Database::Statement &r) const {
   OutboxEvent e;

@@ -14,7 +14,7 @@
 #include "eckid/eckid.h"
 #include "log/logger.hpp"
 #include "nv/fault.hpp"
-#include "store/database.hpp"
+#include "store/state_db.hpp"
 #include "store/store.hpp"
 
 namespace eckid {
@@ -31,9 +31,15 @@ inline std::int64_t unix_ms() {
 enum class EventKind : int { created = 1, transferred = 2, pgn_changed = 3, onboarding = 4 };
 enum class EventState : int { queued = 0, done = 1, failed = 2 };
 
+/// SQL: the outbox row (alias o) is a queued onboarding event. The one place the two numbers
+/// are written into SQL text (OnboardTable's queries), tied to the enums above.
+inline constexpr const char *kSqlQueuedOnboarding = "o.kind = 4 AND o.state = 0";
+static_assert(static_cast<int>(EventKind::onboarding) == 4 &&
+              static_cast<int>(EventState::queued) == 0);
+
 /// One queued or finished event. school_key is the school the event is for (for a transfer:
 /// the to-school). sealed_pgns holds the PGN(s), sealed by Sealer, until the event is done.
-/// sealed_hpgns holds their HPgn(s) ("hpgn", or "new_hpgn NUL old_hpgn" for a PGN change),
+/// sealed_hpgns holds their HPgn(s) ("salt tag NUL hpgn", "... NUL old_hpgn" for a PGN change),
 /// sealed the same way, from the event's first attempt until it finishes (done or failed):
 /// a retry needs no second scrypt. Empty: not computed yet.
 struct OutboxEvent {
@@ -71,11 +77,12 @@ struct OutboxStats {
   std::int64_t oldest_queued_ms = 0;  // created_ms of the oldest queued event, 0 if none
 };
 
-/// The outbox table. Thread-safe (one connection behind a mutex); every write is durable
-/// when the call returns. Failures throw eckid::Error(ECKID_E_STATE).
+/// The outbox table of the state database, on StateDb's connection and lock (`state` must
+/// outlive it). Thread-safe; every write is durable when the call returns. Failures throw
+/// eckid::Error(ECKID_E_STATE).
 class Outbox {
  public:
-  Outbox(const StateConfig &config, const Logger &logger);
+  explicit Outbox(StateDb &state);
 
   /// Adds an event unless one with the same idempotency key exists. Returns the event's id
   /// (the existing one for a repeat) and whether it now waits to be processed: a new event, or
@@ -113,8 +120,8 @@ class Outbox {
 
  private:
   OutboxEvent read(Database::Statement &row) const;
-  Database db_;
-  std::mutex mutex_;
+  Database &db_;       // StateDb's connection
+  std::mutex &mutex_;  // and its lock
 };
 
 }  // namespace eckid

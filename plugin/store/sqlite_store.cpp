@@ -1,7 +1,7 @@
 #include <ctime>
 #include <mutex>
 
-#include "store/database.hpp"
+#include "store/state_db.hpp"
 #include "store/store.hpp"
 
 namespace eckid {
@@ -10,8 +10,7 @@ namespace {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const StateConfig &config, const Logger &logger)
-      : db_(config.directory, config.busy_timeout_ms, logger) {}
+  explicit SqliteStore(StateDb &state) : db_(state.database()), mutex_(state.mutex()) {}
 
   std::optional<PupilRecord> find(std::string_view school_key,
                                   std::string_view pupil_key) override {
@@ -142,14 +141,14 @@ class SqliteStore final : public Store {
     }
   }
 
-  Database db_;
-  std::mutex mutex_;
+  Database &db_;       // StateDb's connection
+  std::mutex &mutex_;  // and its lock
 };
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite_store(const StateConfig &config, const Logger &logger) {
-  return std::make_unique<SqliteStore>(config, logger);
+std::unique_ptr<Store> open_sqlite_store(StateDb &state) {
+  return std::make_unique<SqliteStore>(state);
 }
 
 }  // namespace eckid

@@ -97,9 +97,10 @@ class Store {
   virtual bool holds_event(std::int64_t event_id) = 0;
 };
 
-/// The SQLite store: `eckid.db` in the state directory (created owner-only, 0700; the file
-/// 0600), WAL journal, schema versioned with PRAGMA user_version and migrated on open.
-/// Throws eckid::Error(ECKID_E_STATE) naming the path when it cannot be opened.
-std::unique_ptr<Store> open_sqlite_store(const StateConfig &config, const Logger &logger);
+class StateDb;
+
+/// The SQLite store: the pupil tables of `state` (eckid.db), on its connection and lock.
+/// `state` must outlive the store.
+std::unique_ptr<Store> open_sqlite_store(StateDb &state);
 
 }  // namespace eckid

@@ -27,9 +27,10 @@ inline std::string bsn(int i) {
   }
 }
 
-// The HPgn of a pupil PGN under the sandbox salt, by OpenSSL (not the plugin's scrypt).
-inline std::string independent_hpgn(const std::string &pgn) {
-  const std::string salt64 = eckid_test::sandbox_salt();
+// The HPgn of a pupil PGN under a salt (base64; the sandbox salt by default), by OpenSSL (not
+// the plugin's scrypt).
+inline std::string independent_hpgn(const std::string &pgn,
+                                    const std::string &salt64 = eckid_test::sandbox_salt()) {
   std::vector<unsigned char> salt(salt64.size());
   const int n = EVP_DecodeBlock(salt.data(), reinterpret_cast<const unsigned char *>(salt64.data()),
                                 static_cast<int>(salt64.size()));

@@ -279,6 +279,37 @@ TEST_CASE("an event queued in a state database of schema 4 completes after the u
   CHECK(outbox_rows(w, "u-1") == std::vector{std::pair{1, false}});
 }
 
+TEST_CASE("an HPgn kept for a retry is not used after the salt changed", "[outbox][hpgn]") {
+  World w({{}, retries_without_breaker(), ECKID_DELIVERY_ASYNC, nullptr, nullptr, ECKID_LOG_DEBUG});
+  w.stop_emulator();
+  const std::string pgn = vector_pupil(0).first;
+  const Fired f = fire_created(w.plugin, "PO01", "s-1", pgn);
+  REQUIRE(f.status == ECKID_QUEUED);
+  const std::string event = "event " + std::to_string(f.event_id);
+  REQUIRE(w.log.wait_for(event + " will be retried (attempt 2)", 1, 120s));
+  w.close();
+  REQUIRE(w.log.count(event + ": HPgn computed") == 1);
+  const auto kept = w.log.count(event + ": HPgn kept from an earlier attempt");
+  // The administrator corrects the salt while the event waits (16 bytes, not the sandbox's).
+  const std::string other_salt = "c2FsdC1mb3ItYS10ZXN0IQ==";
+  std::ifstream in(w.config);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const auto at = text.find(eckid_test::sandbox_salt());
+  REQUIRE(at != std::string::npos);
+  text.replace(at, eckid_test::sandbox_salt().size(), other_salt);
+  w.dir.write("eckid.toml", text);
+  w.start_emulator({});
+  w.open();
+  const auto got = poll_results(w, 1);
+  REQUIRE(got.size() == 1);
+  CHECK(got.begin()->second ==
+        std::pair{int(ECKID_OK),
+                  expected_eckid(independent_hpgn(pgn, other_salt), eckid_test::test_sector())});
+  // Computed again once under the new salt; never one kept from the old salt.
+  CHECK(w.log.count(event + ": HPgn computed") == 2);
+  CHECK(w.log.count(event + ": HPgn kept from an earlier attempt") == kept);
+}
+
 TEST_CASE("while the service is down events queue, then drain when it is back", "[outbox]") {
   Inbox inbox;
   World w({{}, kFastRetries, ECKID_DELIVERY_ASYNC, Inbox::on_result, &inbox});
