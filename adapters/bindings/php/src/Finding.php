@@ -10,6 +10,9 @@ final class Finding
     public const WARN = 1; // ECKID_VERDICT_WARN: works, but needs attention
     public const FAIL = 2; // ECKID_VERDICT_FAIL: the plugin will not open, or the service will refuse it
 
+    /** $file of a finding about a school the host passed in its Source (eckid_school_settings). */
+    public const HOST_SETTINGS = 'host settings';
+
     /**
      * @param int    $verdict self::OK, self::WARN or self::FAIL
      * @param string $check   what was checked: "config", "certificate", "certificate key",

@@ -88,7 +88,7 @@ $settings = function ( $oin, $sector, $enabled ) use ( $fixture )
 		'ECKID_CONFIG_PATH' => getenv( 'ECKID_TEST_SERVICE' ), 'ECKID_PGN_FIELD' => 'CUSTOM_200000003' ];
 };
 $bad = HostSavePluginSettings( $plugin_dir, 1, [ 'ECKID_OIN' => 'short' ] + $settings( '', '', true ) );
-check( strpos( $bad, 'OIN must be 20' ) !== false && ! ProgramConfig( 'eckid' ),
+check( strpos( $bad, 'an OIN has exactly 20' ) !== false && ! ProgramConfig( 'eckid' ),
 	'settings: a wrong OIN is refused with a message, nothing saved' );
 HostSavePluginSettings( $plugin_dir, 1, $settings( '00000001000000000001', $fixture['sector'], true ) );
 HostSavePluginSettings( $plugin_dir, 2, $settings( '00000001000000000002', $fixture['sector'], true ) );

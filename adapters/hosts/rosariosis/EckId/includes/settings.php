@@ -170,41 +170,44 @@ function EckIdHostDefaults()
 }
 
 /**
- * Checks the current school's posted settings (unescaped values).
+ * Checks the current school's posted settings (unescaped values) before they are saved: the
+ * school's own values (OIN, sector, chains, start date) by the plugin itself, as it will read
+ * them (eckid_check through Plugin::check(), the findings about "host settings"); what only
+ * RosarioSIS knows here: the service file readable by the web server, the PGN field a
+ * students column, the OIN not another school's. Without a usable library (EckIdHostProblem(),
+ * shown on the page) the plugin's part is skipped, so that the plugin can still be switched off.
  *
  * @return string[] The messages (plain text) of the wrong ones.
  */
 function EckIdCheckSettings( $values )
 {
-	$id = '#^http://purl\.edustandaard\.nl/begrippenkader/[0-9a-f-]{36}$#';
 	$wrong = [];
-
-	if ( ! preg_match( '/^[0-9A-Za-z]{20}$/', $values['ECKID_OIN'] ) )
-	{
-		$wrong[] = _( 'The OIN must be 20 letters or digits.' );
-	}
-
-	if ( ! preg_match( $id, $values['ECKID_SECTOR'] ) )
-	{
-		$wrong[] = _( 'The sector must be an id http://purl.edustandaard.nl/begrippenkader/<uuid>.' );
-	}
-
-	$chains = preg_split( '/\s+/', trim( $values['ECKID_CHAINS'] ), -1, PREG_SPLIT_NO_EMPTY );
-
-	if ( ! $chains || count( preg_grep( $id, $chains ) ) !== count( $chains ) )
-	{
-		$wrong[] = _( 'Chains: one id http://purl.edustandaard.nl/begrippenkader/<uuid> per line.' );
-	}
-
-	if ( $values['ECKID_START_DATE'] !== ''
-		&& ! preg_match( '/^\d{4}-\d{2}-\d{2}$/', $values['ECKID_START_DATE'] ) )
-	{
-		$wrong[] = _( 'The start date must be YYYY-MM-DD, or empty.' );
-	}
 
 	if ( ! is_readable( $values['ECKID_CONFIG_PATH'] ) )
 	{
 		$wrong[] = _( 'The eckid service file cannot be read by the web server.' );
+	}
+	else
+	{
+		try
+		{
+			$report = EckIdWithLibrary( function () use ( $values )
+			{
+				return EckId\Plugin::check( EckIdSource( $values['ECKID_CONFIG_PATH'], [ UserSchool() => $values ] ) );
+			} );
+
+			foreach ( $report->problems() as $finding )
+			{
+				if ( $finding->verdict === EckId\Finding::FAIL && $finding->file === EckId\Finding::HOST_SETTINGS )
+				{
+					$wrong[] = $finding->message;
+				}
+			}
+		}
+		catch ( EckId\EckIdException $e )
+		{
+			// Not checked: the page names the library problem (EckIdHostProblem()).
+		}
 	}
 
 	$field_problem = EckIdPgnFieldProblem( $values['ECKID_PGN_FIELD'] );
@@ -214,8 +217,7 @@ function EckIdCheckSettings( $values )
 		$wrong[] = $field_problem;
 	}
 
-	$holder = preg_match( '/^[0-9A-Za-z]{20}$/', $values['ECKID_OIN'] ) ?
-		EckIdOinHolder( $values['ECKID_OIN'], UserSchool() ) : 0;
+	$holder = $values['ECKID_OIN'] === '' ? 0 : EckIdOinHolder( $values['ECKID_OIN'], UserSchool() );
 
 	if ( $holder )
 	{

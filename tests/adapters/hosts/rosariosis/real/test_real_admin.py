@@ -101,6 +101,14 @@ def main() -> int:
             support.PUPILS[1]["hpgn"], support.SECTOR)},
               "a service file path with a quote: the ECK iD is recorded")
 
+        # The school's own values are checked by the plugin (eckid_check), not by the page.
+        page = er.save_settings(p.admin, ECKID_SECTOR="http://example.org/sector")
+        sector = p.site.postgres.query("SELECT value FROM program_config WHERE program='eckid' "
+                                       "AND title='ECKID_SECTOR' AND school_id=1")
+        check("is not of the form http://purl.edustandaard.nl/begrippenkader/<uuid>"
+              in forms.text(page) and sector == [[support.SECTOR]],
+              "settings page: a wrong sector is refused with the plugin's own check")
+
         # Item 5: a PGN field that is not a students column.
         page = er.save_settings(p.admin, ECKID_PGN_FIELD="CUSTOM_999999")
         field = p.site.postgres.query("SELECT value FROM program_config WHERE program='eckid' "
