@@ -40,7 +40,10 @@ def c_typed(text: str):
     """({function: [return type, parameter types...]}, {struct: [field types]}) of a C header,
     each type as written (without the names)."""
     text = strip_comments(text)
-    untyped = lambda decl: re.sub(r"\s*\b\w+\s*$", "", decl.strip())  # noqa: E731
+
+    def untyped(declaration: str) -> str:  # "const char *name" -> "const char *"
+        return re.sub(r"\s*\b\w+\s*$", "", declaration.strip())
+
     functions = {}
     for result, name, params in re.findall(r"ECKID_API\s+([\w\s*]+?)\s*\b(eckid_\w+)\s*\(([^)]*)\)",
                                            text):
@@ -121,7 +124,8 @@ def main() -> int:
         restype, argtypes = _abi.SIGNATURES[name]
         declared = [restype] + list(argtypes)
         if len(declared) != len(types):
-            problems.append(f"_abi.py: {name} has {len(argtypes)} parameters, eckid.h {len(types) - 1}")
+            problems.append(f"_abi.py: {name} has {len(argtypes)} parameters, "
+                            f"eckid.h {len(types) - 1}")
             continue
         for i, (ctype, pytype) in enumerate(zip(types, declared)):
             if not same_shape(c_shape(ctype, enums, _abi), py_shape(pytype)):

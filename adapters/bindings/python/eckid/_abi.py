@@ -49,7 +49,8 @@ class eckid_catalog_entry(ctypes.Structure):
 
 
 class eckid_catalog(ctypes.Structure):
-    _fields_ = [("count", ctypes.c_size_t), ("entries", ctypes.POINTER(ctypes.POINTER(eckid_catalog_entry)))]
+    _fields_ = [("count", ctypes.c_size_t),
+                ("entries", ctypes.POINTER(ctypes.POINTER(eckid_catalog_entry)))]
 
 
 class eckid_chain_eckid(ctypes.Structure):
