@@ -242,6 +242,7 @@ ECKID_VERSIONED(eckid_queue_info, ECKID_QUEUE_INFO, sizeof(eckid_queue_info));
 ECKID_VERSIONED(eckid_onboard_info, ECKID_ONBOARD_INFO, sizeof(eckid_onboard_info));
 ECKID_VERSIONED(eckid_config_source, ECKID_CONFIG_SOURCE, sizeof(eckid_config_source));
 ECKID_VERSIONED(eckid_school_settings, ECKID_SCHOOL_SETTINGS, sizeof(eckid_school_settings));
+ECKID_VERSIONED(eckid_onboard_pupil, ECKID_ONBOARD_PUPIL, sizeof(eckid_onboard_pupil));
 #undef ECKID_VERSIONED
 
 // The bytes a struct of `version` has; ECKID_E_VERSION (naming the struct and its _INIT
@@ -348,44 +349,78 @@ class Arena {
   std::size_t used_ = 0;
 };
 
+// Room for an array of n pointers to T plus the n T's they point at (strings not included).
+template <class T>
+constexpr std::size_t pointed_room(std::size_t n) {
+  return Arena::room<const T *>(n) + n * Arena::room<T>();
+}
+
 eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries) {
-  std::size_t bytes = 0;
+  std::size_t bytes =
+      Arena::room<eckid_catalog>() + pointed_room<eckid_catalog_entry>(entries.size());
   for (const auto &e : entries) {
     bytes += e.id.size() + e.name.size() + e.description.size() + e.last_edited.size() + 4;
   }
-  Arena block(Arena::room<eckid_catalog>() + Arena::room<eckid_catalog_entry>(entries.size()) +
-              bytes);
+  Arena block(bytes);
   eckid_catalog *catalog = block.take<eckid_catalog>();
   catalog->count = entries.size();
-  catalog->entries = block.take<eckid_catalog_entry>(entries.size());
+  auto **list = block.take<const eckid_catalog_entry *>(entries.size());
+  catalog->entries = list;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    catalog->entries[i] = {block.put(entries[i].id), block.put(entries[i].name),
-                           block.put(entries[i].description), block.put(entries[i].last_edited)};
+    auto *entry = block.take<eckid_catalog_entry>();
+    *entry = {block.put(entries[i].id), block.put(entries[i].name),
+              block.put(entries[i].description), block.put(entries[i].last_edited)};
+    list[i] = entry;
   }
   return block.release<eckid_catalog>();
 }
 
-// Packs an event's outcome into one Block.
+// Packs an event's outcome into one block.
 eckid_result *pack_result(const eckid::EventOutcome &v) {
   const eckid::PupilRecord &r = v.record;
-  std::size_t bytes =
-      r.school_key.size() + r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
+  std::size_t bytes = Arena::room<eckid_result>() +
+                      pointed_room<eckid_chain_eckid>(r.eckids.size()) + r.school_key.size() +
+                      r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
   for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
-  Arena block(Arena::room<eckid_result>() + Arena::room<eckid_chain_eckid>(r.eckids.size()) +
-              bytes);
+  Arena block(bytes);
   eckid_result *result = block.take<eckid_result>();
   result->count = r.eckids.size();
-  result->eckids = block.take<eckid_chain_eckid>(r.eckids.size());
+  auto **eckids = block.take<const eckid_chain_eckid *>(r.eckids.size());
+  result->eckids = eckids;
   result->school_key = block.put(r.school_key);
   result->pupil_key = block.put(r.pupil_key);
   result->sector = block.put(r.sector);
   for (std::size_t i = 0; i < r.eckids.size(); ++i) {
-    result->eckids[i] = {block.put(r.eckids[i].first), block.put(r.eckids[i].second)};
+    auto *eckid = block.take<eckid_chain_eckid>();
+    *eckid = {block.put(r.eckids[i].first), block.put(r.eckids[i].second)};
+    eckids[i] = eckid;
   }
   result->event_id = static_cast<unsigned long long>(v.event_id);
   result->status = v.status;
   result->message = block.put(v.message);
   return block.release<eckid_result>();
+}
+
+// Packs the receipts of an eckid_onboard() call, one per input position, into one block.
+eckid_onboard_receipts *pack_receipts(const std::vector<eckid::OnboardReceipt> &receipts) {
+  std::size_t bytes =
+      Arena::room<eckid_onboard_receipts>() + pointed_room<eckid_onboard_receipt>(receipts.size());
+  for (const auto &r : receipts) bytes += r.message.size() + 1;
+  Arena block(bytes);
+  eckid_onboard_receipts *head = block.take<eckid_onboard_receipts>();
+  head->count = receipts.size();
+  auto **list = block.take<const eckid_onboard_receipt *>(receipts.size());
+  head->receipts = list;
+  head->accepted = 0;
+  for (std::size_t i = 0; i < receipts.size(); ++i) {
+    auto *receipt = block.take<eckid_onboard_receipt>();
+    *receipt = {static_cast<unsigned long long>(receipts[i].event_id), receipts[i].status,
+                block.put(receipts[i].message)};
+    list[i] = receipt;
+    if (receipts[i].event_id != 0) ++head->accepted;
+  }
+  head->refused = head->count - head->accepted;
+  return block.release<eckid_onboard_receipts>();
 }
 
 // An event call's result: packed into *out (also when the event failed), the event's status
@@ -479,8 +514,8 @@ void open_handle(const eckid::ConfigSource &source, const eckid_open_options *op
 
 }  // namespace
 
-ECKID_EXPORT eckid_status eckid_open(eckid_plugin **out, const char *config_path,
-                                     const eckid_open_options *options) {
+ECKID_EXPORT eckid_status eckid_open(const char *config_path, const eckid_open_options *options,
+                                     eckid_plugin **out) {
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
@@ -864,7 +899,7 @@ ECKID_EXPORT eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long
 }
 
 ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school_key,
-                                        const eckid_onboard_pupil *pupils, size_t count,
+                                        const eckid_onboard_pupil *const *pupils, size_t count,
                                         eckid_onboard_receipts **out) {
   return guarded([&] {
     require(out, "out");
@@ -878,17 +913,17 @@ ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school
     }
     if (count > 0) require(pupils, "pupils");
     const std::string_view school = key_arg(school_key, "school_key");
-    // Entries whose kind or lengths are out of bounds are refused here, at their position;
-    // the rest go to the onboarder.
+    // Entries that are NULL, of an unknown version, or whose kind or lengths are out of bounds
+    // are refused here, at their position; the rest go to the onboarder.
     std::vector<eckid::OnboardReceipt> receipts(count);
     std::vector<eckid::OnboardPupil> list;
     std::vector<std::size_t> positions;  // list entry -> input position
     list.reserve(count);
     positions.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-      const eckid_onboard_pupil &p = pupils[i];
       const std::string at = "pupils[" + std::to_string(i) + "]";
       try {
+        const eckid_onboard_pupil p = read_struct(pupils[i], at.c_str());
         const eckid_pgn_kind kind = pgn_kind(p.kind, at + ".kind");
         const char *key = p.pupil_key ? p.pupil_key : "";
         const char *pgn = p.pgn ? p.pgn : "";
@@ -906,21 +941,7 @@ ECKID_EXPORT eckid_status eckid_onboard(eckid_plugin *plugin, const char *school
     for (std::size_t e = 0; e < accepted.size() && e < positions.size(); ++e) {
       receipts[positions[e]] = accepted[e];  // one receipt per list entry, in order
     }
-    std::size_t bytes = 0;
-    for (const auto &r : receipts) bytes += r.message.size() + 1;
-    Arena block(Arena::room<eckid_onboard_receipts>() +
-                Arena::room<eckid_onboard_receipt>(receipts.size()) + bytes);
-    eckid_onboard_receipts *head = block.take<eckid_onboard_receipts>();
-    head->count = receipts.size();
-    head->receipts = block.take<eckid_onboard_receipt>(receipts.size());
-    head->accepted = 0;
-    for (std::size_t i = 0; i < receipts.size(); ++i) {
-      head->receipts[i] = {static_cast<unsigned long long>(receipts[i].event_id),
-                           receipts[i].status, block.put(receipts[i].message)};
-      if (receipts[i].event_id != 0) ++head->accepted;
-    }
-    head->refused = head->count - head->accepted;
-    *out = block.release<eckid_onboard_receipts>();
+    *out = pack_receipts(receipts);
   });
 }
 

@@ -74,14 +74,14 @@ void check_listed(Report &report, const std::string &check, eckid_status status,
     return;
   }
   for (const auto &id : ids) {
-    const eckid_catalog_entry *begin = catalog->entries;
-    const eckid_catalog_entry *end = begin + catalog->count;
-    const auto *hit =
-        std::find_if(begin, end, [&](const eckid_catalog_entry &e) { return id == e.id; });
+    const eckid_catalog_entry *const *begin = catalog->entries;
+    const eckid_catalog_entry *const *end = begin + catalog->count;
+    const auto hit =
+        std::find_if(begin, end, [&](const eckid_catalog_entry *e) { return id == e->id; });
     if (hit == end) {
       report.line("FAIL", check, id + " is not in the service's list; check the configuration");
     } else {
-      report.line("OK", check, id + " (" + hit->name + ")");
+      report.line("OK", check, id + " (" + (*hit)->name + ")");
     }
   }
 }
@@ -132,7 +132,7 @@ int run_doctor(const std::string &config_path, std::ostream &out) {
   options.log_payload = &log;
   options.log_level = ECKID_LOG_WARN;
   eckid_plugin *raw = nullptr;
-  const eckid_status opened = eckid_open(&raw, config_path.c_str(), &options);
+  const eckid_status opened = eckid_open(config_path.c_str(), &options, &raw);
   const std::unique_ptr<eckid_plugin, decltype(&eckid_close)> plugin(raw, &eckid_close);
   if (opened != ECKID_OK) {
     report.line("FAIL", "config",

@@ -38,7 +38,7 @@ std::string table_line(eckid_plugin *plugin, const School &school, const TableRo
   for (const auto &chain : school.chains) {
     std::string eckid;
     for (std::size_t i = 0; i < result->count; ++i) {
-      if (chain == result->eckids[i].chain) eckid = result->eckids[i].eckid;
+      if (chain == result->eckids[i]->chain) eckid = result->eckids[i]->eckid;
     }
     if (eckid.empty()) problem = who + ": no ECK iD recorded for chain " + chain;
     line += "," + eckid::csv_field(eckid);

@@ -152,11 +152,14 @@ bool ImportRun::prepare() {
 bool ImportRun::onboard() {
   std::vector<eckid_onboard_pupil> pupils;
   for (const auto &row : list_.rows) {
-    pupils.push_back({row.pupil_key.c_str(), row.pgn.c_str(), row.kind});
+    pupils.push_back(
+        {ECKID_ONBOARD_PUPIL_VERSION, row.pupil_key.c_str(), row.pgn.c_str(), row.kind});
   }
+  std::vector<const eckid_onboard_pupil *> list;
+  for (const auto &p : pupils) list.push_back(&p);
   eckid_onboard_receipts *raw = nullptr;
   const eckid_status status =
-      eckid_onboard(plugin_.get(), school_.key.c_str(), pupils.data(), pupils.size(), &raw);
+      eckid_onboard(plugin_.get(), school_.key.c_str(), list.data(), list.size(), &raw);
   const Receipts receipts(raw, &eckid_free);
   if (status != ECKID_OK) {
     forget_pgns(list_.rows);
@@ -167,7 +170,7 @@ bool ImportRun::onboard() {
     return false;
   }
   for (std::size_t i = 0; i < receipts->count; ++i) {
-    const eckid_onboard_receipt &receipt = receipts->receipts[i];
+    const eckid_onboard_receipt &receipt = *receipts->receipts[i];
     if (receipt.event_id == 0) {
       report_refused(i, receipt);
       continue;

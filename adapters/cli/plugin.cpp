@@ -36,7 +36,7 @@ PluginHandle open_plugin(const std::string &config_path, eckid_delivery delivery
   options.log_level = level;
   options.delivery = delivery;
   eckid_plugin *raw = nullptr;
-  const eckid_status opened = eckid_open(&raw, config_path.c_str(), &options);
+  const eckid_status opened = eckid_open(config_path.c_str(), &options, &raw);
   if (opened != ECKID_OK) {
     console.note("error: the configuration " + config_path + " does not open: " + failure(opened) +
                  "; 'eckid doctor --config " + config_path + "' checks it step by step");

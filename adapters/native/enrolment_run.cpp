@@ -50,7 +50,7 @@ EnrolmentRun::Outcome EnrolmentRun::take(eckid_status status, eckid_result **out
     o.event_id = result->event_id;
     o.key = {result->school_key, result->pupil_key};
     for (std::size_t i = 0; i < result->count; ++i) {
-      o.eckids.push_back({result->eckids[i].chain, result->eckids[i].eckid});
+      o.eckids.push_back({result->eckids[i]->chain, result->eckids[i]->eckid});
     }
     api_.free(*out);
   }

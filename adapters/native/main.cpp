@@ -89,7 +89,7 @@ int run(std::map<std::string, std::string> &args) {
   options.log = log_line;
   options.log_level = args.contains("--debug") ? ECKID_LOG_DEBUG : ECKID_LOG_INFO;
   eckid_plugin *handle = nullptr;
-  if (api.open(&handle, args["--config"].c_str(), &options) != ECKID_OK) {
+  if (api.open(args["--config"].c_str(), &options, &handle) != ECKID_OK) {
     std::cerr << "eckid-host: cannot open the plugin: " << api.last_error() << '\n';
     return 2;
   }

@@ -107,7 +107,7 @@ eckid_plugin *open_plugin(const fs::path &config, eckid_delivery delivery) {
   eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
   o.delivery = delivery;
   eckid_plugin *plugin = nullptr;
-  if (eckid_open(&plugin, config.c_str(), &o) != ECKID_OK) {
+  if (eckid_open(config.c_str(), &o, &plugin) != ECKID_OK) {
     std::fprintf(stderr, "open: %s\n", eckid_last_error());
     return nullptr;
   }
@@ -198,8 +198,13 @@ Measure run_service_mode(bool onboarding, const std::vector<std::string> &pgns) 
   const auto start = Clock::now();
   int accepted = 0;
   if (onboarding) {
-    std::vector<eckid_onboard_pupil> list;
-    for (int i = 0; i < n; ++i) list.push_back({keys[i].c_str(), pgns[i].c_str(), ECKID_PGN_PUPIL});
+    std::vector<eckid_onboard_pupil> pupils;
+    for (int i = 0; i < n; ++i) {
+      pupils.push_back(
+          {ECKID_ONBOARD_PUPIL_VERSION, keys[i].c_str(), pgns[i].c_str(), ECKID_PGN_PUPIL});
+    }
+    std::vector<const eckid_onboard_pupil *> list;
+    for (const auto &p : pupils) list.push_back(&p);
     eckid_onboard_receipts *receipts = nullptr;
     if (eckid_onboard(plugin, "B1", list.data(), list.size(), &receipts) != ECKID_OK) {
       std::fprintf(stderr, "onboard: %s\n", eckid_last_error());
@@ -207,9 +212,9 @@ Measure run_service_mode(bool onboarding, const std::vector<std::string> &pgns) 
       accepted = static_cast<int>(receipts->accepted);
       m.refused = static_cast<int>(receipts->refused);
       for (std::size_t i = 0, shown = 0; i < receipts->count && shown < 5; ++i) {
-        if (receipts->receipts[i].event_id == 0 && ++shown) {
+        if (receipts->receipts[i]->event_id == 0 && ++shown) {
           std::fprintf(stderr, "onboard: pupil-%zu refused: %s\n", i,
-                       receipts->receipts[i].message);
+                       receipts->receipts[i]->message);
         }
       }
       std::fprintf(stderr, "[onboard] list of %d accepted in %.2f s\n", accepted,

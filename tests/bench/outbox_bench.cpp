@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
   o.on_result = on_result;
   o.result_payload = &delivered;
   eckid_plugin *plugin = nullptr;
-  if (eckid_open(&plugin, config.c_str(), &o) != ECKID_OK) {
+  if (eckid_open(config.c_str(), &o, &plugin) != ECKID_OK) {
     std::fprintf(stderr, "open: %s\n", eckid_last_error());
     return 1;
   }

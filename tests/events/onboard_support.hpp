@@ -49,6 +49,21 @@ inline std::string independent_hpgn(const std::string &pgn,
   return hex;
 }
 
+// A pupil of an onboarding list, as this header's version of the struct.
+inline eckid_onboard_pupil onboard_pupil(const char *key, const char *pgn,
+                                         eckid_pgn_kind kind = ECKID_PGN_PUPIL) {
+  return {ECKID_ONBOARD_PUPIL_VERSION, key, pgn, kind};
+}
+
+// eckid_onboard() on a list of pupils (it takes pointers to them).
+inline eckid_status onboard(eckid_plugin *plugin, const char *school_key,
+                            const std::vector<eckid_onboard_pupil> &list,
+                            eckid_onboard_receipts **out) {
+  std::vector<const eckid_onboard_pupil *> pointers;
+  for (const auto &p : list) pointers.push_back(&p);
+  return eckid_onboard(plugin, school_key, pointers.data(), pointers.size(), out);
+}
+
 // One delivered result, copied out.
 struct Delivered {
   std::string pupil_key;
@@ -69,7 +84,7 @@ inline std::map<unsigned long long, Delivered> poll_results(eckid_plugin *plugin
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       continue;
     }
-    Delivered d{r->pupil_key, r->status, r->count == 1 ? r->eckids[0].eckid : "", r->message};
+    Delivered d{r->pupil_key, r->status, r->count == 1 ? r->eckids[0]->eckid : "", r->message};
     out[r->event_id] = d;
     CHECK(eckid_ack(plugin, r->event_id) == ECKID_OK);
     eckid_free(r);

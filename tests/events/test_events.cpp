@@ -19,7 +19,7 @@ TEST_CASE("pupil created: the ECK iD for the school's sector, recorded", "[event
 
   eckid_result *r = nullptr;
   REQUIRE(eckid_pupil_lookup(w.plugin, "PO01", "p-1", &r) == ECKID_OK);
-  CHECK(std::string(r->eckids[0].eckid) == id);
+  CHECK(std::string(r->eckids[0]->eckid) == id);
   CHECK(std::string(r->sector) == eckid_test::test_sector());
   eckid_free(r);
   CHECK(eckid_pupil_lookup(w.plugin, "PO02", "p-1", &r) == ECKID_E_NOT_FOUND);
@@ -53,7 +53,7 @@ TEST_CASE("transfer to another sector gives a new ECK iD and the old one stays",
   CHECK(vo != po);
   eckid_result *r = nullptr;
   REQUIRE(eckid_pupil_lookup(w.plugin, "PO01", "p-3", &r) == ECKID_OK);
-  CHECK(std::string(r->eckids[0].eckid) == po);
+  CHECK(std::string(r->eckids[0]->eckid) == po);
   eckid_free(r);
   // The transfer's PGN must be the recorded one.
   CHECK(w.transferred("PO01", "PO02", "p-3", vector_pupil(0).first).first ==
@@ -68,7 +68,7 @@ TEST_CASE("onderwijsnummer then BSN: the same ECK iD", "[events]") {
   const std::string id = w.created("PO01", "p-4", onderwijsnummer).second;
   eckid_result *r = nullptr;
   REQUIRE(pgn_changed(w.plugin, "PO01", "p-4", onderwijsnummer, bsn, &r) == ECKID_OK);
-  CHECK(std::string(r->eckids[0].eckid) == id);
+  CHECK(std::string(r->eckids[0]->eckid) == id);
   CHECK(id == expected_eckid(old_hpgn, eckid_test::test_sector()));
   eckid_free(r);
   // Afterwards the pupil is known by the BSN: created with it again gives the same ECK iD.
@@ -172,7 +172,7 @@ TEST_CASE("a PGN change to another pupil's PGN is refused before replaceStampseu
     CHECK(line.find("replaceStampseudonym") == std::string::npos);
   }
   REQUIRE(eckid_pupil_lookup(w.plugin, "PO02", "p-y", &r) == ECKID_OK);
-  CHECK(std::string(r->eckids[0].eckid) == expected_eckid(own_hpgn, eckid_test::test_sector()));
+  CHECK(std::string(r->eckids[0]->eckid) == expected_eckid(own_hpgn, eckid_test::test_sector()));
   eckid_free(r);
 }
 

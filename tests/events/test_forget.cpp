@@ -42,7 +42,7 @@ std::string lookup(eckid_plugin *plugin, const std::string &school, const std::s
                    eckid_status *status) {
   eckid_result *r = nullptr;
   *status = eckid_pupil_lookup(plugin, school.c_str(), pupil.c_str(), &r);
-  const std::string id = r != nullptr && r->count == 1 ? r->eckids[0].eckid : "";
+  const std::string id = r != nullptr && r->count == 1 ? r->eckids[0]->eckid : "";
   eckid_free(r);
   return id;
 }

@@ -73,11 +73,11 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
   const std::string onboarded = bsn(900), created = bsn(901), later = bsn(902);
 
   // Both are stored, then the disk fills while they are hashed (scrypt takes a while).
-  const eckid_onboard_pupil pupil{"disk-a", onboarded.c_str(), ECKID_PGN_PUPIL};
+  const eckid_onboard_pupil pupil = onboard_pupil("disk-a", onboarded.c_str());
   eckid_onboard_receipts *receipts = nullptr;
-  REQUIRE(eckid_onboard(w.plugin, "PO01", &pupil, 1, &receipts) == ECKID_OK);
-  REQUIRE(receipts->receipts[0].status == ECKID_QUEUED);
-  const unsigned long long onboard_id = receipts->receipts[0].event_id;
+  REQUIRE(onboard(w.plugin, "PO01", {pupil}, &receipts) == ECKID_OK);
+  REQUIRE(receipts->receipts[0]->status == ECKID_QUEUED);
+  const unsigned long long onboard_id = receipts->receipts[0]->event_id;
   eckid_free(receipts);
   const Fired event = fire_created(w.plugin, "PO01", "disk-b", created);
   REQUIRE(event.status == ECKID_QUEUED);
@@ -89,8 +89,8 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
   CHECK(w.log.wait_for("outbox: event " + std::to_string(event.event_id) + ": ", 1, 60s));
 
   // Meanwhile calls say what is wrong.
-  const eckid_onboard_pupil third{"disk-c", later.c_str(), ECKID_PGN_PUPIL};
-  CHECK(eckid_onboard(w.plugin, "PO01", &third, 1, &receipts) == ECKID_E_STATE);
+  const eckid_onboard_pupil third = onboard_pupil("disk-c", later.c_str());
+  CHECK(onboard(w.plugin, "PO01", {third}, &receipts) == ECKID_E_STATE);
   CHECK(std::string(eckid_last_error()).find("full") != std::string::npos);
   CHECK(std::string(eckid_last_error()).find("check free disk space") != std::string::npos);
   CHECK(fire_created(w.plugin, "PO01", "disk-c", later).status == ECKID_E_STATE);
@@ -140,7 +140,7 @@ TEST_CASE("a full disk is a clear status on the event, never a crash", "[outbox]
       eckid_result *r = nullptr;
       REQUIRE(eckid_event_result(w.plugin, id, &r) == ECKID_OK);
       final_status = static_cast<eckid_status>(r->status);
-      if (r->count == 1) eckid = r->eckids[0].eckid;
+      if (r->count == 1) eckid = r->eckids[0]->eckid;
       eckid_free(r);
       if (final_status == ECKID_QUEUED) std::this_thread::sleep_for(100ms);
     }

@@ -38,7 +38,7 @@ struct Pupils {
   std::vector<eckid_onboard_pupil> list() const {
     std::vector<eckid_onboard_pupil> out;
     for (std::size_t i = 0; i < keys.size(); ++i) {
-      out.push_back({keys[i].c_str(), pgns[i].c_str(), ECKID_PGN_PUPIL});
+      out.push_back(onboard_pupil(keys[i].c_str(), pgns[i].c_str()));
     }
     return out;
   }
@@ -48,13 +48,13 @@ struct Pupils {
 std::vector<unsigned long long> onboard_all(World &w,
                                             const std::vector<eckid_onboard_pupil> &list) {
   eckid_onboard_receipts *r = nullptr;
-  REQUIRE(eckid_onboard(w.plugin, "PO01", list.data(), list.size(), &r) == ECKID_OK);
+  REQUIRE(onboard(w.plugin, "PO01", list, &r) == ECKID_OK);
   REQUIRE(r->count == list.size());
   CHECK(r->accepted == list.size());
   std::vector<unsigned long long> ids;
   for (std::size_t i = 0; i < r->count; ++i) {
-    CHECK(r->receipts[i].status == ECKID_QUEUED);
-    ids.push_back(r->receipts[i].event_id);
+    CHECK(r->receipts[i]->status == ECKID_QUEUED);
+    ids.push_back(r->receipts[i]->event_id);
   }
   eckid_free(r);
   return ids;
@@ -90,7 +90,7 @@ TEST_CASE("Onboarding sends a school's pupils in batches and delivers every ECK 
   // Recorded like an event's result.
   eckid_result *r = nullptr;
   REQUIRE(eckid_pupil_lookup(w.plugin, "PO01", pupils.keys[0].c_str(), &r) == ECKID_OK);
-  CHECK(std::string(r->eckids[0].eckid) == results.at(ids[0]).eckid);
+  CHECK(std::string(r->eckids[0]->eckid) == results.at(ids[0]).eckid);
   eckid_free(r);
 
   SECTION("the same list again is done at once: nothing hashed, sent or recorded twice") {
@@ -234,31 +234,31 @@ TEST_CASE("Onboarding refuses bad entries one by one and never names a PGN", "[o
   const std::string good = bsn(60), other = bsn(61);
   const std::string invalid = "123456789";  // fails the 11-check
   std::vector<eckid_onboard_pupil> list = {
-      {"a", good.c_str(), ECKID_PGN_PUPIL},  {"b", invalid.c_str(), ECKID_PGN_PUPIL},
-      {"a", other.c_str(), ECKID_PGN_PUPIL}, {"c", good.c_str(), ECKID_PGN_PUPIL},
-      {"", other.c_str(), ECKID_PGN_PUPIL},  {"d", other.c_str(), ECKID_PGN_PUPIL},
+      onboard_pupil("a", good.c_str()),  onboard_pupil("b", invalid.c_str()),
+      onboard_pupil("a", other.c_str()), onboard_pupil("c", good.c_str()),
+      onboard_pupil("", other.c_str()),  onboard_pupil("d", other.c_str()),
   };
   // A kind out of range, stored the way a C host would (a C++ cast to the enum would be UB).
   const int seven = 7;
   static_assert(sizeof list.back().kind == sizeof seven);
   std::memcpy(&list.back().kind, &seven, sizeof seven);
   eckid_onboard_receipts *r = nullptr;
-  REQUIRE(eckid_onboard(w.plugin, "PO01", list.data(), list.size(), &r) == ECKID_OK);
+  REQUIRE(onboard(w.plugin, "PO01", list, &r) == ECKID_OK);
   REQUIRE(r->count == 6);
   CHECK(r->accepted == 1);
   CHECK(r->refused == 5);
-  CHECK(r->receipts[0].status == ECKID_QUEUED);
-  CHECK(r->receipts[0].event_id != 0);
-  CHECK(r->receipts[1].status == ECKID_E_INVALID_PGN);
-  CHECK(r->receipts[2].status == ECKID_E_INVALID_ARGUMENT);
-  CHECK_THAT(r->receipts[2].message, Catch::Contains("'a' appears earlier"));
-  CHECK(r->receipts[3].status == ECKID_E_INVALID_ARGUMENT);
-  CHECK_THAT(r->receipts[3].message, Catch::Contains("same pupil PGN as pupil 'a'"));
-  CHECK(r->receipts[4].status == ECKID_E_INVALID_ARGUMENT);
-  CHECK(r->receipts[5].status == ECKID_E_INVALID_ARGUMENT);
+  CHECK(r->receipts[0]->status == ECKID_QUEUED);
+  CHECK(r->receipts[0]->event_id != 0);
+  CHECK(r->receipts[1]->status == ECKID_E_INVALID_PGN);
+  CHECK(r->receipts[2]->status == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(r->receipts[2]->message, Catch::Contains("'a' appears earlier"));
+  CHECK(r->receipts[3]->status == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(r->receipts[3]->message, Catch::Contains("same pupil PGN as pupil 'a'"));
+  CHECK(r->receipts[4]->status == ECKID_E_INVALID_ARGUMENT);
+  CHECK(r->receipts[5]->status == ECKID_E_INVALID_ARGUMENT);
   for (std::size_t i = 1; i < 6; ++i) {
-    CHECK(r->receipts[i].event_id == 0);
-    const std::string message = r->receipts[i].message;
+    CHECK(r->receipts[i]->event_id == 0);
+    const std::string message = r->receipts[i]->message;
     CHECK(message.find(good) == std::string::npos);
     CHECK(message.find(other) == std::string::npos);
     CHECK(message.find(invalid) == std::string::npos);
@@ -266,9 +266,9 @@ TEST_CASE("Onboarding refuses bad entries one by one and never names a PGN", "[o
   eckid_free(r);
 
   eckid_onboard_receipts *none = nullptr;
-  CHECK(eckid_onboard(w.plugin, "NOPE", list.data(), 1, &none) == ECKID_E_UNKNOWN_SCHOOL);
+  CHECK(onboard(w.plugin, "NOPE", {list[0]}, &none) == ECKID_E_UNKNOWN_SCHOOL);
   CHECK(none == nullptr);
-  CHECK(eckid_onboard(w.plugin, "OFF1", list.data(), 1, &none) == ECKID_E_NOT_ENABLED);
+  CHECK(onboard(w.plugin, "OFF1", {list[0]}, &none) == ECKID_E_NOT_ENABLED);
   CHECK(eckid_onboard(w.plugin, "PO01", nullptr, 1, &none) == ECKID_E_INVALID_ARGUMENT);
   REQUIRE(eckid_onboard(w.plugin, "PO01", nullptr, 0, &none) == ECKID_OK);
   CHECK(none->count == 0);
@@ -283,9 +283,9 @@ TEST_CASE("Onboarding checks a pupil recorded by an event against its PGN", "[on
   REQUIRE(poll_results(w.plugin, 1, 60s).size() == 1);
   const std::size_t before = w.requests();
 
-  const std::vector<eckid_onboard_pupil> list = {{"known", pgn.c_str(), ECKID_PGN_PUPIL},
-                                                 {"known2", other.c_str(), ECKID_PGN_PUPIL}};
-  const std::vector<eckid_onboard_pupil> conflict = {{"known", other.c_str(), ECKID_PGN_PUPIL}};
+  const std::vector<eckid_onboard_pupil> list = {onboard_pupil("known", pgn.c_str()),
+                                                 onboard_pupil("known2", other.c_str())};
+  const std::vector<eckid_onboard_pupil> conflict = {onboard_pupil("known", other.c_str())};
   const auto ids = onboard_all(w, {list[0]});
   const auto results = poll_results(w.plugin, 1, 60s);
   REQUIRE(results.size() == 1);
@@ -301,7 +301,7 @@ TEST_CASE("Onboarding checks a pupil recorded by an event against its PGN", "[on
   CHECK(w.requests() == before);
 
   // Another pupil key with the recorded pupil's PGN: two records, one ECK iD (issue 12).
-  const auto twin = onboard_all(w, {{"twin", pgn.c_str(), ECKID_PGN_PUPIL}});
+  const auto twin = onboard_all(w, {onboard_pupil("twin", pgn.c_str())});
   const auto duplicate = poll_results(w.plugin, 1, 60s);
   REQUIRE(duplicate.size() == 1);
   const Delivered &d = duplicate.at(twin[0]);
@@ -318,11 +318,11 @@ TEST_CASE("Of two handles on one state directory only one does the onboarding wo
   eckid_plugin *second = nullptr;
   eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
   o.delivery = ECKID_DELIVERY_ASYNC;
-  REQUIRE(eckid_open(&second, w.config.c_str(), &o) == ECKID_OK);
+  REQUIRE(eckid_open(w.config.c_str(), &o, &second) == ECKID_OK);
   const Pupils pupils(4, 80);
   const auto list = pupils.list();
   eckid_onboard_receipts *r = nullptr;
-  REQUIRE(eckid_onboard(second, "PO01", list.data(), list.size(), &r) == ECKID_OK);
+  REQUIRE(onboard(second, "PO01", list, &r) == ECKID_OK);
   CHECK(r->accepted == 4);
   eckid_free(r);
   // Both handles see the results (one database); take them through the second one, and
@@ -379,13 +379,13 @@ TEST_CASE("A service outage during onboarding fails nobody: the pupils wait and 
 TEST_CASE("A pupil key in the form of a BSN is not repeated in a refusal", "[onboard]") {
   World w(async());
   const std::string key = bsn(95), pgn = bsn(96), other = bsn(97);
-  const std::vector<eckid_onboard_pupil> list = {{key.c_str(), pgn.c_str(), ECKID_PGN_PUPIL},
-                                                 {key.c_str(), other.c_str(), ECKID_PGN_PUPIL}};
+  const std::vector<eckid_onboard_pupil> list = {onboard_pupil(key.c_str(), pgn.c_str()),
+                                                 onboard_pupil(key.c_str(), other.c_str())};
   eckid_onboard_receipts *r = nullptr;
-  REQUIRE(eckid_onboard(w.plugin, "PO01", list.data(), list.size(), &r) == ECKID_OK);
+  REQUIRE(onboard(w.plugin, "PO01", list, &r) == ECKID_OK);
   REQUIRE(r->count == 2);
-  CHECK(r->receipts[1].status == ECKID_E_INVALID_ARGUMENT);
-  const std::string message = r->receipts[1].message;
+  CHECK(r->receipts[1]->status == ECKID_E_INVALID_ARGUMENT);
+  const std::string message = r->receipts[1]->message;
   CHECK_THAT(message, Catch::Contains("not shown"));
   CHECK(message.find(key) == std::string::npos);
   eckid_free(r);

@@ -38,7 +38,7 @@ struct Inbox {
     {
       std::lock_guard lock(self->mutex);
       ++self->deliveries[r->event_id];
-      self->results[r->event_id] = {r->status, r->count == 1 ? r->eckids[0].eckid : ""};
+      self->results[r->event_id] = {r->status, r->count == 1 ? r->eckids[0]->eckid : ""};
     }
     eckid_ack(*self->plugin, r->event_id);
     self->arrived.notify_all();
@@ -113,7 +113,7 @@ std::map<unsigned long long, std::pair<int, std::string>> poll_results(World &w,
   for (int i = 0; i < 1200 && got.size() < n; ++i) {
     eckid_result *r = nullptr;
     const eckid_status s = eckid_poll(w.plugin, &r);
-    if (s == ECKID_OK) got[r->event_id] = {r->status, r->count == 1 ? r->eckids[0].eckid : ""};
+    if (s == ECKID_OK) got[r->event_id] = {r->status, r->count == 1 ? r->eckids[0]->eckid : ""};
     eckid_free(r);
     if (s == ECKID_E_NOT_FOUND) std::this_thread::sleep_for(100ms);
   }
@@ -390,7 +390,7 @@ TEST_CASE("a permanent fault is not retried, and a manual retry works once fixed
     REQUIRE(eckid_event_result(w.plugin, id, &r) == ECKID_OK);
     status = static_cast<eckid_status>(r->status);
     if (status == ECKID_OK)
-      CHECK(std::string(r->eckids[0].eckid) == expected_eckid(hpgn, eckid_test::test_sector()));
+      CHECK(std::string(r->eckids[0]->eckid) == expected_eckid(hpgn, eckid_test::test_sector()));
     eckid_free(r);
   }
   CHECK(status == ECKID_OK);
@@ -483,7 +483,7 @@ TEST_CASE("close leaves unfinished events queued and the next open completes the
     INFO(r->message);
     CHECK(r->status == ECKID_OK);
     CHECK_FALSE(got.contains(r->event_id));
-    got[r->event_id] = r->count == 1 ? r->eckids[0].eckid : "";
+    got[r->event_id] = r->count == 1 ? r->eckids[0]->eckid : "";
     CHECK(eckid_ack(w.plugin, r->event_id) == ECKID_OK);
     eckid_free(r);
   }
@@ -503,7 +503,7 @@ TEST_CASE("a damaged state database is a clear status at open, never a crash", "
   std::ofstream(state / "eckid.db", std::ios::binary | std::ios::trunc)
       << std::string(8192, '\x5a');
   eckid_plugin *p = nullptr;
-  CHECK(eckid_open(&p, w.config.c_str(), nullptr) == ECKID_E_STATE);
+  CHECK(eckid_open(w.config.c_str(), nullptr, &p) == ECKID_E_STATE);
   CHECK(p == nullptr);
   CHECK_THAT(eckid_last_error(), Catch::Contains("eckid.db"));
 }
@@ -541,7 +541,7 @@ TEST_CASE("a host killed at random moments loses no accepted event", "[outbox][c
       eckid_plugin *p = nullptr;
       eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
       o.delivery = ECKID_DELIVERY_ASYNC;
-      if (eckid_open(&p, w.config.c_str(), &o) != ECKID_OK) _exit(2);
+      if (eckid_open(w.config.c_str(), &o, &p) != ECKID_OK) _exit(2);
       for (int i = 0; i < 6; ++i) {
         const auto [pgn, hpgn] = vector_pupil(static_cast<std::size_t>(i % 3));
         const Fired f =
@@ -578,7 +578,7 @@ TEST_CASE("a host killed at random moments loses no accepted event", "[outbox][c
       std::this_thread::sleep_for(100ms);
       continue;
     }
-    if (r->status == ECKID_OK && r->count == 1) done[r->event_id] = r->eckids[0].eckid;
+    if (r->status == ECKID_OK && r->count == 1) done[r->event_id] = r->eckids[0]->eckid;
     if (r->status == ECKID_E_DUPLICATE_PGN) done[r->event_id] = "duplicate";
     eckid_ack(w.plugin, r->event_id);
     eckid_free(r);

@@ -189,7 +189,7 @@ struct World {
     o.delivery = setup.delivery;
     o.on_result = setup.on_result;
     o.result_payload = setup.result_payload;
-    REQUIRE(eckid_open(&plugin, config.c_str(), &o) == ECKID_OK);
+    REQUIRE(eckid_open(config.c_str(), &o, &plugin) == ECKID_OK);
   }
   void close() {
     eckid_close(plugin);
@@ -214,8 +214,8 @@ struct World {
     std::string id;
     if (r != nullptr && r->count != 1) id = "<" + std::to_string(r->count) + " chains>";
     if (r != nullptr && r->count == 1) {
-      id = std::string(r->eckids[0].chain) == eckid_test::test_chain() ? r->eckids[0].eckid
-                                                                       : "<wrong chain>";
+      id = std::string(r->eckids[0]->chain) == eckid_test::test_chain() ? r->eckids[0]->eckid
+                                                                        : "<wrong chain>";
     }
     eckid_free(r);
     return {s, id};

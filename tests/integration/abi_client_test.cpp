@@ -55,7 +55,7 @@ class Plugin {
       if (level >= ECKID_LOG_WARN) static_cast<Plugin *>(self)->warnings_.emplace_back(message);
     };
     options.log_payload = this;
-    status_ = eckid_open(&handle_, path_.c_str(), &options);
+    status_ = eckid_open(path_.c_str(), &options, &handle_);
     if (status_ != ECKID_OK) message_ = eckid_last_error();
   }
   ~Plugin() { eckid_close(handle_); }
@@ -90,7 +90,7 @@ class Plugin {
 std::vector<std::string> ids(eckid_catalog *catalog) {
   std::vector<std::string> out;
   for (std::size_t i = 0; catalog != nullptr && i < catalog->count; ++i) {
-    out.emplace_back(catalog->entries[i].id);
+    out.emplace_back(catalog->entries[i]->id);
   }
   eckid_free(catalog);
   return out;
@@ -131,8 +131,8 @@ TEST_CASE("ping, chains and sectors over mutual TLS with each kind of client cer
   REQUIRE(eckid_retrieve_chains(plugin.get(), eckid_it::kSchoolKey, &chains) == ECKID_OK);
   REQUIRE(chains != nullptr);
   REQUIRE(chains->count == 1);
-  CHECK(std::string(chains->entries[0].name) == "Testketen");
-  CHECK(std::string(chains->entries[0].last_edited) == "2017-03-01T00:00:00Z");
+  CHECK(std::string(chains->entries[0]->name) == "Testketen");
+  CHECK(std::string(chains->entries[0]->last_edited) == "2017-03-01T00:00:00Z");
   CHECK(ids(chains) == std::vector<std::string>{eckid_test::test_chain()});
 
   eckid_catalog *sectors = nullptr;

@@ -58,7 +58,7 @@ TEST_CASE("a connect timeout names connect_timeout_ms, not the request timeout")
                     eckid_it::kOin + "\"\nsector = \"" + eckid_test::test_sector() +
                     "\"\nchains = [\"" + eckid_test::test_chain() + "\"]\nenabled = true\n");
   eckid_plugin *plugin = nullptr;
-  REQUIRE(eckid_open(&plugin, config.c_str(), nullptr) == ECKID_OK);
+  REQUIRE(eckid_open(config.c_str(), nullptr, &plugin) == ECKID_OK);
   char *version = nullptr;
   const eckid_status status = eckid_ping(plugin, eckid_it::kSchoolKey, &version);
   const std::string message = eckid_last_error();

@@ -85,7 +85,7 @@ eckid_status ping(const std::string &endpoint) {
   const eckid_test::TempDir dir;
   const auto config = dir.write("eckid.toml", config_text(endpoint));
   eckid_plugin *plugin = nullptr;
-  REQUIRE(eckid_open(&plugin, config.c_str(), nullptr) == ECKID_OK);
+  REQUIRE(eckid_open(config.c_str(), nullptr, &plugin) == ECKID_OK);
   char *version = nullptr;
   const eckid_status status = eckid_ping(plugin, eckid_it::kSchoolKey, &version);
   eckid_free(version);

@@ -12,7 +12,7 @@ int abi_c11_smoke(void) {
   if (eckid_open_options_init(&options, ECKID_OPEN_OPTIONS_VERSION) != ECKID_OK) return 2;
   if (eckid_pgn_validate("123456782", ECKID_PGN_PUPIL, &type) != ECKID_OK) return 3;
   if (type != ECKID_PGN_TYPE_BSN) return 4;
-  if (eckid_open(&plugin, "/nonexistent.toml", &options) != ECKID_E_CONFIG) return 5;
+  if (eckid_open("/nonexistent.toml", &options, &plugin) != ECKID_E_CONFIG) return 5;
   if (plugin != NULL || strlen(eckid_last_error()) == 0) return 6;
   return eckid_close(NULL) == ECKID_OK ? 0 : 7;
 }
@@ -23,7 +23,7 @@ eckid_status abi_c11_open_enums(const char *config_path, int log_level, int deli
   eckid_status s;
   options.log_level = log_level;
   options.delivery = delivery;
-  s = eckid_open(&plugin, config_path, &options);
+  s = eckid_open(config_path, &options, &plugin);
   if (plugin != NULL) eckid_close(plugin); /* keeps the last error of a failed open */
   return s;
 }
@@ -52,14 +52,16 @@ eckid_status abi_c11_created_kind(eckid_plugin *plugin, const char *school_key, 
 
 eckid_status abi_c11_onboard_kind(eckid_plugin *plugin, const char *school_key, int kind,
                                   int *status) {
-  eckid_onboard_pupil pupil;
+  eckid_onboard_pupil pupil = ECKID_ONBOARD_PUPIL_INIT;
+  const eckid_onboard_pupil *list[1];
   eckid_onboard_receipts *receipts = NULL;
   eckid_status s;
   pupil.pupil_key = "p-1";
   pupil.pgn = "123456782";
   pupil.kind = kind;
-  s = eckid_onboard(plugin, school_key, &pupil, 1, &receipts);
-  if (s == ECKID_OK) *status = receipts->receipts[0].status;
+  list[0] = &pupil;
+  s = eckid_onboard(plugin, school_key, list, 1, &receipts);
+  if (s == ECKID_OK) *status = receipts->receipts[0]->status;
   eckid_free(receipts);
   return s;
 }

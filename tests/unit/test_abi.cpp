@@ -99,10 +99,10 @@ TEST_CASE("every status constant of eckid.h is named by its lowercased suffix", 
 
 TEST_CASE("NULL arguments are statuses", "[abi]") {
   eckid_plugin *p = nullptr;
-  CHECK(eckid_open(nullptr, "x", nullptr) == ECKID_E_INVALID_ARGUMENT);
-  CHECK(eckid_open(&p, nullptr, nullptr) == ECKID_E_INVALID_ARGUMENT);
+  CHECK(eckid_open("x", nullptr, nullptr) == ECKID_E_INVALID_ARGUMENT);
+  CHECK(eckid_open(nullptr, nullptr, &p) == ECKID_E_INVALID_ARGUMENT);
   CHECK_THAT(eckid_last_error(), Catch::Contains("config_path is NULL"));
-  CHECK(eckid_open(&p, "", nullptr) == ECKID_E_INVALID_ARGUMENT);
+  CHECK(eckid_open("", nullptr, &p) == ECKID_E_INVALID_ARGUMENT);
   CHECK(eckid_open_options_init(nullptr, ECKID_OPEN_OPTIONS_VERSION) == ECKID_E_INVALID_ARGUMENT);
   CHECK(eckid_pgn_validate(nullptr, ECKID_PGN_PUPIL, nullptr) == ECKID_E_INVALID_ARGUMENT);
   char buf[ECKID_HPGN_BUFFER_SIZE];
@@ -116,7 +116,7 @@ TEST_CASE("wrong struct versions are refused", "[abi]") {
   CHECK(eckid_open_options_init(&o, 99) == ECKID_E_VERSION);
   o.version = 0;
   eckid_plugin *p = reinterpret_cast<eckid_plugin *>(0x1);
-  CHECK(eckid_open(&p, "/nonexistent.toml", &o) == ECKID_E_VERSION);
+  CHECK(eckid_open("/nonexistent.toml", &o, &p) == ECKID_E_VERSION);
   CHECK(p == nullptr);
   CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_OPEN_OPTIONS_INIT"));
 }
@@ -142,7 +142,7 @@ TEST_CASE("an older host's version 1 open options are read only as far as versio
   old.version = 1;
   std::memcpy(&o, &old, v1);
   eckid_plugin *p = nullptr;
-  REQUIRE(eckid_open(&p, path.c_str(), &o) == ECKID_OK);
+  REQUIRE(eckid_open(path.c_str(), &o, &p) == ECKID_OK);
   CHECK(eckid_close(p) == ECKID_OK);
 }
 
@@ -155,7 +155,7 @@ TEST_CASE("open, use, double close", "[abi]") {
   o.log = capture;
   o.log_payload = &log;
   eckid_plugin *p = nullptr;
-  REQUIRE(eckid_open(&p, path.c_str(), &o) == ECKID_OK);
+  REQUIRE(eckid_open(path.c_str(), &o, &p) == ECKID_OK);
   REQUIRE(p != nullptr);
   // The unknown key reached the host's log as a warning.
   bool warned = false;
@@ -181,7 +181,7 @@ TEST_CASE("a configuration error is reported through open", "[abi]") {
   eckid_test::TempDir dir;
   const auto path = dir.write("bad.toml", "[service]\nenvironment = \"sandbox\"\n");
   eckid_plugin *p = nullptr;
-  CHECK(eckid_open(&p, path.c_str(), nullptr) == ECKID_E_CONFIG);
+  CHECK(eckid_open(path.c_str(), nullptr, &p) == ECKID_E_CONFIG);
   CHECK(p == nullptr);
   CHECK_THAT(eckid_last_error(), Catch::Contains("bad.toml") && Catch::Contains("salt"));
 }
@@ -195,7 +195,7 @@ struct Opened {
   Opened() {
     dir.add_pki();
     path = dir.write("school.toml", eckid_test::minimal_config()).string();
-    REQUIRE(eckid_open(&plugin, path.c_str(), nullptr) == ECKID_OK);
+    REQUIRE(eckid_open(path.c_str(), nullptr, &plugin) == ECKID_OK);
   }
   ~Opened() { eckid_close(plugin); }
 };
@@ -207,7 +207,7 @@ TEST_CASE("a closed handle never reaches a handle opened after it", "[abi]") {
   REQUIRE(eckid_close(a) == ECKID_OK);
   first.plugin = nullptr;
   eckid_plugin *b = nullptr;
-  REQUIRE(eckid_open(&b, first.path.c_str(), nullptr) == ECKID_OK);
+  REQUIRE(eckid_open(first.path.c_str(), nullptr, &b) == ECKID_OK);
   CHECK(b != a);  // handles are never reused, even where memory is
   CHECK(eckid_close(a) == ECKID_E_INVALID_HANDLE);
   eckid_result *r = nullptr;
@@ -234,14 +234,29 @@ TEST_CASE("enum values out of range from C are refused, naming the field", "[abi
 
 TEST_CASE("an absurd onboarding count is refused before any pupil is read", "[abi]") {
   Opened o;
-  const eckid_onboard_pupil one = {"p-1", "123456782", ECKID_PGN_PUPIL};
+  const eckid_onboard_pupil one = {ECKID_ONBOARD_PUPIL_VERSION, "p-1", "123456782",
+                                   ECKID_PGN_PUPIL};
+  const eckid_onboard_pupil *const list[] = {&one};
   eckid_onboard_receipts *r = nullptr;
-  REQUIRE(eckid_onboard(o.plugin, "99ZZ", &one, SIZE_MAX / sizeof one, &r) ==
+  REQUIRE(eckid_onboard(o.plugin, "99ZZ", list, SIZE_MAX / sizeof list[0], &r) ==
           ECKID_E_INVALID_ARGUMENT);
   CHECK(r == nullptr);
   CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_MAX_ONBOARD_PUPILS (100000)"));
-  CHECK(eckid_onboard(o.plugin, "99ZZ", &one, ECKID_MAX_ONBOARD_PUPILS + 1, &r) ==
+  CHECK(eckid_onboard(o.plugin, "99ZZ", list, ECKID_MAX_ONBOARD_PUPILS + 1, &r) ==
         ECKID_E_INVALID_ARGUMENT);
+}
+
+TEST_CASE("a NULL pupil in an onboarding list is refused at its position", "[abi]") {
+  Opened o;
+  const eckid_onboard_pupil *const list[] = {nullptr};
+  eckid_onboard_receipts *r = nullptr;
+  REQUIRE(eckid_onboard(o.plugin, "99ZZ", list, 1, &r) == ECKID_OK);
+  REQUIRE(r->count == 1);
+  CHECK(r->refused == 1);
+  CHECK(r->receipts[0]->event_id == 0);
+  CHECK(r->receipts[0]->status == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(r->receipts[0]->message, Catch::Contains("pupils[0] is NULL"));
+  eckid_free(r);
 }
 
 TEST_CASE("every string the ABI accepts is bounded, and the error names field and limit", "[abi]") {
@@ -287,23 +302,25 @@ TEST_CASE("every string the ABI accepts is bounded, and the error names field an
   CHECK(eckid_pgn_validate(long_pgn.c_str(), ECKID_PGN_STAFF, nullptr) == ECKID_E_INVALID_PGN);
   CHECK_THAT(eckid_last_error(), Catch::Contains("pgn is longer than ECKID_MAX_PGN_BYTES"));
 
-  const eckid_onboard_pupil pupil = {long_key.c_str(), "123456782", ECKID_PGN_PUPIL};
+  const eckid_onboard_pupil pupil = {ECKID_ONBOARD_PUPIL_VERSION, long_key.c_str(), "123456782",
+                                     ECKID_PGN_PUPIL};
+  const eckid_onboard_pupil *const list[] = {&pupil};
   eckid_onboard_receipts *receipts = nullptr;
-  REQUIRE(eckid_onboard(o.plugin, "99ZZ", &pupil, 1, &receipts) == ECKID_OK);
-  CHECK(receipts->receipts[0].status == ECKID_E_INVALID_ARGUMENT);
-  CHECK_THAT(receipts->receipts[0].message, Catch::Contains("pupils[0].pupil_key is longer"));
+  REQUIRE(eckid_onboard(o.plugin, "99ZZ", list, 1, &receipts) == ECKID_OK);
+  CHECK(receipts->receipts[0]->status == ECKID_E_INVALID_ARGUMENT);
+  CHECK_THAT(receipts->receipts[0]->message, Catch::Contains("pupils[0].pupil_key is longer"));
   eckid_free(receipts);
 
   eckid_plugin *p = nullptr;
   const std::string long_path = "/" + std::string(ECKID_MAX_PATH_BYTES, 'd');
-  CHECK(eckid_open(&p, long_path.c_str(), nullptr) == ECKID_E_INVALID_ARGUMENT);
+  CHECK(eckid_open(long_path.c_str(), nullptr, &p) == ECKID_E_INVALID_ARGUMENT);
   CHECK_THAT(eckid_last_error(),
              Catch::Contains("config_path is longer than ECKID_MAX_PATH_BYTES (4096 bytes)"));
   // A configuration file one byte over the limit: a valid one padded with a comment.
   std::string text = eckid_test::minimal_config() + "#";
   text.resize(ECKID_MAX_CONFIG_BYTES + 1, 'x');
   const auto big = o.dir.write("big.toml", text);
-  CHECK(eckid_open(&p, big.c_str(), nullptr) == ECKID_E_CONFIG);
+  CHECK(eckid_open(big.c_str(), nullptr, &p) == ECKID_E_CONFIG);
   CHECK_THAT(eckid_last_error(), Catch::Contains("ECKID_MAX_CONFIG_BYTES (1048576 bytes)"));
   CHECK(p == nullptr);
 }
@@ -324,7 +341,7 @@ TEST_CASE("every versioned struct refuses version 0 and a newer one, naming its 
     eckid_open_options options = ECKID_OPEN_OPTIONS_INIT;
     options.version = v;
     eckid_plugin *p = nullptr;
-    refused(eckid_open(&p, o.path.c_str(), &options), "eckid_open_options", v,
+    refused(eckid_open(o.path.c_str(), &options, &p), "eckid_open_options", v,
             "ECKID_OPEN_OPTIONS_INIT");
 
     v = newer * (ECKID_PUPIL_CREATED_EVENT_VERSION + 1);
@@ -360,6 +377,22 @@ TEST_CASE("every versioned struct refuses version 0 and a newer one, naming its 
     refused(eckid_onboard_status(o.plugin, "99ZZ", &onboard), "eckid_onboard_info", v,
             "ECKID_ONBOARD_INFO_INIT");
     CHECK(onboard.waiting == 77u);
+
+    // An onboarding list's pupil: refused at its position, not the whole call.
+    v = newer * (ECKID_ONBOARD_PUPIL_VERSION + 1);
+    eckid_onboard_pupil pupil = ECKID_ONBOARD_PUPIL_INIT;
+    pupil.version = v;
+    pupil.pupil_key = "p-1";
+    pupil.pgn = "123456782";
+    const eckid_onboard_pupil *const list[] = {&pupil};
+    eckid_onboard_receipts *receipts = nullptr;
+    REQUIRE(eckid_onboard(o.plugin, "99ZZ", list, 1, &receipts) == ECKID_OK);
+    CHECK(receipts->refused == 1);
+    CHECK(receipts->receipts[0]->status == ECKID_E_VERSION);
+    CHECK_THAT(receipts->receipts[0]->message,
+               Catch::Contains("eckid_onboard_pupil.version is " + std::to_string(v)) &&
+                   Catch::Contains("ECKID_ONBOARD_PUPIL_INIT"));
+    eckid_free(receipts);
   }
   CHECK(r == nullptr);
   eckid_queue_info queue = ECKID_QUEUE_INFO_INIT;

@@ -1,5 +1,7 @@
-// libeckid.so exports exactly the functions eckid.h declares, and they resolve with RTLD_NOW.
+// libeckid.so exports exactly the functions eckid.h declares, and they resolve with RTLD_NOW;
+// its SONAME carries the header's ABI version.
 #include <dlfcn.h>
+#include <eckid/eckid.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -8,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 std::set<std::string> declared_functions() {
@@ -24,19 +27,26 @@ std::set<std::string> declared_functions() {
   return names;
 }
 
-std::set<std::string> exported_symbols() {
-  const std::string cmd = std::string("nm -D --defined-only ") + ECKID_LIBRARY_PATH;
+// The output lines of a binutils command run on the library.
+std::vector<std::string> tool_lines(const std::string &tool) {
+  const std::string cmd = tool + " " + ECKID_LIBRARY_PATH;
   FILE *pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe != nullptr);
-  std::set<std::string> names;
+  std::vector<std::string> lines;
   char line[512];
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+  while (std::fgets(line, sizeof line, pipe) != nullptr) lines.emplace_back(line);
+  REQUIRE(pclose(pipe) == 0);
+  return lines;
+}
+
+std::set<std::string> exported_symbols() {
+  std::set<std::string> names;
+  for (const auto &line : tool_lines("nm -D --defined-only")) {
     std::istringstream ls(line);
     std::string addr, type, name;
     ls >> addr >> type >> name;
     if (!name.empty()) names.insert(name.substr(0, name.find('@')));
   }
-  REQUIRE(pclose(pipe) == 0);
   return names;
 }
 }  // namespace
@@ -60,6 +70,17 @@ TEST_CASE("dlopen with RTLD_NOW resolves every declared function", "[abi][export
   using version_fn = unsigned (*)();
   auto v = reinterpret_cast<version_fn>(dlsym(lib, "eckid_abi_version"));
   REQUIRE(v != nullptr);
-  CHECK(v() == 1u);
+  CHECK(v() == ECKID_ABI_VERSION);
   dlclose(lib);
+}
+
+TEST_CASE("the SONAME is libeckid.so.<ECKID_ABI_VERSION>", "[abi][exports]") {
+  std::string soname;
+  for (const auto &line : tool_lines("objdump -p")) {
+    std::istringstream ls(line);
+    std::string tag, value;
+    ls >> tag >> value;
+    if (tag == "SONAME") soname = value;
+  }
+  CHECK(soname == "libeckid.so." + std::to_string(ECKID_ABI_VERSION));
 }

@@ -29,7 +29,7 @@ struct Opened {
     o.log = collect;
     o.log_payload = &log;
     o.log_level = level;
-    REQUIRE(eckid_open(&plugin, path.c_str(), &o) == ECKID_OK);
+    REQUIRE(eckid_open(path.c_str(), &o, &plugin) == ECKID_OK);
   }
   ~Opened() { eckid_close(plugin); }
   std::string hpgn(const std::string &pgn, eckid_pgn_kind kind = ECKID_PGN_PUPIL) {

@@ -49,9 +49,11 @@ extern "C" {
 #define ECKID_API
 #endif
 
-/** Version of this ABI. Bumped only when an existing declaration changes incompatibly
- *  (never so far); additions keep it. Compare with eckid_abi_version() at load time. */
-#define ECKID_ABI_VERSION 1
+/** Version of this ABI, and the SONAME's number (libeckid.so.<ECKID_ABI_VERSION>: the build
+ *  reads it from here). Bumped only when an existing declaration changes incompatibly (2: out
+ *  parameters last, growable element arrays reached through pointers); additions keep it.
+ *  Compare with eckid_abi_version() at load time. */
+#define ECKID_ABI_VERSION 2
 
 /** Status codes. Fixed values: never renumbered, never reused. */
 typedef enum eckid_status {
@@ -295,16 +297,16 @@ ECKID_API eckid_status eckid_open_options_init(eckid_open_options *options, unsi
  * Opens the plugin with a per-school configuration file (TOML, UTF-8; format in the
  * project README and packaging/eckid.sample.toml).
  *
- * out:         receives the handle on success, NULL on failure. Close it with eckid_close().
  * config_path: path of the configuration file, NUL-terminated.
  * options:     NULL for the defaults, or a struct set up with ECKID_OPEN_OPTIONS_INIT.
+ * out:         receives the handle on success, NULL on failure. Close it with eckid_close().
  *
  * Warnings about the configuration (such as an unknown key) go to the log callback.
  * Errors: ECKID_E_INVALID_ARGUMENT, ECKID_E_VERSION, ECKID_E_CONFIG (file, key and what is
  * expected in the last error), ECKID_E_NOMEM, ECKID_E_INTERNAL.
  */
-ECKID_API eckid_status eckid_open(eckid_plugin **out, const char *config_path,
-                                  const eckid_open_options *options);
+ECKID_API eckid_status eckid_open(const char *config_path, const eckid_open_options *options,
+                                  eckid_plugin **out);
 
 /* ---- Configuration from a host, and its check ---------------------------------------- */
 
@@ -504,7 +506,8 @@ ECKID_API eckid_status eckid_last_fault(const char **code, const char **string, 
 ECKID_API eckid_status eckid_ping(eckid_plugin *plugin, const char *school_key,
                                   char **application_version);
 
-/** One chain or sector as the service lists it (WSDL types Chain and Sector). */
+/** One chain or sector as the service lists it (WSDL types Chain and Sector). Fields may be
+ *  added at the end (reached through pointers). */
 typedef struct eckid_catalog_entry {
   const char *id;          /**< http://purl.edustandaard.nl/begrippenkader/<uuid> */
   const char *name;        /**< display name */
@@ -515,7 +518,9 @@ typedef struct eckid_catalog_entry {
 /** A list of chains or sectors: one allocation, released with one eckid_free(). */
 typedef struct eckid_catalog {
   size_t count;
-  eckid_catalog_entry *entries; /**< count entries; strings live in the same allocation */
+  /** count pointers, in the service's order; entries and strings live in the same
+   *  allocation */
+  const eckid_catalog_entry *const *entries;
 } eckid_catalog;
 
 /**
@@ -534,7 +539,8 @@ ECKID_API eckid_status eckid_retrieve_sectors(eckid_plugin *plugin, const char *
 
 /* ---- Enrolment events ------------------------------------------------------------- */
 
-/** One ECK iD of a pupil: for one chain of the school's sector. */
+/** One ECK iD of a pupil: for one chain of the school's sector. Fields may be added at the
+ *  end (reached through pointers). */
 typedef struct eckid_chain_eckid {
   const char *chain; /**< chain id, http://purl.edustandaard.nl/begrippenkader/<uuid> */
   const char *eckid; /**< the whole ECK iD URI, https://ketenid.nl/<segment>/<128 hex> */
@@ -546,7 +552,8 @@ typedef struct eckid_result {
   const char *pupil_key;
   const char *sector;        /**< the school's sector id */
   size_t count;              /**< number of chains (one in the common case) */
-  eckid_chain_eckid *eckids; /**< count entries, in the order of the school's chains */
+  /** count pointers, in the order of the school's chains */
+  const eckid_chain_eckid *const *eckids;
   /** The event's outbox id (0 for eckid_pupil_lookup()): stable across restarts, the key
    *  to drop duplicate deliveries and to eckid_ack(). */
   unsigned long long event_id;
@@ -785,14 +792,20 @@ ECKID_API eckid_status eckid_retry_failed(eckid_plugin *plugin, unsigned long lo
 
 /* ---- Onboarding: a school's whole pupil list at once (batch operations) ------------- */
 
-/** One pupil (or staff member) of an onboarding list. */
+/** One pupil (or staff member) of an onboarding list. Initialise with
+ *  ECKID_ONBOARD_PUPIL_INIT; fields are only ever added at the end. */
 typedef struct eckid_onboard_pupil {
+  unsigned int version;  /**< ECKID_ONBOARD_PUPIL_VERSION */
   const char *pupil_key; /**< the host's pupil id: non-empty, unique within the list */
   const char *pgn;       /**< BSN or onderwijsnummer (staff PGN with kind); unique in the list */
-  eckid_pgn_kind kind;   /**< ECKID_PGN_PUPIL or ECKID_PGN_STAFF */
+  eckid_pgn_kind kind;   /**< ECKID_PGN_PUPIL (default) or ECKID_PGN_STAFF */
 } eckid_onboard_pupil;
+#define ECKID_ONBOARD_PUPIL_VERSION 1
+#define ECKID_ONBOARD_PUPIL_INIT \
+  { ECKID_ONBOARD_PUPIL_VERSION, NULL, NULL, ECKID_PGN_PUPIL }
 
-/** What became of one pupil of the list, at the same position as in the input. */
+/** What became of one pupil of the list, at the same position as in the input. Fields may
+ *  be added at the end (reached through pointers). */
 typedef struct eckid_onboard_receipt {
   /** The pupil's outbox event id (its result follows through the result callback or
    *  eckid_poll(), like an event's), or 0 when the pupil was refused. */
@@ -800,8 +813,10 @@ typedef struct eckid_onboard_receipt {
   /** ECKID_QUEUED (accepted; also for a pupil already recorded with this PGN, whose result
    *  is delivered at once without hashing or a service call), or why it was refused:
    *  ECKID_E_INVALID_PGN (also a PGN longer than ECKID_MAX_PGN_BYTES),
-   *  ECKID_E_INVALID_ARGUMENT (empty pupil key or one longer than ECKID_MAX_KEY_BYTES, a kind
-   *  that is not an eckid_pgn_kind, a pupil key or PGN that appears earlier in the list). */
+   *  ECKID_E_INVALID_ARGUMENT (a NULL entry, an empty pupil key or one longer than
+   *  ECKID_MAX_KEY_BYTES, a kind that is not an eckid_pgn_kind, a pupil key or PGN that
+   *  appears earlier in the list), ECKID_E_VERSION (the entry's version is not set or newer
+   *  than this library knows). */
   eckid_status status;
   /** "" when accepted, else what was wrong (never the PGN; names the earlier position of a
    *  duplicate). */
@@ -811,10 +826,10 @@ typedef struct eckid_onboard_receipt {
 /** The receipts of one eckid_onboard() call: one allocation, released with one
  *  eckid_free(). */
 typedef struct eckid_onboard_receipts {
-  size_t count;                    /**< entries in receipts: the input's count */
-  eckid_onboard_receipt *receipts; /**< count entries, in input order */
-  size_t accepted;                 /**< receipts with event_id != 0 */
-  size_t refused;                  /**< receipts with event_id == 0 */
+  size_t count;                                 /**< pointers in receipts: the input's count */
+  const eckid_onboard_receipt *const *receipts; /**< count pointers, in input order */
+  size_t accepted;                              /**< receipts with event_id != 0 */
+  size_t refused;                               /**< receipts with event_id == 0 */
 } eckid_onboard_receipts;
 
 /**
@@ -832,16 +847,18 @@ typedef struct eckid_onboard_receipts {
  * PGN are not hashed or sent again. A pupil recorded with another PGN fails with
  * ECKID_E_PUPIL_CONFLICT.
  *
- * school_key: the [[school]] key. pupils: count entries (count may be 0, at most
- * ECKID_MAX_ONBOARD_PUPILS). out: receives the receipts (release with eckid_free(*out)); NULL
- * on error.
+ * school_key: the [[school]] key. pupils: count pointers to pupils, each set up with
+ * ECKID_ONBOARD_PUPIL_INIT (count may be 0, at most ECKID_MAX_ONBOARD_PUPILS; pupils may be
+ * NULL when count is 0); read during the call only. A NULL pointer or an unknown version
+ * refuses that pupil only (see the receipts). out: receives the receipts (release with
+ * eckid_free(*out)); NULL on error.
  * Errors (nothing queued): ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT (NULL, count
  * above ECKID_MAX_ONBOARD_PUPILS - checked before any pupil is read),
  * ECKID_E_UNKNOWN_SCHOOL, ECKID_E_NOT_ENABLED, ECKID_E_STATE, ECKID_E_NOMEM. A refused
  * pupil is not an error of the call: see the receipts. Thread-safe.
  */
 ECKID_API eckid_status eckid_onboard(eckid_plugin *plugin, const char *school_key,
-                                     const eckid_onboard_pupil *pupils, size_t count,
+                                     const eckid_onboard_pupil *const *pupils, size_t count,
                                      eckid_onboard_receipts **out);
 
 /** Onboarding progress of one school (eckid_onboard_status()): pupils not yet finished,

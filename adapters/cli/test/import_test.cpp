@@ -271,7 +271,7 @@ TEST_CASE("import: results another program on the same state folder acknowledged
   options.delivery = ECKID_DELIVERY_ASYNC;
   options.on_result = acknowledge_all;
   options.result_payload = &other;
-  REQUIRE(eckid_open(&other, config.c_str(), &options) == ECKID_OK);
+  REQUIRE(eckid_open(config.c_str(), &options, &other) == ECKID_OK);
   CliProcess cli(dir, import_args(config, input));
   const auto expected = expected_table(list);
   const Outcome run = cli.wait();

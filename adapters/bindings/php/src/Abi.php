@@ -14,7 +14,7 @@ use FFI;
  */
 final class Abi
 {
-    public const ABI_VERSION = 1;
+    public const ABI_VERSION = 2;
     public const OPEN_OPTIONS_VERSION = 2;
     public const SCHOOL_SETTINGS_VERSION = 1;
     public const CONFIG_SOURCE_VERSION = 1;
@@ -24,6 +24,7 @@ final class Abi
     public const PGN_CHANGED_EVENT_VERSION = 1;
     public const QUEUE_INFO_VERSION = 1;
     public const ONBOARD_INFO_VERSION = 1;
+    public const ONBOARD_PUPIL_VERSION = 1;
     public const DELIVERY_SYNC = 0;
     public const DELIVERY_ASYNC = 1;
     public const PGN_PUPIL = 0; // eckid_pgn_kind: a BSN or an onderwijsnummer

@@ -51,7 +51,7 @@ final class Plugin
             $this->expect($this->ffi->eckid_open_source(FFI::addr($source), FFI::addr($options),
                 FFI::addr($handle)));
         } else {
-            $this->expect($this->ffi->eckid_open(FFI::addr($handle), $config, FFI::addr($options)));
+            $this->expect($this->ffi->eckid_open($config, FFI::addr($options), FFI::addr($handle)));
         }
         $this->handle = $handle;
     }
@@ -383,17 +383,22 @@ final class Plugin
     public function onboard(string $school, iterable $pupils): array
     {
         $rows = is_array($pupils) ? array_values($pupils) : iterator_to_array($pupils, false);
-        $list = $this->ffi->new('eckid_onboard_pupil[' . max(count($rows), 1) . ']');
+        $size = max(count($rows), 1);
+        $list = $this->ffi->new("eckid_onboard_pupil[$size]");
+        $pointers = $this->ffi->new("const eckid_onboard_pupil*[$size]");
         $keep = $secrets = [];
         foreach ($rows as $i => [$pupil, $pgn, $kind]) {
+            $list[$i]->version = Abi::ONBOARD_PUPIL_VERSION;
             $list[$i]->pupil_key = $this->text($pupil, $keep);
             $list[$i]->pgn = $this->text($pgn, $keep, $secret);
             $list[$i]->kind = $kind;
+            $pointers[$i] = FFI::addr($list[$i]);
             $secrets[] = $secret;
         }
         $out = $this->ffi->new('eckid_onboard_receipts*');
         try {
-            $status = $this->ffi->eckid_onboard($this->handle(), $school, $list, count($rows),
+            $status = $this->ffi->eckid_onboard($this->handle(), $school,
+                $this->ffi->cast('const eckid_onboard_pupil *const *', $pointers), count($rows),
                 FFI::addr($out));
         } finally {
             foreach ($secrets as $s) {
@@ -403,7 +408,7 @@ final class Plugin
         $this->expect($status);
         $receipts = [];
         for ($i = 0; $i < $out[0]->count; $i++) {
-            $r = $out[0]->receipts[$i];
+            $r = $out[0]->receipts[$i][0];
             $receipts[] = new OnboardReceipt($rows[$i][0], $r->event_id, $r->status,
                 $r->message === null ? '' : FFI::string($r->message));
         }
@@ -487,7 +492,8 @@ final class Plugin
         $r = $out[0];
         $eckids = [];
         for ($i = 0; $i < $r->count; $i++) {
-            $eckids[FFI::string($r->eckids[$i]->chain)] = FFI::string($r->eckids[$i]->eckid);
+            $e = $r->eckids[$i][0];
+            $eckids[FFI::string($e->chain)] = FFI::string($e->eckid);
         }
         $result = new Result(FFI::string($r->school_key), FFI::string($r->pupil_key),
             FFI::string($r->sector), $eckids, $r->event_id, $r->status,

@@ -7,7 +7,7 @@ import ctypes
 import os
 from pathlib import Path
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 OPEN_OPTIONS_VERSION = 2
 PUPIL_CREATED_EVENT_VERSION = 1
 PUPIL_TRANSFERRED_EVENT_VERSION = 1
@@ -17,6 +17,7 @@ ONBOARD_INFO_VERSION = 1
 SCHOOL_SETTINGS_VERSION = 1
 CONFIG_SOURCE_VERSION = 1
 CHECK_REPORT_VERSION = 1
+ONBOARD_PUPIL_VERSION = 1
 
 DELIVERY_SYNC = 0  # eckid_delivery
 DELIVERY_ASYNC = 1
@@ -48,7 +49,8 @@ class eckid_catalog_entry(ctypes.Structure):
 
 
 class eckid_catalog(ctypes.Structure):
-    _fields_ = [("count", ctypes.c_size_t), ("entries", ctypes.POINTER(eckid_catalog_entry))]
+    _fields_ = [("count", ctypes.c_size_t),
+                ("entries", ctypes.POINTER(ctypes.POINTER(eckid_catalog_entry)))]
 
 
 class eckid_chain_eckid(ctypes.Structure):
@@ -57,7 +59,7 @@ class eckid_chain_eckid(ctypes.Structure):
 
 eckid_result._fields_ = [
     ("school_key", c_char_p), ("pupil_key", c_char_p), ("sector", c_char_p),
-    ("count", ctypes.c_size_t), ("eckids", ctypes.POINTER(eckid_chain_eckid)),
+    ("count", ctypes.c_size_t), ("eckids", ctypes.POINTER(ctypes.POINTER(eckid_chain_eckid))),
     ("event_id", ctypes.c_ulonglong), ("status", c_int), ("message", c_char_p)]
 
 
@@ -85,7 +87,8 @@ class eckid_pgn_changed_event(ctypes.Structure):
 
 
 class eckid_onboard_pupil(ctypes.Structure):
-    _fields_ = [("pupil_key", c_char_p), ("pgn", ctypes.c_void_p), ("kind", c_int)]
+    _fields_ = [("version", c_uint), ("pupil_key", c_char_p), ("pgn", ctypes.c_void_p),
+                ("kind", c_int)]
 
 
 class eckid_onboard_receipt(ctypes.Structure):
@@ -93,7 +96,8 @@ class eckid_onboard_receipt(ctypes.Structure):
 
 
 class eckid_onboard_receipts(ctypes.Structure):
-    _fields_ = [("count", ctypes.c_size_t), ("receipts", ctypes.POINTER(eckid_onboard_receipt)),
+    _fields_ = [("count", ctypes.c_size_t),
+                ("receipts", ctypes.POINTER(ctypes.POINTER(eckid_onboard_receipt))),
                 ("accepted", ctypes.c_size_t), ("refused", ctypes.c_size_t)]
 
 
@@ -150,7 +154,7 @@ SIGNATURES = {
     "eckid_last_error": (c_char_p, []),
     "eckid_free": (None, [ctypes.c_void_p]),
     "eckid_open_options_init": (c_int, [ctypes.POINTER(eckid_open_options), c_uint]),
-    "eckid_open": (c_int, [ctypes.POINTER(_P), c_char_p, ctypes.POINTER(eckid_open_options)]),
+    "eckid_open": (c_int, [c_char_p, ctypes.POINTER(eckid_open_options), ctypes.POINTER(_P)]),
     "eckid_open_source": (c_int, [ctypes.POINTER(eckid_config_source),
                                   ctypes.POINTER(eckid_open_options), ctypes.POINTER(_P)]),
     "eckid_check": (c_int, [ctypes.POINTER(eckid_config_source),
@@ -179,7 +183,7 @@ SIGNATURES = {
     "eckid_retry_failed": (c_int, [_P, ctypes.c_ulonglong, ctypes.POINTER(ctypes.c_ulonglong)]),
     "eckid_onboard": (
         c_int,
-        [_P, c_char_p, ctypes.POINTER(eckid_onboard_pupil), ctypes.c_size_t,
+        [_P, c_char_p, ctypes.POINTER(ctypes.POINTER(eckid_onboard_pupil)), ctypes.c_size_t,
          ctypes.POINTER(ctypes.POINTER(eckid_onboard_receipts))],
     ),
     "eckid_onboard_status": (c_int, [_P, c_char_p, ctypes.POINTER(eckid_onboard_info)]),

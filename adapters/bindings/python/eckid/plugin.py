@@ -225,8 +225,8 @@ class Plugin:
             options.on_result = self._on_result
         handle = ctypes.c_void_p()
         if schools is None and defaults is None and text is None:
-            self._check(self._lib.eckid_open(ctypes.byref(handle), os.fsencode(config_path),
-                                             ctypes.byref(options)))
+            self._check(self._lib.eckid_open(os.fsencode(config_path), ctypes.byref(options),
+                                             ctypes.byref(handle)))
         else:
             source = Source(config_path, text=text, defaults=defaults, schools=schools)
             self._check(self._lib.eckid_open_source(ctypes.byref(source.struct),
@@ -415,21 +415,23 @@ class Plugin:
         """
         rows = list(pupils)
         keys = [key for key, _pgn, _kind in rows]
-        array = (_abi.eckid_onboard_pupil * max(len(rows), 1))()
+        entries = (_abi.eckid_onboard_pupil * max(len(rows), 1))()
+        array = (ctypes.POINTER(_abi.eckid_onboard_pupil) * max(len(rows), 1))()
         out = ctypes.POINTER(_abi.eckid_onboard_receipts)()
         with ExitStack() as secrets:
             for i, (key, pgn, kind) in enumerate(rows):
                 buffer = secrets.enter_context(_Secret(pgn))
-                array[i] = _abi.eckid_onboard_pupil(_c(key), ctypes.cast(buffer, ctypes.c_void_p),
-                                                    int(kind))
+                entries[i] = _abi.eckid_onboard_pupil(_abi.ONBOARD_PUPIL_VERSION, _c(key),
+                                                      ctypes.cast(buffer, ctypes.c_void_p),
+                                                      int(kind))
+                array[i] = ctypes.pointer(entries[i])
             status = self._lib.eckid_onboard(self._live(), _c(school), array, len(rows),
                                              ctypes.byref(out))
         self._check(status)
         try:
             receipts = out.contents.receipts
-            return [OnboardReceipt(keys[i], receipts[i].event_id, _status(receipts[i].status),
-                                   _text(receipts[i].message))
-                    for i in range(out.contents.count)]
+            return [OnboardReceipt(keys[i], r.event_id, _status(r.status), _text(r.message))
+                    for i, r in enumerate(receipts[j].contents for j in range(out.contents.count))]
         finally:
             self._lib.eckid_free(out)
 
@@ -467,7 +469,8 @@ class Plugin:
 
     @staticmethod
     def _copy(r: _abi.eckid_result) -> Result:
-        eckids = {_text(r.eckids[i].chain): _text(r.eckids[i].eckid) for i in range(r.count)}
+        eckids = {_text(e.chain): _text(e.eckid)
+                  for e in (r.eckids[i].contents for i in range(r.count))}
         return Result(_text(r.school_key), _text(r.pupil_key), _text(r.sector), eckids,
                       r.event_id, _status(r.status), _text(r.message))
 
