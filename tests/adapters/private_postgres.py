@@ -10,6 +10,7 @@ import pwd
 import socket
 import subprocess
 from pathlib import Path
+from typing import Optional
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -34,14 +35,19 @@ class Postgres:
         return subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
                               capture_output=True, text=True)
 
-    def start(self) -> None:
+    def start(self, copy_of: Optional[Path] = None) -> None:
+        """initdb and start; or start on a copy of the data folder of a stopped cluster
+        (copy_of: what copy_data() kept, with its databases and roles)."""
         self.root.mkdir(mode=0o755)
         self.socket.mkdir()
         chown(self.root, "postgres")
         chown(self.socket, "postgres")
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                          "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                          "--locale=C.UTF-8")
+        if copy_of is not None:
+            subprocess.run(["cp", "-a", str(copy_of), str(self.data)], check=True)
+        else:
+            self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+                              "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
+                              "--locale=C.UTF-8")
         self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
                           str(self.root / "server.log"), "-w", "-o",
                           f"-p {self.port} -k {self.socket} -c listen_addresses=127.0.0.1",
@@ -60,6 +66,12 @@ class Postgres:
         """pg_dump of a database (plain SQL)."""
         return self._as_postgres(str(PG_BIN / "pg_dump"), "-h", str(self.socket), "-p",
                                  str(self.port), *options, database).stdout
+
+    def copy_data(self, to: Path) -> None:
+        """Stops the cluster and copies its data folder (owner and modes kept) to `to`, for
+        start(copy_of=to) of another cluster."""
+        self.stop()
+        subprocess.run(["cp", "-a", str(self.data), str(to)], check=True)
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

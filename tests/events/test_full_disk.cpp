@@ -70,7 +70,7 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
   World w(state_on(mount_point.path(),
                    "[onboarding]\nbatch_size = 1\npoll_delay_ms = 20\n"
                    "[outbox]\nretry_base_ms = 100\nretry_max_ms = 400\nmax_attempts = 100\n"));
-  const std::string onboarded = bsn(900), created = bsn(901), later = bsn(902);
+  const std::string onboarded = test_pgn(0), created = test_pgn(1), later = test_pgn(2);
 
   // Both are stored, then the disk fills while they are hashed (scrypt takes a while).
   const eckid_onboard_pupil pupil = onboard_pupil("disk-a", onboarded.c_str());

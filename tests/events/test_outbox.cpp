@@ -172,7 +172,7 @@ TEST_CASE("many events through 503s, latency and dropped connections all complet
   std::vector<unsigned long long> ids;
   for (int i = 0; i < pupils; ++i) {
     for (const char *school : {"PO01", "VO01"}) {
-      const Fired f = fire_created(w.plugin, school, "m-" + std::to_string(i), bsn(i));
+      const Fired f = fire_created(w.plugin, school, "m-" + std::to_string(i), test_pgn(i));
       REQUIRE(f.status == ECKID_QUEUED);
       ids.push_back(f.event_id);
     }
@@ -180,7 +180,7 @@ TEST_CASE("many events through 503s, latency and dropped connections all complet
   // Computed while the plugin works: the HPgns by OpenSSL, not by the plugin's scrypt.
   std::vector<std::string> expected;
   for (int i = 0; i < pupils; ++i) {
-    const std::string hpgn = independent_hpgn(bsn(i));
+    const std::string hpgn = independent_hpgn(test_pgn(i));
     expected.push_back(expected_eckid(hpgn, eckid_test::test_sector()));
     expected.push_back(expected_eckid(hpgn, kOtherSector));
   }

@@ -47,6 +47,11 @@ inline std::string expected_eckid(const std::string &hpgn, const std::string &se
          hmac_hex("eckid|" + stamp + "|" + eckid_test::test_chain() + "|" + sector);
 }
 
+// How many published vectors there are.
+inline std::size_t vector_count() {
+  return eckid_test::vectors()["hpgn"].as_array()->size();
+}
+
 // A published vector: (pgn, hpgn).
 inline std::pair<std::string, std::string> vector_pupil(std::size_t i) {
   const auto &t = *eckid_test::vectors()["hpgn"].as_array()->get(i)->as_table();

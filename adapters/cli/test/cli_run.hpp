@@ -145,13 +145,14 @@ struct Pupil {
   std::string key, pgn, kind;  // kind "" (pupil), "pupil" or "staff"
 };
 
-/// n pupils "P001".. with the BSNs eckid_events::bsn(first..).
+/// n pupils "P001".. with the PGNs eckid_events::test_pgn(first..): from first = 0 the
+/// published vectors, whose HPgns need no hashing in the test.
 inline std::vector<Pupil> pupils(int n, int first = 0) {
   std::vector<Pupil> out;
   for (int i = 0; i < n; ++i) {
     char key[16];
     std::snprintf(key, sizeof key, "P%03d", first + i);
-    out.push_back({key, eckid_events::bsn(first + i), i % 2 ? "pupil" : ""});
+    out.push_back({key, eckid_events::test_pgn(first + i), i % 2 ? "pupil" : ""});
   }
   return out;
 }

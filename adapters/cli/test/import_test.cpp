@@ -96,7 +96,7 @@ TEST_CASE("import: bad rows are reported by line without the PGN and the others 
   std::string bad_bsn = eckid_events::bsn(20);
   bad_bsn.back() = static_cast<char>('0' + (bad_bsn.back() - '0' + 1) % 10);  // fails the 11-check
   std::vector<std::string> pgns;
-  for (int i = 10; i < 19; ++i) pgns.push_back(eckid_events::bsn(i));
+  for (int i = 0; i < 9; ++i) pgns.push_back(eckid_events::test_pgn(i));
   const std::string text =
       "pupil_key,pgn,kind\n"  // line 1
       "P000," +
@@ -143,7 +143,7 @@ TEST_CASE("import: interrupted at random moments and resumed gives the uninterru
   const std::string hpgn_log = eckid_test::TempDir().path().string() + ".hpgn";
   eckid::emulator_test::Emulator emulator(
       emulator_args({"--hpgn-log", hpgn_log, "--latency-ms", "40"}));
-  const std::vector<Pupil> list = pupils(15, 100);
+  const std::vector<Pupil> list = pupils(15);
 
   // The reference: the same list, uninterrupted, into a state folder of its own.
   eckid_test::TempDir reference;
@@ -261,7 +261,7 @@ TEST_CASE("import: results another program on the same state folder acknowledged
   eckid::emulator_test::Emulator emulator(emulator_args());
   eckid_test::TempDir dir;
   const std::string config = write_config(dir, emulator.url());
-  const std::vector<Pupil> list = pupils(4, 400);
+  const std::vector<Pupil> list = pupils(4);
   const std::string input = dir.write("pupils.csv", pupil_csv(list)).string();
   // The school system: its own handle on the same configuration, acknowledging everything it
   // is handed, so eckid_poll() in the tool may never see some results (the tool then reads

@@ -23,14 +23,27 @@ def eckid_folder(root: Path, service_file: Path, name: str = "eckid") -> Path:
     return eckid_folder_for(root, service_file, odoo_site.USER, name)
 
 
+MODULES = "openeducat_core,eckid_openeducat"
+
+
+def template() -> Path | None:
+    """The folder test_real_install.py keeps its freshly installed site in
+    ($ECKID_ODOO_TEMPLATE, CTest's fixture openeducat_site), or None when there is none."""
+    folder = os.environ.get("ECKID_ODOO_TEMPLATE")
+    return Path(folder) if folder and (Path(folder) / "pg-data").is_dir() else None
+
+
 class Plugged:
     """A fresh Odoo + OpenEduCat with eckid_openeducat installed and company 1 enabled on the
-    test's emulator (OIN_A, the fixture's sector and chain). A context manager; set
+    test's emulator (OIN_A, the fixture's sector and chain). The database is a copy of the
+    template() when there is one, else made by odoo-bin -i here. fresh=True: always made
+    here, and company 1 left as installed (for the template). A context manager; set
     ECKID_KEEP_SITE=1 to keep it running until Enter."""
 
     OIN_A = "00000001234567890000"
 
-    def __init__(self) -> None:
+    def __init__(self, fresh: bool = False) -> None:
+        self.fresh = fresh
         self.tmp = tempfile.TemporaryDirectory(prefix="eckid-odoo-")
         self.root = Path(self.tmp.name)
         self.library = self.root / "lib" / "libeckid.so"
@@ -45,8 +58,9 @@ class Plugged:
                                    [ADDON_FOLDER], [BINDING],
                                    {"ECKID_LIBRARY": str(self.library)})
         try:
-            self.site.install("openeducat_core,eckid_openeducat")
-            self.configure(1, self.OIN_A, support.SECTOR)
+            self.site.install(MODULES, None if self.fresh else template())
+            if not self.fresh:
+                self.configure(1, self.OIN_A, support.SECTOR)
         except BaseException:
             self.__exit__(None, None, None)
             raise
