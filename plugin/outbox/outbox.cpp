@@ -100,11 +100,12 @@ std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::s
 std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
                                             const std::set<std::int64_t> &running) {
   std::lock_guard lock(mutex_);
-  const std::string sql = select(
-      "WHERE o.state = 0 AND o.kind != 4 AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM "
-      "outbox p "
-      "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
-      "ORDER BY o.next_attempt_ms, o.id LIMIT 64");
+  const std::string sql =
+      select(("WHERE o.state = 0 AND NOT " + std::string(kSqlOnboarding) +
+              " AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM outbox p "
+              "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
+              "ORDER BY o.next_attempt_ms, o.id LIMIT 64")
+                 .c_str());
   Database::Statement q(db_, sql.c_str());
   q.bind(1, now_ms);
   while (q.step()) {
@@ -115,8 +116,10 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
 
 std::optional<std::int64_t> Outbox::earliest_due() {
   std::lock_guard lock(mutex_);
-  Database::Statement q(db_,
-                        "SELECT MIN(next_attempt_ms) FROM outbox WHERE state = 0 AND kind != 4");
+  Database::Statement q(db_, ("SELECT MIN(o.next_attempt_ms) FROM outbox o WHERE o.state = 0 AND "
+                              "NOT " +
+                              std::string(kSqlOnboarding))
+                                 .c_str());
   if (q.step() && !q.is_null(0)) return q.integer(0);
   return std::nullopt;
 }

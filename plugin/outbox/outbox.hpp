@@ -31,11 +31,13 @@ inline std::int64_t unix_ms() {
 enum class EventKind : int { created = 1, transferred = 2, pgn_changed = 3, onboarding = 4 };
 enum class EventState : int { queued = 0, done = 1, failed = 2 };
 
-/// SQL: the outbox row (alias o) is a queued onboarding event. The one place the two numbers
-/// are written into SQL text (OnboardTable's queries), tied to the enums above.
-inline constexpr const char *kSqlQueuedOnboarding = "o.kind = 4 AND o.state = 0";
-static_assert(static_cast<int>(EventKind::onboarding) == 4 &&
-              static_cast<int>(EventState::queued) == 0);
+/// SQL: the outbox row (alias o) is an onboarding event, which only the Onboarder processes.
+/// The one place its kind is written into SQL text, tied to the enum above.
+inline constexpr const char *kSqlOnboarding = "(o.kind = 4)";
+static_assert(static_cast<int>(EventKind::onboarding) == 4);
+/// SQL: the outbox row (alias o) is a queued onboarding event (OnboardTable's queries).
+inline constexpr const char *kSqlQueuedOnboarding = "(o.kind = 4) AND o.state = 0";
+static_assert(static_cast<int>(EventState::queued) == 0);
 
 /// One queued or finished event. school_key is the school the event is for (for a transfer:
 /// the to-school). sealed_pgns holds the PGN(s), sealed by Sealer, until the event is done.
