@@ -23,7 +23,7 @@ namespace {
 constexpr const char *kUsage =
     "usage: eckid-host --plugin-dir DIR --config FILE --events FILE --pupils OUT.csv "
     "[--wait SECONDS] [--debug]\n"
-    "  --plugin-dir DIR  folder holding libeckid.so (or libeckid.so.<version>)\n"
+    "  --plugin-dir DIR  folder holding libeckid.so.<ABI> or libeckid.so\n"
     "  --config FILE     the plugin's per-school configuration (TOML)\n"
     "  --events FILE     enrolment events, CSV: "
     "event,school,pupil_key,pgn,old_pgn,target_school,date\n"

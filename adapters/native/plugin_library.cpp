@@ -33,9 +33,13 @@ std::filesystem::path find_plugin(const std::filesystem::path &folder) {
   if (found.empty()) {
     throw std::runtime_error("no libeckid.so in the plugin folder " + folder.string());
   }
-  const auto plain = std::find_if(found.begin(), found.end(),
-                                  [](const auto &p) { return p.filename() == "libeckid.so"; });
-  return plain != found.end() ? *plain : *std::max_element(found.begin(), found.end());
+  for (const std::string &preferred :
+       {"libeckid.so." + std::to_string(ECKID_ABI_VERSION), std::string("libeckid.so")}) {
+    const auto it = std::find_if(found.begin(), found.end(),
+                                 [&](const auto &p) { return p.filename() == preferred; });
+    if (it != found.end()) return *it;
+  }
+  return *std::max_element(found.begin(), found.end());
 }
 
 PluginLibrary::PluginLibrary(const std::filesystem::path &file) : file_(file) {

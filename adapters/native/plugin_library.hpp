@@ -36,7 +36,9 @@ struct PluginApi {
 /// placeholder. Thread-safe.
 std::string quoted(const PluginApi &api, std::string_view value, std::string_view noun);
 
-/// The plugin file in `folder`: libeckid.so, else the last libeckid.so.<version> by name.
+/// The plugin file in `folder`: the SONAME of this host's ABI (libeckid.so.<ECKID_ABI_VERSION>,
+/// as a runtime package installs it), else libeckid.so, else the last libeckid.so.<version> by
+/// name.
 /// Throws std::runtime_error when the folder holds none.
 std::filesystem::path find_plugin(const std::filesystem::path &folder);
 

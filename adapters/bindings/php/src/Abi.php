@@ -15,6 +15,8 @@ use FFI;
 final class Abi
 {
     public const ABI_VERSION = 2;
+    /** The library's SONAME, the one file a machine with only the runtime package has. */
+    public const SONAME = 'libeckid.so.' . self::ABI_VERSION;
     public const OPEN_OPTIONS_VERSION = 2;
     public const SCHOOL_SETTINGS_VERSION = 1;
     public const CONFIG_SOURCE_VERSION = 1;
@@ -38,7 +40,9 @@ final class Abi
      * The FFI over a library, loaded once.
      *
      * @param string|null $library path of libeckid.so; null: the ECKID_LIBRARY environment
-     *                             variable, else the dynamic loader's search path. Never a
+     *                             variable, else SONAME in the dynamic loader's search path
+     *                             (a machine with only the runtime package has no
+     *                             libeckid.so). Never a
      *                             copy beside this binding: under a web server that folder
      *                             is often inside the web root, where the library would be
      *                             downloadable.
@@ -48,7 +52,7 @@ final class Abi
     public static function load(?string $library = null): FFI
     {
         $library ??= getenv('ECKID_LIBRARY') ?: null;
-        $library ??= 'libeckid.so';
+        $library ??= self::SONAME;
         if (!isset(self::$loaded[$library])) {
             $ffi = FFI::cdef(self::declarations(), $library);
             if ($ffi->eckid_abi_version() !== self::ABI_VERSION) {

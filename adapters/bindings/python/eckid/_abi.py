@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 
 ABI_VERSION = 2
+# The library's SONAME, the one file a machine with only the runtime package has (the
+# libeckid.so symlink comes with the development files).
+SONAME = f"libeckid.so.{ABI_VERSION}"
 OPEN_OPTIONS_VERSION = 2
 PUPIL_CREATED_EVENT_VERSION = 1
 PUPIL_TRANSFERRED_EVENT_VERSION = 1
@@ -196,12 +199,12 @@ def load(library: str | os.PathLike[str] | None = None) -> ctypes.CDLL:
     """The library with its signatures set, loaded once per path.
 
     library: path of libeckid.so; None: the ECKID_LIBRARY environment variable, else
-    libeckid.so beside this package, else the dynamic loader's search path.
+    libeckid.so beside this package, else SONAME in the dynamic loader's search path.
     Raises OSError when it cannot be loaded, RuntimeError on an ABI version mismatch.
     """
     if library is None:
         beside = Path(__file__).resolve().parent / "libeckid.so"
-        library = os.environ.get("ECKID_LIBRARY") or (beside if beside.is_file() else "libeckid.so")
+        library = os.environ.get("ECKID_LIBRARY") or (beside if beside.is_file() else SONAME)
     key = os.fspath(library)
     if key not in _loaded:
         lib = ctypes.CDLL(key)
