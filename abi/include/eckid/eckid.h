@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * eckid.h: the public C ABI of the eckid plugin (libeckid.so).
  *

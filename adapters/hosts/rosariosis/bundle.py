@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Builds the EckId plugin zip that RosarioSIS's plugin upload takes (School > Configuration >
-Plugins > Upload): one top folder EckId/ with the plugin and the PHP binding in EckId/lib/, with
-the binding's FFI declarations made from eckid.h (adapters/bindings/php/ffi_header.py; needs cpp).
+Plugins > Upload): one top folder EckId/ with the plugin, the project's LICENSE (LGPL-2.1, which
+goes with every copy) and the PHP binding in EckId/lib/, with the binding's FFI declarations made
+from eckid.h (adapters/bindings/php/ffi_header.py; needs cpp).
 
     python3 adapters/hosts/rosariosis/bundle.py EckId.zip
 
@@ -30,6 +31,7 @@ def main() -> int:
                 if path.is_file() and path.suffix not in (".md", ".py", ".txt") and \
                         "__pycache__" not in path.parts:
                     zip_file.write(path, f"{target}/{path.relative_to(source)}")
+        zip_file.write(ADAPTERS.parent / "LICENSE", "EckId/LICENSE")
         zip_file.writestr("EckId/lib/eckid.ffi.h", ffi_declarations())
     return 0
 

@@ -5,7 +5,9 @@
     "category": "Education",
     "author": "eckid contributors",
     # "website": none yet; the project has no public address.
-    "license": "LGPL-3",  # the project's LGPL-3.0-or-later (COPYING.LESSER)
+    # SPDX-License-Identifier: LGPL-2.1-or-later (the project's LICENSE). Odoo takes only the
+    # values of ir.module.module.license, which has no LGPL-2.1 (README.md, "Licence").
+    "license": "Other OSI approved licence",
     "depends": ["openeducat_core"],
     "external_dependencies": {"python": ["eckid"]},
     "data": ["security/eckid_security.xml", "security/ir.model.access.csv",

@@ -2,9 +2,9 @@
 
 app_name = "eckid_frappe"
 app_title = "ECK iD"
-app_publisher = "eckid"
+app_publisher = "eckid contributors"
 app_description = "ECK iDs from the Nummervoorziening for Frappe Education students"
-app_license = "MIT"
+app_license = "LGPL-2.1-or-later"  # SPDX; the project's LICENSE
 required_apps = ["education"]
 
 doc_events = {
