@@ -398,8 +398,8 @@ typedef struct eckid_check_school {
   const char *sector;
   const char *const *chains; /**< chain_count chain ids */
   size_t chain_count;
-  int enabled;               /**< 1 or 0 */
-  const char *start_date;    /**< "YYYY-MM-DD" or "" */
+  int enabled;            /**< 1 or 0 */
+  const char *start_date; /**< "YYYY-MM-DD" or "" */
   /** 1 when requests may be sent for it today (enabled, start date reached; local date). */
   int active;
 } eckid_check_school;
@@ -551,8 +551,8 @@ typedef struct eckid_chain_eckid {
 typedef struct eckid_result {
   const char *school_key;
   const char *pupil_key;
-  const char *sector;        /**< the school's sector id */
-  size_t count;              /**< number of chains (one in the common case) */
+  const char *sector; /**< the school's sector id */
+  size_t count;       /**< number of chains (one in the common case) */
   /** count pointers, in the order of the school's chains */
   const eckid_chain_eckid *const *eckids;
   /** The event's outbox id (0 for eckid_pupil_lookup()): stable across restarts, the key
@@ -566,11 +566,11 @@ typedef struct eckid_result {
 
 /** Pupil created: a new enrolment (design "What each event means"). */
 typedef struct eckid_pupil_created_event {
-  unsigned int version;       /**< ECKID_PUPIL_CREATED_EVENT_VERSION */
-  const char *school_key;     /**< the [[school]] key */
-  const char *pupil_key;      /**< the host's pupil id, stable across schools */
-  const char *pgn;            /**< BSN or onderwijsnummer (or staff PGN with kind) */
-  eckid_pgn_kind kind;        /**< ECKID_PGN_PUPIL (default) or ECKID_PGN_STAFF */
+  unsigned int version;   /**< ECKID_PUPIL_CREATED_EVENT_VERSION */
+  const char *school_key; /**< the [[school]] key */
+  const char *pupil_key;  /**< the host's pupil id, stable across schools */
+  const char *pgn;        /**< BSN or onderwijsnummer (or staff PGN with kind) */
+  eckid_pgn_kind kind;    /**< ECKID_PGN_PUPIL (default) or ECKID_PGN_STAFF */
   /** "YYYY-MM-DD" (a date that exists), or NULL or ""; informational. An invalid date is
    *  refused with ECKID_E_INVALID_ARGUMENT naming the field, before anything is stored. */
   const char *enrolment_date;
@@ -865,12 +865,12 @@ ECKID_API eckid_status eckid_onboard(eckid_plugin *plugin, const char *school_ke
 /** Onboarding progress of one school (eckid_onboard_status()): pupils not yet finished,
  *  by stage. Finished ones are in eckid_queue_status(). */
 typedef struct eckid_onboard_info {
-  unsigned int version;             /**< ECKID_ONBOARD_INFO_VERSION */
-  unsigned long long waiting;       /**< accepted, HPgn not computed yet */
-  unsigned long long hashed;        /**< HPgn computed, waiting for a batch */
-  unsigned long long in_batch;      /**< in a batch the service is working on */
-  unsigned long long deferred;      /**< held back by the service's daily batch limit */
-  long long deferred_until_ms;      /**< Unix time in ms they are tried again; 0 if none */
+  unsigned int version;        /**< ECKID_ONBOARD_INFO_VERSION */
+  unsigned long long waiting;  /**< accepted, HPgn not computed yet */
+  unsigned long long hashed;   /**< HPgn computed, waiting for a batch */
+  unsigned long long in_batch; /**< in a batch the service is working on */
+  unsigned long long deferred; /**< held back by the service's daily batch limit */
+  long long deferred_until_ms; /**< Unix time in ms they are tried again; 0 if none */
 } eckid_onboard_info;
 #define ECKID_ONBOARD_INFO_VERSION 1
 #define ECKID_ONBOARD_INFO_INIT \
