@@ -55,7 +55,7 @@ Onboarder::Onboarder(const Config &config, Engine &engine, const HpgnHasher &has
       dispatcher_(dispatcher),
       logger_(logger),
       table_(state),
-      lease_(config.state.directory) {
+      lease_(config.state.directory / "onboarding.lock") {
   unsigned workers = config.onboarding.hash_workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { hash_worker(); });

@@ -21,11 +21,11 @@
 #include "nv/batch.hpp"
 #include "nv/client.hpp"
 #include "onboard/onboard_table.hpp"
-#include "onboard/state_lease.hpp"
 #include "outbox/dispatcher.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/sealer.hpp"
 #include "pgn/hpgn.hpp"
+#include "store/state_lease.hpp"
 #include "store/store.hpp"
 
 namespace eckid {

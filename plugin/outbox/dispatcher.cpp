@@ -12,6 +12,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kMaxCooldown = std::chrono::minutes(5);
 constexpr auto kIdlePoll = std::chrono::seconds(1);
+// How often a waiting call looks whether another handle finished its event.
+constexpr auto kOtherHandlePoll = std::chrono::milliseconds(250);
 
 }  // namespace
 
@@ -69,6 +71,13 @@ void Dispatcher::stop() {
   // Workers finish their current call (bounded by the request timeouts) and exit.
   for (auto &t : workers_) t.join();
   workers_.clear();
+  try {
+    outbox_.release_claims();  // what this handle left unfinished: another may take it now
+  } catch (const std::exception &e) {
+    logger_.warn(std::string("cannot release this handle's claims on queued events (another "
+                             "handle takes them when the claims expire): ") +
+                 e.what());
+  }
 }
 
 bool Dispatcher::breaker_open() const {
@@ -93,8 +102,25 @@ std::optional<OutboxEvent> Dispatcher::wait(std::int64_t id, std::chrono::millis
     stored.reset();  // wait for the hand-off as usual
   }
   lock.lock();
-  if (!stored && !absent) {
-    done_.wait_for(lock, timeout, [&] { return handed_.contains(id) || stopping_; });
+  // Finished by this handle's own worker: it hands the event over (finished()) before it
+  // leaves running_; taking it from the outbox too would deliver it twice.
+  if (running_.contains(id)) stored.reset();
+  const auto deadline = Clock::now() + timeout;
+  while (!stored && !absent && !handed_.contains(id) && !stopping_ && Clock::now() < deadline) {
+    done_.wait_until(lock, std::min(deadline, Clock::now() + kOtherHandlePoll),
+                     [&] { return handed_.contains(id) || stopping_; });
+    if (handed_.contains(id) || stopping_) break;
+    // Another handle on the state folder (another process) may have claimed and finished it.
+    lock.unlock();
+    try {
+      stored = outbox_.get(id);
+      absent = !stored;
+      if (stored && stored->state == EventState::queued) stored.reset();
+    } catch (const std::exception &) {
+      stored.reset();
+    }
+    lock.lock();
+    if (running_.contains(id)) stored.reset();
   }
   waiters_.erase(waiters_.find(id));
   const auto it = handed_.find(id);

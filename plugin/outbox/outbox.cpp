@@ -1,5 +1,12 @@
 #include "outbox/outbox.hpp"
 
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <map>
+
+#include "util/error.hpp"
+
 namespace eckid {
 
 namespace {
@@ -13,7 +20,44 @@ std::string select(const char *where) {
 }
 }  // namespace
 
-Outbox::Outbox(StateDb &state) : db_(state.database()), mutex_(state.mutex()) {}
+namespace {
+// 16 random bytes as hex: the name of one open handle's claims.
+std::string claim_owner() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    throw Error(ECKID_E_CRYPTO, "no random bytes for the outbox's claim name (OpenSSL RAND_bytes)");
+  }
+  static const char *digits = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : bytes) {
+    hex += digits[b >> 4];
+    hex += digits[b & 15];
+  }
+  return hex;
+}
+}  // namespace
+
+Outbox::Outbox(StateDb &state)
+    : db_(state.database()),
+      mutex_(state.mutex()),
+      owner_(claim_owner()),
+      claims_(state.directory() / "claims") {
+  std::error_code ec;
+  std::filesystem::create_directory(claims_, ec);
+  if (!ec) {
+    std::filesystem::permissions(claims_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  if (ec) {
+    throw Error(ECKID_E_STATE, "cannot create " + claims_.string() + ": " + ec.message() +
+                                   "; check that the state directory is writable");
+  }
+  // Lock files left by handles that are gone (a process that died) are removed.
+  for (const auto &entry : std::filesystem::directory_iterator(claims_, ec)) {
+    if (entry.path().extension() == ".lock") StateLease::held_elsewhere(entry.path());
+  }
+  lease_ = StateLease::create_held(claims_ / (owner_ + ".lock"));
+}
 
 OutboxEvent Outbox::read(Database::Statement &r) const {
   OutboxEvent e;
@@ -100,18 +144,56 @@ std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::s
 std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
                                             const std::set<std::int64_t> &running) {
   std::lock_guard lock(mutex_);
-  const std::string sql =
-      select(("WHERE o.state = 0 AND NOT " + std::string(kSqlOnboarding) +
-              " AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM outbox p "
-              "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
-              "ORDER BY o.next_attempt_ms, o.id LIMIT 64")
-                 .c_str());
-  Database::Statement q(db_, sql.c_str());
-  q.bind(1, now_ms);
-  while (q.step()) {
-    if (!running.contains(q.integer(0))) return read(q);
-  }
-  return std::nullopt;
+  // kColumns, then who claimed the event and until when (columns 20, 21).
+  const std::string sql = std::string("SELECT ") + kColumns +
+                          ", o.claim_owner, o.claim_until_ms FROM outbox o WHERE o.state = 0 "
+                          "AND NOT " +
+                          kSqlOnboarding +
+                          " AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM outbox p "
+                          "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
+                          "ORDER BY o.next_attempt_ms, o.id LIMIT 64";
+  std::map<std::string, bool> alive;  // claim owner -> its handle is open
+  std::optional<OutboxEvent> event;
+  // One transaction (BEGIN IMMEDIATE: one writer across processes) reads and claims, so two
+  // handles never take the same event.
+  db_.transaction([&] {
+    Database::Statement q(db_, sql.c_str());
+    q.bind(1, now_ms);
+    while (!event && q.step()) {
+      if (running.contains(q.integer(0))) continue;
+      if (!q.is_null(20) && q.text(20) != owner_ && q.integer(21) > now_ms) {
+        const std::string other = q.text(20);
+        auto known = alive.find(other);
+        if (known == alive.end()) {
+          // A name this plugin wrote (32 hex digits) names a lock file; anything else is no
+          // handle's and is taken over.
+          const bool ours = other.size() == 32 && std::ranges::all_of(other, [](char c) {
+                              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                            });
+          known =
+              alive.emplace(other, ours && StateLease::held_elsewhere(claims_ / (other + ".lock")))
+                  .first;
+        }
+        if (known->second) continue;  // another open handle is processing it
+      }
+      event = read(q);
+    }
+    if (!event) return;
+    Database::Statement claim(
+        db_, "UPDATE outbox SET claim_owner = ?2, claim_until_ms = ?3 WHERE id = ?1");
+    claim.bind(1, event->id).bind(2, owner_).bind(3, now_ms + kClaimMs);
+    claim.step();
+  });
+  return event;
+}
+
+void Outbox::release_claims() {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_,
+                        "UPDATE outbox SET claim_owner = NULL, claim_until_ms = NULL "
+                        "WHERE claim_owner = ?1");
+  q.bind(1, owner_);
+  q.step();
 }
 
 std::optional<std::int64_t> Outbox::earliest_due() {
@@ -148,7 +230,8 @@ bool Outbox::finish(std::int64_t id, EventState state, eckid_status status,
                         "UPDATE outbox SET state = ?2, status = ?3, message = ?4, attempts = ?5, "
                         "completed_ms = ?6, sealed_pgns = CASE WHEN ?2 = 1 THEN NULL ELSE "
                         "sealed_pgns END, sealed_hpgns = NULL, fault_code = ?7, "
-                        "fault_string = ?8, fault_actor = ?9 WHERE id = ?1");
+                        "fault_string = ?8, fault_actor = ?9, claim_owner = NULL, "
+                        "claim_until_ms = NULL WHERE id = ?1");
   bind_fault(q, 7, fault);
   q.bind(1, id)
       .bind(2, static_cast<std::int64_t>(state))
@@ -163,8 +246,8 @@ void Outbox::reschedule(std::int64_t id, int attempts, std::int64_t next_ms, eck
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,
                         "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, status = ?4, "
-                        "message = ?5, fault_code = ?6, fault_string = ?7, fault_actor = ?8 "
-                        "WHERE id = ?1");
+                        "message = ?5, fault_code = ?6, fault_string = ?7, fault_actor = ?8, "
+                        "claim_owner = NULL, claim_until_ms = NULL WHERE id = ?1");
   bind_fault(q, 6, fault);
   q.bind(1, id).bind(2, static_cast<std::int64_t>(attempts)).bind(3, next_ms);
   q.bind(4, static_cast<std::int64_t>(status)).bind(5, message);

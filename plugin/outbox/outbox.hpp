@@ -15,6 +15,7 @@
 #include "log/logger.hpp"
 #include "nv/fault.hpp"
 #include "store/state_db.hpp"
+#include "store/state_lease.hpp"
 #include "store/store.hpp"
 
 namespace eckid {
@@ -91,9 +92,19 @@ class Outbox {
   /// a repeat of one that had failed for good, which is queued again as a new attempt
   /// (attempts from zero, outcome and fault cleared, the given sealed PGNs, no HPgns).
   std::pair<std::int64_t, bool> enqueue(const OutboxEvent &event, const std::string &key);
-  /// Due queued events (next_attempt_ms <= now) that are the oldest unfinished event of
-  /// their pupil and not in `running`, oldest first, at most one.
+  /// Claims and returns the next due queued event (next_attempt_ms <= now, oldest first) that
+  /// is the oldest unfinished event of its pupil, not in `running` and not claimed by another
+  /// open handle (in this or another process on the same state folder). The claim, written in
+  /// the same transaction, ends when the event is finished or rescheduled, or at
+  /// release_claims(); a claim whose handle is gone (its lock file claims/<owner>.lock is no
+  /// longer held: the process died) or older than kClaimMs is taken over.
   std::optional<OutboxEvent> next_due(std::int64_t now_ms, const std::set<std::int64_t> &running);
+  /// Ends this handle's claims on events it did not finish (the dispatcher's close, after its
+  /// workers stopped), so that another handle takes them at once.
+  void release_claims();
+  /// How long a claim holds at most even while its handle is open: longer than one attempt can
+  /// take (each of its few service calls is bounded by request_timeout_ms).
+  static constexpr std::int64_t kClaimMs = 10 * 60 * 1000;
   /// The earliest next_attempt_ms of a queued event, if any.
   std::optional<std::int64_t> earliest_due();
   std::optional<OutboxEvent> get(std::int64_t id);
@@ -122,8 +133,12 @@ class Outbox {
 
  private:
   OutboxEvent read(Database::Statement &row) const;
-  Database &db_;       // StateDb's connection
-  std::mutex &mutex_;  // and its lock
+  Database &db_;                        // StateDb's connection
+  std::mutex &mutex_;                   // and its lock
+  const std::string owner_;             // this handle's claim name: random, unique per open
+  const std::filesystem::path claims_;  // <state directory>/claims
+  /// claims/<owner_>.lock, held while this handle is open: other handles see it alive.
+  std::unique_ptr<StateLease> lease_;
 };
 
 }  // namespace eckid

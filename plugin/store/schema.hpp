@@ -98,6 +98,13 @@ CREATE INDEX pupil_hpgn ON pupil (hpgn, sector);
     R"sql(
 ALTER TABLE outbox ADD COLUMN sealed_hpgns BLOB;
 )sql",
+    // 6: which open handle (in any process) is processing a queued event, and until when
+    // (Outbox::next_due()): another handle on the same state folder takes it only after the
+    // claim ended (finished, rescheduled, released at close) or expired (its process died).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN claim_owner TEXT;
+ALTER TABLE outbox ADD COLUMN claim_until_ms INTEGER;
+)sql",
 };
 
 /// The schema version this plugin writes (PRAGMA user_version).

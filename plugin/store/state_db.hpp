@@ -22,15 +22,18 @@ namespace eckid {
 class StateDb {
  public:
   StateDb(const StateConfig &config, const Logger &logger)
-      : db_(config.directory, config.busy_timeout_ms, logger) {}
+      : directory_(config.directory), db_(config.directory, config.busy_timeout_ms, logger) {}
   StateDb(const StateDb &) = delete;
   StateDb &operator=(const StateDb &) = delete;
 
+  /// The state directory ([state] directory).
+  const std::filesystem::path &directory() const noexcept { return directory_; }
   /// The connection; use it only while holding mutex().
   Database &database() noexcept { return db_; }
   std::mutex &mutex() noexcept { return mutex_; }
 
  private:
+  std::filesystem::path directory_;
   Database db_;
   std::mutex mutex_;
 };

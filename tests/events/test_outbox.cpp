@@ -13,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -267,8 +268,12 @@ TEST_CASE("an event queued in a state database of schema 4 completes after the u
   REQUIRE(f.status == ECKID_QUEUED);
   REQUIRE(w.log.wait_for("event " + std::to_string(f.event_id) + " will be retried", 1, 120s));
   w.close();
-  // The state database as the plugin before schema 5 left it: no sealed_hpgns column.
-  REQUIRE(state_sql(w, "ALTER TABLE outbox DROP COLUMN sealed_hpgns; PRAGMA user_version = 4"));
+  // The state database as the plugin before schema 5 left it: no sealed_hpgns column (nor
+  // the claim columns of schema 6).
+  REQUIRE(state_sql(w,
+                    "ALTER TABLE outbox DROP COLUMN sealed_hpgns; ALTER TABLE outbox DROP "
+                    "COLUMN claim_owner; ALTER TABLE outbox DROP COLUMN claim_until_ms; "
+                    "PRAGMA user_version = 4"));
   w.start_emulator({});
   w.open();
   const auto got = poll_results(w, 1);
@@ -308,6 +313,36 @@ TEST_CASE("an HPgn kept for a retry is not used after the salt changed", "[outbo
   // Computed again once under the new salt; never one kept from the old salt.
   CHECK(w.log.count(event + ": HPgn computed") == 2);
   CHECK(w.log.count(event + ": HPgn kept from an earlier attempt") == kept);
+}
+
+TEST_CASE("two handles on one state folder process each event once", "[outbox][claims]") {
+  // Two open handles on one state folder stand for two processes (a web request and the
+  // delivery command): each has its own workers over the one outbox.
+  // Each request takes 1.5 s, longer than a handle's idle poll (1 s): without claims both
+  // handles would be sending for the same event at once.
+  World w({{"--latency-ms", "1500"}, "", ECKID_DELIVERY_ASYNC});
+  eckid_plugin *other = nullptr;
+  eckid_open_options o = ECKID_OPEN_OPTIONS_INIT;
+  o.delivery = ECKID_DELIVERY_ASYNC;
+  REQUIRE(eckid_open(w.config.c_str(), &o, &other) == ECKID_OK);
+  constexpr int kEvents = 8;  // more than one handle's workers take at once
+  std::set<unsigned long long> ids;
+  for (int i = 0; i < kEvents; ++i) {
+    const Fired f = fire_created(w.plugin, "PO01", "c-" + std::to_string(i), test_pgn(i));
+    REQUIRE(f.status == ECKID_QUEUED);
+    ids.insert(f.event_id);
+  }
+  const auto got = poll_results(w, kEvents);
+  eckid_close(other);
+  REQUIRE(got.size() == kEvents);
+  for (const auto &[id, result] : got) {
+    INFO("event " << id);
+    CHECK(ids.contains(id));
+    CHECK(result.first == ECKID_OK);
+  }
+  // One stampseudonym and one ECK iD request per event: no event was processed twice.
+  CHECK(count_requests(w, "retrieveStampseudonym") == kEvents);
+  CHECK(count_requests(w, "retrieveEckId") == kEvents);
 }
 
 TEST_CASE("while the service is down events queue, then drain when it is back", "[outbox]") {
