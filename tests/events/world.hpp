@@ -251,9 +251,12 @@ inline std::filesystem::path state_file(const World &w) {
   return w.config.parent_path() / "state" / "eckid.db";
 }
 
-/// True when a file of the state folder (database, journal) contains the text anywhere.
+/// True when a file of the state folder (database, journal, key, locks, in any subfolder)
+/// contains the text anywhere.
 inline bool state_holds(const World &w, const std::string &text) {
-  for (const auto &entry : std::filesystem::directory_iterator(state_file(w).parent_path())) {
+  for (const auto &entry :
+       std::filesystem::recursive_directory_iterator(state_file(w).parent_path())) {
+    if (!entry.is_regular_file()) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (bytes.find(text) != std::string::npos) return true;
