@@ -93,34 +93,28 @@ std::optional<OutboxEvent> Dispatcher::wait(std::int64_t id, std::chrono::millis
   // instead of waiting out the timeout.
   std::optional<OutboxEvent> stored;
   bool absent = false;  // forgotten (eckid_forget_pupil()) before this wait: nothing to wait for
-  lock.unlock();
-  try {
-    stored = outbox_.get(id);
-    absent = !stored;
-    if (stored && stored->state == EventState::queued) stored.reset();
-  } catch (const std::exception &) {
-    stored.reset();  // wait for the hand-off as usual
-  }
-  lock.lock();
-  // Finished by this handle's own worker: it hands the event over (finished()) before it
-  // leaves running_; taking it from the outbox too would deliver it twice.
-  if (running_.contains(id)) stored.reset();
-  const auto deadline = Clock::now() + timeout;
-  while (!stored && !absent && !handed_.contains(id) && !stopping_ && Clock::now() < deadline) {
-    done_.wait_until(lock, std::min(deadline, Clock::now() + kOtherHandlePoll),
-                     [&] { return handed_.contains(id) || stopping_; });
-    if (handed_.contains(id) || stopping_) break;
-    // Another handle on the state folder (another process) may have claimed and finished it.
+  // Reads the event from the outbox without mutex_ (it is held on return): `stored` when it
+  // is finished and not by this handle's own worker, which hands it over (finished()) before
+  // it leaves running_ (taking it from the outbox too would deliver it twice).
+  const auto look_up = [&] {
     lock.unlock();
     try {
       stored = outbox_.get(id);
       absent = !stored;
       if (stored && stored->state == EventState::queued) stored.reset();
     } catch (const std::exception &) {
-      stored.reset();
+      stored.reset();  // wait for the hand-off as usual
     }
     lock.lock();
     if (running_.contains(id)) stored.reset();
+  };
+  look_up();
+  const auto deadline = Clock::now() + timeout;
+  while (!stored && !absent && !handed_.contains(id) && !stopping_ && Clock::now() < deadline) {
+    done_.wait_until(lock, std::min(deadline, Clock::now() + kOtherHandlePoll),
+                     [&] { return handed_.contains(id) || stopping_; });
+    if (handed_.contains(id) || stopping_) break;
+    look_up();  // another handle on the state folder may have claimed and finished it
   }
   waiters_.erase(waiters_.find(id));
   const auto it = handed_.find(id);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "util/encoding.hpp"
 #include "util/error.hpp"
 
 namespace eckid {
@@ -18,22 +19,14 @@ constexpr const char *kColumns =
 std::string select(const char *where) {
   return std::string("SELECT ") + kColumns + " FROM outbox o " + where;
 }
-}  // namespace
 
-namespace {
 // 16 random bytes as hex: the name of one open handle's claims.
 std::string claim_owner() {
-  unsigned char bytes[16];
+  std::uint8_t bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1) {
     throw Error(ECKID_E_CRYPTO, "no random bytes for the outbox's claim name (OpenSSL RAND_bytes)");
   }
-  static const char *digits = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char b : bytes) {
-    hex += digits[b >> 4];
-    hex += digits[b & 15];
-  }
-  return hex;
+  return hex_lower(bytes);
 }
 }  // namespace
 
