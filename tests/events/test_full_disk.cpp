@@ -6,6 +6,7 @@
 // (needs root, as in CI; the test is skipped visibly otherwise).
 #include <fcntl.h>
 #include <sched.h>
+#include <sqlite3.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <thread>
 #include <vector>
 
 #include "onboard_support.hpp"
@@ -61,6 +63,27 @@ void fill(const std::filesystem::path &file) {
   ::close(fd);
 }
 
+// Whether a worker of the plugin has taken the outbox event (its claim, Outbox::next_due()),
+// read from the state database directly; waits up to a minute.
+bool wait_claimed(const std::filesystem::path &database, unsigned long long id) {
+  for (int i = 0; i < 6000; ++i) {
+    sqlite3 *db = nullptr;
+    sqlite3_stmt *st = nullptr;
+    bool claimed = false;
+    if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT claim_owner IS NOT NULL FROM outbox WHERE id = ?1", -1, &st,
+                           nullptr) == SQLITE_OK) {
+      sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(id));
+      claimed = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (claimed) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("A full disk during onboarding and events ends no process and loses no work",
@@ -81,6 +104,8 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
   eckid_free(receipts);
   const Fired event = fire_created(w.plugin, "PO01", "disk-b", created);
   REQUIRE(event.status == ECKID_QUEUED);
+  // Taking the event is a write (its claim): the disk fills only once a worker has it.
+  REQUIRE(wait_claimed(mount_point.path() / "state" / "eckid.db", event.event_id));
   const auto filler = mount_point.path() / "state" / "filler";
   fill(filler);
 
