@@ -320,6 +320,18 @@ class Arena {
     std::memset(at, 0, n * sizeof(T));
     return static_cast<T *>(at);
   }
+  // An array of n pointers, each to a zeroed T taken after it and filled by fill(i, T&): the
+  // form of every element array handed out, so that elements may grow (abi/README.md).
+  template <class T, class Fill>
+  const T *const *take_pointed(std::size_t n, Fill &&fill) {
+    auto **list = take<const T *>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      T *element = take<T>();
+      fill(i, *element);
+      list[i] = element;
+    }
+    return list;
+  }
   // A copy of s, NUL-terminated.
   const char *put(const std::string &s) {
     char *at = static_cast<char *>(reserve(s.size() + 1));
@@ -336,6 +348,11 @@ class Arena {
   static constexpr std::size_t room(std::size_t n = 1) {
     return n * sizeof(T) + alignof(T);
   }
+  // What take_pointed<T>(n) takes, the elements' strings not included.
+  template <class T>
+  static constexpr std::size_t pointed_room(std::size_t n) {
+    return room<const T *>(n) + n * room<T>();
+  }
 
  private:
   void *reserve(std::size_t n) {
@@ -349,52 +366,40 @@ class Arena {
   std::size_t used_ = 0;
 };
 
-// Room for an array of n pointers to T plus the n T's they point at (strings not included).
-template <class T>
-constexpr std::size_t pointed_room(std::size_t n) {
-  return Arena::room<const T *>(n) + n * Arena::room<T>();
-}
-
 eckid_catalog *pack_catalog(const std::vector<eckid::nv::CatalogEntry> &entries) {
   std::size_t bytes =
-      Arena::room<eckid_catalog>() + pointed_room<eckid_catalog_entry>(entries.size());
+      Arena::room<eckid_catalog>() + Arena::pointed_room<eckid_catalog_entry>(entries.size());
   for (const auto &e : entries) {
     bytes += e.id.size() + e.name.size() + e.description.size() + e.last_edited.size() + 4;
   }
   Arena block(bytes);
   eckid_catalog *catalog = block.take<eckid_catalog>();
   catalog->count = entries.size();
-  auto **list = block.take<const eckid_catalog_entry *>(entries.size());
-  catalog->entries = list;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    auto *entry = block.take<eckid_catalog_entry>();
-    *entry = {block.put(entries[i].id), block.put(entries[i].name),
-              block.put(entries[i].description), block.put(entries[i].last_edited)};
-    list[i] = entry;
-  }
+  catalog->entries = block.take_pointed<eckid_catalog_entry>(
+      entries.size(), [&](std::size_t i, eckid_catalog_entry &entry) {
+        entry = {block.put(entries[i].id), block.put(entries[i].name),
+                 block.put(entries[i].description), block.put(entries[i].last_edited)};
+      });
   return block.release<eckid_catalog>();
 }
 
 // Packs an event's outcome into one block.
 eckid_result *pack_result(const eckid::EventOutcome &v) {
   const eckid::PupilRecord &r = v.record;
-  std::size_t bytes = Arena::room<eckid_result>() +
-                      pointed_room<eckid_chain_eckid>(r.eckids.size()) + r.school_key.size() +
-                      r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
+  std::size_t bytes =
+      Arena::room<eckid_result>() + Arena::pointed_room<eckid_chain_eckid>(r.eckids.size()) +
+      r.school_key.size() + r.pupil_key.size() + r.sector.size() + v.message.size() + 4;
   for (const auto &[chain, id] : r.eckids) bytes += chain.size() + id.size() + 2;
   Arena block(bytes);
   eckid_result *result = block.take<eckid_result>();
   result->count = r.eckids.size();
-  auto **eckids = block.take<const eckid_chain_eckid *>(r.eckids.size());
-  result->eckids = eckids;
   result->school_key = block.put(r.school_key);
   result->pupil_key = block.put(r.pupil_key);
   result->sector = block.put(r.sector);
-  for (std::size_t i = 0; i < r.eckids.size(); ++i) {
-    auto *eckid = block.take<eckid_chain_eckid>();
-    *eckid = {block.put(r.eckids[i].first), block.put(r.eckids[i].second)};
-    eckids[i] = eckid;
-  }
+  result->eckids = block.take_pointed<eckid_chain_eckid>(
+      r.eckids.size(), [&](std::size_t i, eckid_chain_eckid &eckid) {
+        eckid = {block.put(r.eckids[i].first), block.put(r.eckids[i].second)};
+      });
   result->event_id = static_cast<unsigned long long>(v.event_id);
   result->status = v.status;
   result->message = block.put(v.message);
@@ -403,22 +408,19 @@ eckid_result *pack_result(const eckid::EventOutcome &v) {
 
 // Packs the receipts of an eckid_onboard() call, one per input position, into one block.
 eckid_onboard_receipts *pack_receipts(const std::vector<eckid::OnboardReceipt> &receipts) {
-  std::size_t bytes =
-      Arena::room<eckid_onboard_receipts>() + pointed_room<eckid_onboard_receipt>(receipts.size());
+  std::size_t bytes = Arena::room<eckid_onboard_receipts>() +
+                      Arena::pointed_room<eckid_onboard_receipt>(receipts.size());
   for (const auto &r : receipts) bytes += r.message.size() + 1;
   Arena block(bytes);
   eckid_onboard_receipts *head = block.take<eckid_onboard_receipts>();
   head->count = receipts.size();
-  auto **list = block.take<const eckid_onboard_receipt *>(receipts.size());
-  head->receipts = list;
   head->accepted = 0;
-  for (std::size_t i = 0; i < receipts.size(); ++i) {
-    auto *receipt = block.take<eckid_onboard_receipt>();
-    *receipt = {static_cast<unsigned long long>(receipts[i].event_id), receipts[i].status,
-                block.put(receipts[i].message)};
-    list[i] = receipt;
-    if (receipts[i].event_id != 0) ++head->accepted;
-  }
+  head->receipts = block.take_pointed<eckid_onboard_receipt>(
+      receipts.size(), [&](std::size_t i, eckid_onboard_receipt &receipt) {
+        receipt = {static_cast<unsigned long long>(receipts[i].event_id), receipts[i].status,
+                   block.put(receipts[i].message)};
+        if (receipts[i].event_id != 0) ++head->accepted;
+      });
   head->refused = head->count - head->accepted;
   return block.release<eckid_onboard_receipts>();
 }
@@ -531,63 +533,56 @@ namespace {
 eckid_check_report *pack_check(const eckid::CheckReport &r) {
   using Finding = eckid::Finding;
   std::size_t bytes = Arena::room<eckid_check_report>() +
-                      Arena::room<const eckid_check_finding *>(r.findings.size()) +
-                      Arena::room<const eckid_check_school *>(r.schools.size());
+                      Arena::pointed_room<eckid_check_finding>(r.findings.size()) +
+                      Arena::pointed_room<eckid_check_school>(r.schools.size());
   for (const auto &f : r.findings) {
-    bytes += Arena::room<eckid_check_finding>() + f.check.size() + f.file.size() + f.key.size() +
-             f.message.size() + 4;
+    bytes += f.check.size() + f.file.size() + f.key.size() + f.message.size() + 4;
   }
   for (const auto &s : r.schools) {
-    bytes += Arena::room<eckid_check_school>() + Arena::room<const char *>(s.chains.size()) +
-             s.key.size() + s.oin.size() + s.sector.size() + 11 + 3;  // date "YYYY-MM-DD"
+    bytes += Arena::room<const char *>(s.chains.size()) + s.key.size() + s.oin.size() +
+             s.sector.size() + 11 + 3;  // date "YYYY-MM-DD"
     for (const auto &c : s.chains) bytes += c.size() + 1;
   }
   Arena arena(bytes);
   auto *report = arena.take<eckid_check_report>();
   report->version = ECKID_CHECK_REPORT_VERSION;
   report->finding_count = r.findings.size();
-  auto **findings = arena.take<const eckid_check_finding *>(r.findings.size());
-  report->findings = findings;
-  for (std::size_t i = 0; i < r.findings.size(); ++i) {
-    const Finding &f = r.findings[i];
-    auto *out = arena.take<eckid_check_finding>();
-    out->verdict = f.verdict == Finding::Verdict::fail   ? ECKID_VERDICT_FAIL
-                   : f.verdict == Finding::Verdict::warn ? ECKID_VERDICT_WARN
-                                                         : ECKID_VERDICT_OK;
-    out->check = arena.put(f.check);
-    out->file = arena.put(f.file);
-    out->line = f.line;
-    out->key = arena.put(f.key);
-    out->message = arena.put(f.message);
-    if (out->verdict == ECKID_VERDICT_FAIL) ++report->failures;
-    if (out->verdict == ECKID_VERDICT_WARN) ++report->warnings;
-    findings[i] = out;
-  }
+  report->findings = arena.take_pointed<eckid_check_finding>(
+      r.findings.size(), [&](std::size_t i, eckid_check_finding &out) {
+        const Finding &f = r.findings[i];
+        out.verdict = f.verdict == Finding::Verdict::fail   ? ECKID_VERDICT_FAIL
+                      : f.verdict == Finding::Verdict::warn ? ECKID_VERDICT_WARN
+                                                            : ECKID_VERDICT_OK;
+        out.check = arena.put(f.check);
+        out.file = arena.put(f.file);
+        out.line = f.line;
+        out.key = arena.put(f.key);
+        out.message = arena.put(f.message);
+        if (out.verdict == ECKID_VERDICT_FAIL) ++report->failures;
+        if (out.verdict == ECKID_VERDICT_WARN) ++report->warnings;
+      });
   report->school_count = r.schools.size();
-  auto **schools = arena.take<const eckid_check_school *>(r.schools.size());
-  report->schools = schools;
   const eckid::Date today = eckid::today_local();
-  for (std::size_t i = 0; i < r.schools.size(); ++i) {
-    const eckid::SchoolConfig &s = r.schools[i];
-    auto *out = arena.take<eckid_check_school>();
-    out->key = arena.put(s.key);
-    out->oin = arena.put(s.oin);
-    out->sector = arena.put(s.sector);
-    auto **chains = arena.take<const char *>(s.chains.size());
-    for (std::size_t c = 0; c < s.chains.size(); ++c) chains[c] = arena.put(s.chains[c]);
-    out->chains = chains;
-    out->chain_count = s.chains.size();
-    out->enabled = s.enabled ? 1 : 0;
-    std::string date;
-    if (s.start_date) {
-      const auto two = [](int n) { return (n < 10 ? "0" : "") + std::to_string(n); };
-      date = std::to_string(s.start_date->year) + "-" + two(s.start_date->month) + "-" +
-             two(s.start_date->day);
-    }
-    out->start_date = arena.put(date);
-    out->active = s.active_on(today) ? 1 : 0;
-    schools[i] = out;
-  }
+  report->schools = arena.take_pointed<eckid_check_school>(
+      r.schools.size(), [&](std::size_t i, eckid_check_school &out) {
+        const eckid::SchoolConfig &s = r.schools[i];
+        out.key = arena.put(s.key);
+        out.oin = arena.put(s.oin);
+        out.sector = arena.put(s.sector);
+        auto **chains = arena.take<const char *>(s.chains.size());
+        for (std::size_t c = 0; c < s.chains.size(); ++c) chains[c] = arena.put(s.chains[c]);
+        out.chains = chains;
+        out.chain_count = s.chains.size();
+        out.enabled = s.enabled ? 1 : 0;
+        std::string date;
+        if (s.start_date) {
+          const auto two = [](int n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+          date = std::to_string(s.start_date->year) + "-" + two(s.start_date->month) + "-" +
+                 two(s.start_date->day);
+        }
+        out.start_date = arena.put(date);
+        out.active = s.active_on(today) ? 1 : 0;
+      });
   return arena.release<eckid_check_report>();
 }
 
