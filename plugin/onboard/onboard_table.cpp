@@ -10,9 +10,13 @@ namespace eckid {
 namespace {
 
 // Where an onboarding event stands, as SQL over the outbox row (alias o). ?2: chain, ?3: now.
-// ?1: school.
+// A queued onboarding event (o.state 0: EventState::queued).
+std::string queued_onboarding() {
+  return std::string(kSqlOnboarding) + " AND o.state = 0 ";
+}
+// ... of the school ?1.
 std::string queued() {
-  return std::string(kSqlQueuedOnboarding) + " AND o.school_key = ?1 ";
+  return queued_onboarding() + "AND o.school_key = ?1 ";
 }
 constexpr const char *kLacksChain =
     "instr(char(10) || COALESCE(o.eckids, ''), char(10) || ?2 || char(9)) = 0 ";
@@ -119,10 +123,9 @@ std::vector<UnhashedItem> OnboardTable::unhashed(std::int64_t now_ms,
   std::lock_guard lock(mutex_);
   Database::Statement q(
       db_,
-      (std::string("SELECT id, school_key, pupil_key, sealed_pgns, idempotency_key, "
-                   "pgn_kind, attempts FROM outbox o WHERE ") +
-       kSqlQueuedOnboarding + " AND hpgn IS NULL AND next_attempt_ms <= ?1 ORDER BY id LIMIT ?2")
-          .c_str());
+      "SELECT id, school_key, pupil_key, sealed_pgns, idempotency_key, pgn_kind, attempts FROM "
+      "outbox o WHERE " +
+          queued_onboarding() + "AND hpgn IS NULL AND next_attempt_ms <= ?1 ORDER BY id LIMIT ?2");
   q.bind(1, now_ms).bind(2, static_cast<std::int64_t>(busy.size() + limit));
   std::vector<UnhashedItem> out;
   while (out.size() < limit && q.step()) {
@@ -145,7 +148,7 @@ std::int64_t OnboardTable::count_where(const std::string &where, const std::stri
                                        const std::string &chain, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   const std::string sql = "SELECT COUNT(*) FROM outbox o WHERE " + where;
-  Database::Statement q(db_, sql.c_str());
+  Database::Statement q(db_, sql);
   q.bind(1, school_key).bind(2, chain).bind(3, now_ms);
   q.step();
   return q.integer(0);
@@ -173,7 +176,7 @@ std::optional<OpenBatch> OnboardTable::form_batch(const std::string &school_key,
     const std::string sql = std::string("SELECT o.id, ") +
                             (chain.empty() ? "o.hpgn" : "o.stampseudonym") +
                             " FROM outbox o WHERE " + stage_ready(chain) + "ORDER BY o.id LIMIT ?4";
-    Database::Statement q(db_, sql.c_str());
+    Database::Statement q(db_, sql);
     q.bind(1, school_key).bind(2, chain).bind(3, now_ms).bind(4, static_cast<std::int64_t>(size));
     std::vector<std::int64_t> ids;
     while (q.step()) {
@@ -244,9 +247,8 @@ void OnboardTable::drop_unsubmitted() {
 std::optional<std::int64_t> OnboardTable::deferred_until(const std::string &school_key,
                                                          std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
-  Database::Statement q(db_, ("SELECT MAX(next_attempt_ms) FROM outbox o WHERE " + queued() +
-                              "AND status = ?2 AND next_attempt_ms > ?3")
-                                 .c_str());
+  Database::Statement q(db_, "SELECT MAX(next_attempt_ms) FROM outbox o WHERE " + queued() +
+                                 "AND status = ?2 AND next_attempt_ms > ?3");
   q.bind(1, school_key).bind(2, std::int64_t{ECKID_QUEUED}).bind(3, now_ms);
   if (q.step() && !q.is_null(0)) return q.integer(0);
   return std::nullopt;
@@ -404,11 +406,11 @@ void OnboardTable::repoll_later(std::int64_t row, std::int64_t next_ms) {
 std::vector<CompleteItem> OnboardTable::complete(const std::string &school_key,
                                                  const std::vector<std::string> &chains) {
   std::lock_guard lock(mutex_);
-  Database::Statement q(
-      db_, ("SELECT id, pupil_key, hpgn, idempotency_key, COALESCE(eckids, '') "
-            "FROM outbox o WHERE " +
-            queued() + "AND stampseudonym IS NOT NULL AND batch_row IS NULL ORDER BY id")
-               .c_str());
+  Database::Statement q(db_,
+                        "SELECT id, pupil_key, hpgn, idempotency_key, COALESCE(eckids, '') "
+                        "FROM outbox o WHERE " +
+                            queued() +
+                            "AND stampseudonym IS NOT NULL AND batch_row IS NULL ORDER BY id");
   q.bind(1, school_key);
   std::vector<CompleteItem> out;
   while (q.step()) {
@@ -441,13 +443,13 @@ bool OnboardTable::remember(const std::string &school_key, const std::string &pu
 OnboardCounts OnboardTable::counts(const std::string &school_key, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   Database::Statement q(
-      db_, ("SELECT COALESCE(SUM(hpgn IS NULL), 0), COALESCE(SUM(batch_row IS NOT NULL), 0), "
-            "COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL AND status = ?2 AND "
-            "next_attempt_ms > ?3), 0), COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL), 0), "
-            "MAX(CASE WHEN status = ?2 AND next_attempt_ms > ?3 THEN next_attempt_ms END) "
-            "FROM outbox o WHERE " +
-            queued())
-               .c_str());
+      db_,
+      "SELECT COALESCE(SUM(hpgn IS NULL), 0), COALESCE(SUM(batch_row IS NOT NULL), 0), "
+      "COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL AND status = ?2 AND "
+      "next_attempt_ms > ?3), 0), COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL), 0), "
+      "MAX(CASE WHEN status = ?2 AND next_attempt_ms > ?3 THEN next_attempt_ms END) "
+      "FROM outbox o WHERE " +
+          queued());
   q.bind(1, school_key).bind(2, std::int64_t{ECKID_QUEUED}).bind(3, now_ms);
   q.step();
   OnboardCounts c;

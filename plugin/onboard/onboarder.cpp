@@ -225,9 +225,8 @@ void Onboarder::hash_one(const UnhashedItem &item) {
                         "eckid_pgn_changed()");
       }
       if (record->sector == school.sector) known = record->eckids;
-      if (complete_for(
-              *record,
-              school)) {  // recorded by an event with this PGN: nothing to ask, nothing to record
+      // Recorded by an event with this PGN: nothing to ask, nothing to record.
+      if (complete_for(*record, school)) {
         // Not remembered, finished or delivered when the pupil was forgotten meanwhile.
         if (table_.remember(school.key, item.pupil_key, item.key, hpgn, item.id) &&
             outbox_.finish(item.id, EventState::done, ECKID_OK, "", 1, unix_ms())) {

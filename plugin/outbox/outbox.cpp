@@ -150,7 +150,7 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
   // One transaction (BEGIN IMMEDIATE: one writer across processes) reads and claims, so two
   // handles never take the same event.
   db_.transaction([&] {
-    Database::Statement q(db_, sql.c_str());
+    Database::Statement q(db_, sql);
     q.bind(1, now_ms);
     while (!event && q.step()) {
       if (running.contains(q.integer(0))) continue;
@@ -191,10 +191,10 @@ void Outbox::release_claims() {
 
 std::optional<std::int64_t> Outbox::earliest_due() {
   std::lock_guard lock(mutex_);
-  Database::Statement q(db_, ("SELECT MIN(o.next_attempt_ms) FROM outbox o WHERE o.state = 0 AND "
-                              "NOT " +
-                              std::string(kSqlOnboarding))
-                                 .c_str());
+  Database::Statement q(db_,
+                        "SELECT MIN(o.next_attempt_ms) FROM outbox o WHERE o.state = 0 AND "
+                        "NOT " +
+                            std::string(kSqlOnboarding));
   if (q.step() && !q.is_null(0)) return q.integer(0);
   return std::nullopt;
 }
@@ -202,7 +202,7 @@ std::optional<std::int64_t> Outbox::earliest_due() {
 std::optional<OutboxEvent> Outbox::get(std::int64_t id) {
   std::lock_guard lock(mutex_);
   const std::string sql = select("WHERE o.id = ?1");
-  Database::Statement q(db_, sql.c_str());
+  Database::Statement q(db_, sql);
   q.bind(1, id);
   if (q.step()) return read(q);
   return std::nullopt;
@@ -251,7 +251,7 @@ std::vector<OutboxEvent> Outbox::unacknowledged(std::int64_t after, std::size_t 
   std::lock_guard lock(mutex_);
   const std::string sql =
       select("WHERE o.state != 0 AND o.acked = 0 AND o.id > ?1 ORDER BY o.id LIMIT ?2");
-  Database::Statement q(db_, sql.c_str());
+  Database::Statement q(db_, sql);
   q.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxEvent> out;
   while (q.step()) out.push_back(read(q));

@@ -36,9 +36,6 @@ enum class EventState : int { queued = 0, done = 1, failed = 2 };
 /// The one place its kind is written into SQL text, tied to the enum above.
 inline constexpr const char *kSqlOnboarding = "(o.kind = 4)";
 static_assert(static_cast<int>(EventKind::onboarding) == 4);
-/// SQL: the outbox row (alias o) is a queued onboarding event (OnboardTable's queries).
-inline constexpr const char *kSqlQueuedOnboarding = "(o.kind = 4) AND o.state = 0";
-static_assert(static_cast<int>(EventState::queued) == 0);
 
 /// One queued or finished event. school_key is the school the event is for (for a transfer:
 /// the to-school). sealed_pgns holds the PGN(s), sealed by Sealer, until the event is done.

@@ -51,6 +51,7 @@ class Database {
   class Statement {
    public:
     Statement(Database &db, const char *sql);
+    Statement(Database &db, const std::string &sql) : Statement(db, sql.c_str()) {}
     ~Statement();
     Statement(const Statement &) = delete;
     Statement &operator=(const Statement &) = delete;

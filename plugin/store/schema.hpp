@@ -100,7 +100,8 @@ ALTER TABLE outbox ADD COLUMN sealed_hpgns BLOB;
 )sql",
     // 6: which open handle (in any process) is processing a queued event, and until when
     // (Outbox::next_due()): another handle on the same state folder takes it only after the
-    // claim ended (finished, rescheduled, released at close) or expired (its process died).
+    // claim ended (finished, rescheduled, released at close), its handle is gone (the process
+    // died: its claims/<owner>.lock is no longer held) or it expired.
     R"sql(
 ALTER TABLE outbox ADD COLUMN claim_owner TEXT;
 ALTER TABLE outbox ADD COLUMN claim_until_ms INTEGER;

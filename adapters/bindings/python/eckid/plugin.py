@@ -429,9 +429,9 @@ class Plugin:
                                              ctypes.byref(out))
         self._check(status)
         try:
-            receipts = out.contents.receipts
+            receipts = [out.contents.receipts[i].contents for i in range(out.contents.count)]
             return [OnboardReceipt(keys[i], r.event_id, _status(r.status), _text(r.message))
-                    for i, r in enumerate(receipts[j].contents for j in range(out.contents.count))]
+                    for i, r in enumerate(receipts)]
         finally:
             self._lib.eckid_free(out)
 
