@@ -146,13 +146,11 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
                           "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
                           "ORDER BY o.next_attempt_ms, o.id LIMIT 64";
   std::map<std::string, bool> alive;  // claim owner -> its handle is open
-  std::optional<OutboxEvent> event;
-  // One transaction (BEGIN IMMEDIATE: one writer across processes) reads and claims, so two
-  // handles never take the same event.
-  db_.transaction([&] {
+  const auto pick = [&] {
+    std::optional<OutboxEvent> found;
     Database::Statement q(db_, sql);
     q.bind(1, now_ms);
-    while (!event && q.step()) {
+    while (!found && q.step()) {
       if (running.contains(q.integer(0))) continue;
       if (!q.is_null(20) && q.text(20) != owner_ && q.integer(21) > now_ms) {
         const std::string other = q.text(20);
@@ -169,8 +167,17 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
         }
         if (known->second) continue;  // another open handle is processing it
       }
-      event = read(q);
+      found = read(q);
     }
+    return found;
+  };
+  // Looked for first without a write transaction, so that an idle handle does not take the
+  // database's write lock at every poll; then picked again and claimed in one transaction
+  // (BEGIN IMMEDIATE: one writer across processes), so two handles never take the same event.
+  if (!pick()) return std::nullopt;
+  std::optional<OutboxEvent> event;
+  db_.transaction([&] {
+    event = pick();
     if (!event) return;
     Database::Statement claim(
         db_, "UPDATE outbox SET claim_owner = ?2, claim_until_ms = ?3 WHERE id = ?1");
