@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs one adapter harness against a fresh nv-emulator and returns its exit code.
 
-    with_emulator.py --emulator BIN --pki DIR --vectors vectors.toml --library libeckid.so
+    with_emulator.py --emulator BIN --pki DIR --vectors vectors.toml [--library libeckid.so]
                      -- COMMAND...
 
 Starts nv-emulator on a free port of 127.0.0.1 (mutual TLS, request log, a known secret),
@@ -9,7 +9,8 @@ lays out a temporary folder with a copy of the test PKI and an eckid service fil
 [service] and [state] tables, no [[school]]: the host's settings add those), and runs COMMAND
 with these environment variables:
 
-  ECKID_LIBRARY          the libeckid.so under test
+  ECKID_LIBRARY          the libeckid.so under test (without --library: not set, so the
+                         bindings find the installed libeckid.so.<ABI> by its SONAME)
   ECKID_TEST_DIR         the temporary folder (service.toml, pki/, room for host data)
   ECKID_TEST_SERVICE     ECKID_TEST_DIR/service.toml ([outbox] deadline_ms = 30000, the
                          plugin's default, set explicitly)
@@ -70,8 +71,9 @@ def service_file(endpoint: str, salt: str, state: str, extra: str = "") -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for option in ("emulator", "pki", "vectors", "library"):
+    for option in ("emulator", "pki", "vectors"):
         parser.add_argument("--" + option, type=Path, required=True)
+    parser.add_argument("--library", type=Path)
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
     vectors = tomllib.loads(args.vectors.read_text())
@@ -106,14 +108,15 @@ def main() -> int:
                        "other_sector": OTHER_SECTOR,
                        "pupils": [{"pgn": v["pgn"], "hpgn": v["hpgn"]} for v in vectors["hpgn"]]}
             (work / "fixture.json").write_text(json.dumps(fixture))
-            env = dict(os.environ, ECKID_LIBRARY=str(args.library.resolve()),
-                       ECKID_TEST_DIR=str(work), ECKID_TEST_SERVICE=str(work / "service.toml"),
+            env = dict(os.environ, ECKID_TEST_DIR=str(work), ECKID_TEST_SERVICE=str(work / "service.toml"),
                        ECKID_TEST_REQUESTS=str(requests),
                        ECKID_TEST_FIXTURE=str(work / "fixture.json"),
                        ECKID_TEST_OUTAGE_SERVICE=str(work / "outage.toml"),
                        ECKID_TEST_OUTAGE_PORT=str(outage_port),
                        ECKID_TEST_EMULATOR=json.dumps(
                            emulator_command + ["--log", str(work / "nv-outage-requests.log")]))
+            if args.library:
+                env["ECKID_LIBRARY"] = str(args.library.resolve())
             return subprocess.run(args.command, env=env).returncode
         finally:
             emulator.terminate()

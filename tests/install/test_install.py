@@ -7,6 +7,9 @@ the version and takes the example's failure path on a configuration that does no
 as on a machine with the runtime files only (libeckid.so removed), the Python and PHP bindings
 find the library by its SONAME in the loader's path, without ECKID_LIBRARY.
 
+With --installed the files are those of the Debian packages in a clean root (tests/packages):
+nothing is installed or removed, the same checks run on the system's paths.
+
 Expected values come from the sources (project version, ECKID_ABI_VERSION in eckid.h) and the
 conventions abi/README.md names, never from the installed files themselves."""
 
@@ -90,19 +93,30 @@ def check_program(program: Path, lib: Path, abi: str, version: str, how: str, tm
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    for option in ("build", "readme", "header", "prefix", "libdir", "includedir", "version",
-                   "cc", "cmake", "pkg-config", "python-binding", "php", "php-binding",
-                   "ffi-header"):
+    for option in ("readme", "header", "prefix", "libdir", "includedir", "version", "cc",
+                   "cmake", "pkg-config"):
         parser.add_argument("--" + option, required=True)
+    for option in ("build", "python-binding", "php", "php-binding", "ffi-header"):
+        parser.add_argument("--" + option)  # cmake --install from a build tree only
+    parser.add_argument("--installed", action="store_true",
+                        help="check the files already installed under / (Debian packages)")
     a = parser.parse_args()
+    if not a.installed and None in (a.build, a.python_binding, a.php, a.php_binding, a.ffi_header):
+        parser.error("--build, --python-binding, --php, --php-binding and --ffi-header are "
+                     "needed unless --installed")
     abi = re.search(r"^#define ECKID_ABI_VERSION (\d+)$", Path(a.header).read_text(), re.M).group(1)
 
     with tempfile.TemporaryDirectory(prefix="eckid-install-") as tmp_name:
         tmp = Path(tmp_name)
-        destdir = tmp / "root"
-        installed = run([a.cmake, "--install", a.build], env=dict(os.environ, DESTDIR=str(destdir)))
-        check(installed.returncode == 0, "cmake --install into a DESTDIR")
-        root = Path(str(destdir) + a.prefix)
+        if a.installed:
+            destdir = Path("/")
+            root = Path(a.prefix)
+        else:
+            destdir = tmp / "root"
+            installed = run([a.cmake, "--install", a.build],
+                            env=dict(os.environ, DESTDIR=str(destdir)))
+            check(installed.returncode == 0, "cmake --install into a DESTDIR")
+            root = Path(str(destdir) + a.prefix)
         lib, include = root / a.libdir, root / a.includedir
 
         # The runtime chain libeckid.so -> libeckid.so.<ABI> -> libeckid.so.<ABI>.<version>.
@@ -125,9 +139,10 @@ def main() -> int:
         (tmp / "example.c").write_text(readme_example(Path(a.readme)), encoding="utf-8")
         (tmp / "main.c").write_text(MAIN_C, encoding="utf-8")
 
-        # (a) pkg-config, with the DESTDIR as its sysroot (eckid.pc names the real prefix).
-        env = dict(os.environ, PKG_CONFIG_PATH=str(lib / "pkgconfig"),
-                   PKG_CONFIG_SYSROOT_DIR=str(destdir))
+        # (a) pkg-config, with the DESTDIR as its sysroot (eckid.pc names the real prefix); a
+        # package install is found on pkg-config's own path.
+        env = dict(os.environ) if a.installed else dict(
+            os.environ, PKG_CONFIG_PATH=str(lib / "pkgconfig"), PKG_CONFIG_SYSROOT_DIR=str(destdir))
         modversion = run([a.pkg_config, "--modversion", "eckid"], env=env).stdout.strip()
         check(modversion == a.version, f"pkg-config --modversion eckid is {a.version}")
         flags = run([a.pkg_config, "--cflags", "--libs", "eckid"], env=env).stdout.split()
@@ -167,7 +182,10 @@ def main() -> int:
         got = dict(re.findall(r"-- request (\S+): (\d?)", answers))
         check(got == want, f"find_package(eckid <version>) accepts {want} ({got})")
 
-        # The runtime files only: the bindings fall back to libeckid.so.<ABI>.
+        # The runtime files only: the bindings fall back to libeckid.so.<ABI>. (In a package
+        # install, tests/packages runs the bindings before libeckid-dev is installed.)
+        if a.installed:
+            return report()
         (lib / "libeckid.so").unlink()
         env = {k: v for k, v in os.environ.items() if k != "ECKID_LIBRARY"}
         env.update(LD_LIBRARY_PATH=str(lib), PYTHONPATH=a.python_binding,
@@ -179,6 +197,10 @@ def main() -> int:
             check(loaded.returncode == 0 and loaded.stdout == f"{abi}\n",
                   f"the {name} binding loads libeckid.so.{abi} without libeckid.so")
 
+    return report()
+
+
+def report() -> int:
     print(f"{failures} failures")
     return 1 if failures else 0
 

@@ -9,7 +9,10 @@
  */
 declare(strict_types=1);
 
-require dirname(__DIR__, 4) . '/adapters/bindings/php/eckid.php';
+// ECKID_PHP_BINDING: an installed binding (tests/packages: php-eckid); else the source tree's.
+define('BINDING',
+    getenv('ECKID_PHP_BINDING') ?: dirname(__DIR__, 4) . '/adapters/bindings/php/eckid.php');
+require BINDING;
 
 use EckId\{Abi, EckIdException, Finding, Plugin, Result, Source, Status};
 
@@ -55,7 +58,7 @@ check([Status::name(Status::E_INVALID_PGN), Status::name(Status::QUEUED), Status
         Status::name(99)] === ['invalid_pgn', 'queued', 'ok', 'unknown'],
     'status names come from eckid_status_name');
 $unloaded = shell_exec('ECKID_LIBRARY=/nonexistent/libeckid.so BINDING='
-    . escapeshellarg(dirname(__DIR__, 4) . '/adapters/bindings/php/eckid.php') . ' '
+    . escapeshellarg(BINDING) . ' '
     . escapeshellarg(PHP_BINARY) . ' -d ffi.enable=true -r '
     . escapeshellarg('require getenv("BINDING"); echo EckId\\Status::name(EckId\\Status::E_CONFIG);') . ' 2>&1');
 check($unloaded === 'config', 'status names without a loadable library: the same names, no exception');
