@@ -31,33 +31,20 @@ from __future__ import annotations
 import ast
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
+from checks import check, run, summary  # noqa: E402
+
 DEBIAN_PYTHON = "/usr/bin/python3"  # with Debian's flit (packaging/install-deps.sh)
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 ODOO_LICENCES = {"GPL-2", "GPL-2 or any later version", "GPL-3", "GPL-3 or any later version",
                  "AGPL-3", "LGPL-3", "Other OSI approved licence", "OEEL-1", "OPL-1",
                  "Other proprietary"}
-
-failures = 0
-
-
-def check(ok: bool, what: str) -> None:
-    global failures
-    print(("ok   " if ok else "FAIL ") + what)
-    failures += 0 if ok else 1
-
-
-def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    if result.returncode != 0:
-        print(f"$ {' '.join(args)}\n{result.stdout}{result.stderr}", file=sys.stderr)
-    return result
 
 
 def top_folders(names: list[str]) -> set[str]:
@@ -181,8 +168,7 @@ def main() -> int:
         check(commits[0] == commits[1],
               f"Frappe repository: the same commit twice ({commits[0][0]})")
         check(commits[0][1] == EPOCH, "Frappe repository: the commit's time is SOURCE_DATE_EPOCH")
-    print(f"{failures} failures")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":
