@@ -15,6 +15,7 @@ packages=(
   libbenchmark-dev libsodium-dev  # benchmarks (libsodium as a comparison)
   libcli11-dev                    # administrator's command-line tool
   php8.2-cli php8.2-sqlite3 python3  # SIS adapter tests (PHP FFI; SQLite for the RosarioSIS stand-in)
+  flit                            # the Frappe app's build backend (flit_core; tests/bundles)
   apache2 libapache2-mod-php8.2 postgresql-15 php8.2-pgsql php8.2-intl php8.2-mbstring
   php8.2-gd php8.2-curl php8.2-xml php8.2-zip  # the real RosarioSIS (tests/adapters/hosts/rosariosis/real)
   chromium fonts-dejavu-core       # screenshots of the real host's pages for the adapters' READMEs

@@ -18,10 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
+from checks import check, run, summary  # noqa: E402
 
 CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
 
@@ -51,22 +53,6 @@ foreach(request IN LISTS REQUESTS)
   message(STATUS "request ${request}: ${eckid_FOUND}")
 endforeach()
 """
-
-failures = 0
-
-
-def check(ok: bool, what: str) -> None:
-    global failures
-    print(("ok   " if ok else "FAIL ") + what)
-    failures += 0 if ok else 1
-
-
-def run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    if result.returncode != 0:
-        print(f"$ {' '.join(args)}\n{result.stdout}{result.stderr}", file=sys.stderr)
-    return result
-
 
 def readme_example(readme: Path) -> str:
     """The first C block of the section "Using the C ABI from a host"."""
@@ -185,7 +171,7 @@ def main() -> int:
         # The runtime files only: the bindings fall back to libeckid.so.<ABI>. (In a package
         # install, tests/packages runs the bindings before libeckid-dev is installed.)
         if a.installed:
-            return report()
+            return summary()
         (lib / "libeckid.so").unlink()
         env = {k: v for k, v in os.environ.items() if k != "ECKID_LIBRARY"}
         env.update(LD_LIBRARY_PATH=str(lib), PYTHONPATH=a.python_binding,
@@ -197,12 +183,7 @@ def main() -> int:
             check(loaded.returncode == 0 and loaded.stdout == f"{abi}\n",
                   f"the {name} binding loads libeckid.so.{abi} without libeckid.so")
 
-    return report()
-
-
-def report() -> int:
-    print(f"{failures} failures")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

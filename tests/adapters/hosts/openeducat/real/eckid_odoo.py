@@ -1,12 +1,16 @@
 """The eckid_openeducat addon in a real Odoo (odoo_site.Site), set up as an administrator does
 it (adapters/hosts/openeducat/README.md): libeckid.so outside the addons path (ECKID_LIBRARY), the
 Python binding on Odoo's PYTHONPATH, the eckid service file readable by Odoo's user, the addon
-installed with openeducat_core, and the first company (school) configured through res.company."""
+zip of packaging/build-bundles.py unzipped into an addons folder and installed with
+openeducat_core, and the first company (school) configured through res.company."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import odoo_site
@@ -14,7 +18,7 @@ from eckid_folder import eckid_folder as eckid_folder_for
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[4]
-ADDON_FOLDER = PROJECT / "adapters" / "hosts" / "openeducat"
+BUILD_BUNDLES = PROJECT / "packaging" / "build-bundles.py"
 BINDING = PROJECT / "adapters" / "bindings" / "python"
 
 
@@ -54,8 +58,12 @@ class Plugged:
         self.library.write_bytes(Path(os.environ["ECKID_LIBRARY"]).read_bytes())
         os.chmod(self.root, 0o755)
         self.service = eckid_folder(self.root, Path(os.environ["ECKID_TEST_SERVICE"]))
+        subprocess.run([sys.executable, str(BUILD_BUNDLES), str(self.root / "bundles")],
+                       check=True)
+        with zipfile.ZipFile(self.root / "bundles" / "eckid_openeducat.zip") as addon_zip:
+            addon_zip.extractall(self.root / "addons")
         self.site = odoo_site.Site(self.root, Path(os.environ["ECKID_ODOO_RELEASE"]),
-                                   [ADDON_FOLDER], [BINDING],
+                                   [self.root / "addons"], [BINDING],
                                    {"ECKID_LIBRARY": str(self.library)})
         try:
             self.site.install(MODULES, None if self.fresh else template())
