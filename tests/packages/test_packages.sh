@@ -35,8 +35,8 @@ trap 'rm -rf "$work"' EXIT
 # What the checks inside need: the README (its C example), the header (the ABI version),
 # the tests they run, the published vectors.
 mkdir -p "$work/in/src" "$work/in/debs"
-(cd "$project" && tar -cf - README.md CMakeLists.txt abi/include tests/checks.py tests/install tests/packages \
-  tests/adapters/with_emulator.py tests/adapters/support.py tests/adapters/bindings) |
+(cd "$project" && tar -cf - README.md CMakeLists.txt abi/include tests/checks.py tests/install \
+  tests/packages tests/adapters/with_emulator.py tests/adapters/support.py tests/adapters/bindings) |
   tar -xf - -C "$work/in/src"
 cp "$debs"/*.deb "$work/in/debs/"
 cp "$shared/nv/vectors.toml" "$work/in/"
