@@ -238,7 +238,9 @@ ECKID_VERSIONED(eckid_pupil_created_event, ECKID_PUPIL_CREATED_EVENT,
 ECKID_VERSIONED(eckid_pupil_transferred_event, ECKID_PUPIL_TRANSFERRED_EVENT,
                 sizeof(eckid_pupil_transferred_event));
 ECKID_VERSIONED(eckid_pgn_changed_event, ECKID_PGN_CHANGED_EVENT, sizeof(eckid_pgn_changed_event));
-ECKID_VERSIONED(eckid_queue_info, ECKID_QUEUE_INFO, sizeof(eckid_queue_info));
+// Version 1 ends before `due`.
+ECKID_VERSIONED(eckid_queue_info, ECKID_QUEUE_INFO, offsetof(eckid_queue_info, due),
+                sizeof(eckid_queue_info));
 ECKID_VERSIONED(eckid_onboard_info, ECKID_ONBOARD_INFO, sizeof(eckid_onboard_info));
 ECKID_VERSIONED(eckid_config_source, ECKID_CONFIG_SOURCE, sizeof(eckid_config_source));
 ECKID_VERSIONED(eckid_school_settings, ECKID_SCHOOL_SETTINGS, sizeof(eckid_school_settings));
@@ -865,6 +867,8 @@ ECKID_EXPORT eckid_status eckid_queue_status(eckid_plugin *plugin, eckid_queue_i
     filled.undelivered = static_cast<unsigned long long>(s.undelivered);
     filled.oldest_queued_age_ms = s.oldest_queued_age_ms;
     filled.service_paused = s.service_paused ? 1 : 0;
+    filled.due = static_cast<unsigned long long>(s.due);
+    filled.next_due_in_ms = s.next_due_in_ms;
     write_struct(info, filled, "info");
   });
 }

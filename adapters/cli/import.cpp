@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "duration.hpp"
 #include "eckid_table.hpp"
 #include "plugin.hpp"
 #include "progress.hpp"
@@ -48,18 +49,6 @@ struct Pending {
 };
 
 enum class Ending { complete, deferred, no_progress, interrupted, error };
-
-// "1 h 30 min", "45 s", "250 ms": a duration as the administrator gave it.
-std::string spoken(std::chrono::milliseconds d) {
-  const long long ms = d.count();
-  if (ms % 1000 != 0) return std::to_string(ms) + " ms";
-  const long long s = ms / 1000;
-  std::string out;
-  if (s >= 3600) out += std::to_string(s / 3600) + " h";
-  if (s % 3600 >= 60) out += (out.empty() ? "" : " ") + std::to_string(s % 3600 / 60) + " min";
-  if (s % 60 != 0 || s == 0) out += (out.empty() ? "" : " ") + std::to_string(s % 60) + " s";
-  return out;
-}
 
 class ImportRun {
  public:
@@ -357,7 +346,7 @@ int ImportRun::finish(Ending ending) {
       return kExitDeferred;
     case Ending::no_progress:
       console_.report(count(left, "pupil", "pupils") + " not finished: none moved on for " +
-                      spoken(options_.max_wait) +
+                      spoken_duration(options_.max_wait) +
                       " (--max-wait); the plugin's warnings above say why (such as the service "
                       "not reachable); " +
                       (left == 1 ? "it stays" : "they stay") +
@@ -377,20 +366,6 @@ int ImportRun::finish(Ending ending) {
 }
 
 }  // namespace
-
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  if (text == "0") return std::chrono::milliseconds(0);
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 9) return std::nullopt;
-  const long long n = std::stoll(std::string(text.substr(0, digits)));
-  const std::string_view unit = text.substr(digits);
-  if (unit == "ms") return std::chrono::milliseconds(n);
-  if (unit == "s") return std::chrono::seconds(n);
-  if (unit == "m") return std::chrono::minutes(n);
-  if (unit == "h") return std::chrono::hours(n);
-  return std::nullopt;
-}
 
 int run_import(const ImportOptions &options) {
   StopSignals signals;  // before the plugin starts its threads

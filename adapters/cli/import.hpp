@@ -3,9 +3,7 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <string>
-#include <string_view>
 
 namespace eckid_cli {
 
@@ -22,11 +20,6 @@ struct ImportOptions {
   /// end. Then the run stops like on SIGINT, with exit status 4. Zero: no bound.
   std::chrono::milliseconds max_wait{std::chrono::hours(1)};
 };
-
-/// A duration as --max-wait takes it: a whole number with the unit ms, s, m or h ("90s",
-/// "30m", "2h"; "0" alone is zero). nullopt for anything else (no unit, a sign, a fraction,
-/// an overflow).
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 /// Runs an import and returns the exit status: 0 when every row was read and every pupil
 /// got its ECK iDs; 1 when a row was invalid or refused or a pupil failed (each reported as

@@ -1,12 +1,14 @@
 // eckid: the administrator's command-line tool (issue 7). Commands: doctor, import, status,
-// retry. Uses only the public C ABI of libeckid.so.
+// retry, deliver (issue 17). Uses only the public C ABI of libeckid.so.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <limits>
 #include <optional>
 #include <string>
 
+#include "deliver.hpp"
 #include "doctor.hpp"
+#include "duration.hpp"
 #include "import.hpp"
 #include "plugin.hpp"
 #include "status.hpp"
@@ -18,6 +20,22 @@ void add_config(CLI::App *command, std::string &config) {
   command->add_option("--config", config, "configuration file (TOML)")
       ->required()
       ->check(CLI::ExistingFile);
+}
+
+// --max-wait DURATION (parse_duration()); `what` says what does not move on.
+void add_max_wait(CLI::App *command, std::string &max_wait, const std::string &what) {
+  const CLI::Validator duration(
+      [](std::string &text) -> std::string {
+        if (eckid_cli::parse_duration(text)) return "";
+        return "'" + text + "' is not a duration such as 90s, 30m or 2h";
+      },
+      "DURATION");
+  command
+      ->add_option("--max-wait", max_wait,
+                   "stop (exit status 4, the rest stays queued) when " + what +
+                       " for this long, such as while the service cannot be reached: a whole "
+                       "number with ms, s, m or h (default 1h; 0: wait without limit)")
+      ->check(duration);
 }
 
 }  // namespace
@@ -51,18 +69,7 @@ int main(int argc, char **argv) {
                      "the ECK iD table to write (default: PUPILS.eckid.csv beside PUPILS.csv)");
   import->add_flag("--verbose,-v", import_options.verbose, "also show the plugin's info lines");
   std::string max_wait;
-  const CLI::Validator duration(
-      [](std::string &text) -> std::string {
-        if (eckid_cli::parse_duration(text)) return "";
-        return "'" + text + "' is not a duration such as 90s, 30m or 2h";
-      },
-      "DURATION");
-  import
-      ->add_option("--max-wait", max_wait,
-                   "stop (exit status 4, the rest stays queued) when no pupil moved on for this "
-                   "long, such as while the service cannot be reached: a whole number with ms, s, "
-                   "m or h (default 1h; 0: wait without limit)")
-      ->check(duration);
+  add_max_wait(import, max_wait, "no pupil moved on");
   import->add_option("PUPILS.csv", import_options.pupils_path, "the pupil list (CSV, UTF-8)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -85,6 +92,20 @@ int main(int argc, char **argv) {
   auto *retry_event = retry->add_option("--event", event, "only the failed event with this id")
                           ->check(CLI::Range(1ull, std::numeric_limits<unsigned long long>::max()));
 
+  eckid_cli::DeliverOptions deliver_options;
+  auto *deliver = app.add_subcommand(
+      "deliver",
+      "Work down the state folder's queue without a school system running (for a systemd "
+      "timer): opens the plugin, which sends queued events and resumes onboarding and "
+      "backfills, until nothing is due now, then closes it. Results are not collected: they "
+      "stay for the school system. Work that waits for later (a retry time, the daily batch "
+      "limit) stays queued; the summary line on stdout says how much and when it is due. Exit "
+      "status: 0 nothing due now, 2 the configuration or state does not open, 4 nothing moved "
+      "on for --max-wait (the rest stays queued), 130 stopped.");
+  add_config(deliver, deliver_options.config_path);
+  deliver->add_flag("--verbose,-v", deliver_options.verbose, "also show the plugin's info lines");
+  add_max_wait(deliver, max_wait, "no event or pupil moved on");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -95,6 +116,10 @@ int main(int argc, char **argv) {
   if (import->parsed()) {
     if (!max_wait.empty()) import_options.max_wait = *eckid_cli::parse_duration(max_wait);
     return eckid_cli::run_import(import_options);
+  }
+  if (deliver->parsed()) {
+    if (!max_wait.empty()) deliver_options.max_wait = *eckid_cli::parse_duration(max_wait);
+    return eckid_cli::run_deliver(deliver_options);
   }
   if (status->parsed()) {
     return eckid_cli::run_status(config, *status_school ? std::optional(school) : std::nullopt);

@@ -16,10 +16,11 @@ using PluginHandle = std::unique_ptr<eckid_plugin, decltype(&eckid_close)>;
 /// The exit statuses of the commands (README.md).
 enum ExitStatus : int {
   kExitOk = 0,
-  kExitFailed = 1,        ///< rows invalid, refused or failed; or an operation failed
-  kExitUsage = 2,         ///< wrong arguments, configuration or files: nothing was done
-  kExitDeferred = 3,      ///< the rest waits for the service's daily batch limit
-  kExitNoProgress = 4,    ///< import: --max-wait passed without progress; the rest stays queued
+  kExitFailed = 1,    ///< rows invalid, refused or failed; or an operation failed
+  kExitUsage = 2,     ///< wrong arguments, configuration or files: nothing was done
+  kExitDeferred = 3,  ///< the rest waits for the service's daily batch limit
+  kExitNoProgress =
+      4,  ///< import, deliver: --max-wait passed without progress; the rest stays queued
   kExitInterrupted = 130  ///< stopped by SIGINT or SIGTERM; the work stays queued
 };
 

@@ -146,10 +146,11 @@ int run_retry(const std::string &config_path, const std::optional<unsigned long 
   if (count == 0) {
     console.report("no failed events to retry");
   } else {
-    console.report(eckid_cli::count(count, "failed event", "failed events") +
-                   " went back to the queue; they are processed while the plugin "
-                   "is open (the school system, or 'eckid import' for a pupil list); 'eckid "
-                   "status' shows how far they are");
+    console.report(
+        eckid_cli::count(count, "failed event", "failed events") +
+        " went back to the queue; they are processed while the plugin "
+        "is open (the school system, 'eckid deliver', or 'eckid import' for a pupil list); 'eckid "
+        "status' shows how far they are");
   }
   return kExitOk;
 }

@@ -1,5 +1,6 @@
 #include "core/plugin.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -163,8 +164,16 @@ EventOutcome Plugin::event_result(std::int64_t event_id) {
 
 QueueStats Plugin::queue_stats() {
   const OutboxStats s = outbox_->stats();
-  return {s.queued, s.failed, s.unacknowledged,
-          s.oldest_queued_ms ? unix_ms() - s.oldest_queued_ms : 0, dispatcher_->breaker_open()};
+  DueWork work = outbox_->due(unix_ms());
+  work.add(onboarder_->due());
+  const std::int64_t now = unix_ms();
+  return {s.queued,
+          s.failed,
+          s.unacknowledged,
+          s.oldest_queued_ms ? now - s.oldest_queued_ms : 0,
+          dispatcher_->breaker_open(),
+          work.due,
+          work.next_ms ? std::max<std::int64_t>(*work.next_ms - now, 0) : -1};
 }
 
 std::vector<std::int64_t> Plugin::failed_events() {

@@ -55,6 +55,8 @@ struct QueueStats {
   std::int64_t undelivered = 0;           // finished, not acknowledged
   std::int64_t oldest_queued_age_ms = 0;  // 0 when nothing is queued
   bool service_paused = false;            // the circuit breaker holds calls back
+  std::int64_t due = 0;                   // queued events and onboarding pupils due now
+  std::int64_t next_due_in_ms = -1;       // until the next waiting one is due; -1 when none
 };
 
 /// One opened configuration. Thread-safe for concurrent calls after construction. Every

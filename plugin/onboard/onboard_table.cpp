@@ -467,4 +467,30 @@ OnboardCounts OnboardTable::counts(const std::string &school_key, std::int64_t n
   return c;
 }
 
+DueWork OnboardTable::due(const std::string &school_key, std::int64_t now_ms,
+                          std::optional<std::int64_t> batches_from_ms) {
+  std::lock_guard lock(mutex_);
+  // ?2: now, ?3: batches_from_ms (NULL: not active). The CASEs go by stage, as counts() does.
+  Database::Statement q(
+      db_,
+      "SELECT COALESCE(SUM(CASE WHEN o.batch_row IS NOT NULL THEN b.next_ms IS NULL OR "
+      "b.next_ms <= ?2 WHEN o.next_attempt_ms > ?2 THEN 0 WHEN o.hpgn IS NULL THEN 1 "
+      "ELSE ?3 IS NOT NULL AND ?3 <= ?2 END), 0), "
+      "MIN(CASE WHEN o.batch_row IS NOT NULL THEN CASE WHEN b.next_ms > ?2 THEN b.next_ms END "
+      "WHEN o.next_attempt_ms > ?2 THEN o.next_attempt_ms WHEN o.hpgn IS NULL THEN NULL "
+      "WHEN ?3 > ?2 THEN ?3 END) "
+      "FROM outbox o LEFT JOIN onboard_batch b ON b.id = o.batch_row WHERE " +
+          queued());
+  q.bind(1, school_key).bind(2, now_ms);
+  if (batches_from_ms) {
+    q.bind(3, *batches_from_ms);
+  } else {
+    q.bind_null(3);
+  }
+  q.step();
+  DueWork work{q.integer(0), std::nullopt};
+  if (!q.is_null(1)) work.next_ms = q.integer(1);
+  return work;
+}
+
 }  // namespace eckid

@@ -15,6 +15,7 @@
 #include "eckid/eckid.h"
 #include "log/logger.hpp"
 #include "nv/batch.hpp"
+#include "outbox/outbox.hpp"
 #include "store/state_db.hpp"
 
 namespace eckid {
@@ -136,6 +137,14 @@ class OnboardTable {
                 const std::string &hpgn, std::int64_t event_id);
 
   OnboardCounts counts(const std::string &school_key, std::int64_t now_ms);
+  /// The school's queued onboarding events that may be worked on now (DueWork): hashing
+  /// once next_attempt_ms has come; in a batch while the batch's next poll has come (also
+  /// while it is being sent or polled); hashed and not in a batch once next_attempt_ms and
+  /// batches_from_ms have come. batches_from_ms: from when the school's pupils may go into a
+  /// batch: now_ms or earlier, a later time (the daily batch limit), or nullopt (the school is
+  /// not active: those pupils wait without a known time).
+  DueWork due(const std::string &school_key, std::int64_t now_ms,
+              std::optional<std::int64_t> batches_from_ms);
 
  private:
   std::int64_t count_where(const std::string &where, const std::string &school_key,

@@ -150,6 +150,21 @@ OnboardCounts Onboarder::counts(std::string_view school_key) {
   return table_.counts(engine_.lookup_school(school_key).key, unix_ms());
 }
 
+DueWork Onboarder::due() {
+  DueWork work;
+  const std::int64_t now = unix_ms();
+  const Date today = today_local();
+  for (const SchoolConfig &school : config_.schools) {
+    // As coordinate_once(): an inactive school forms no batches, one at the daily limit not
+    // before the limit's end.
+    std::optional<std::int64_t> batches_from;
+    if (school.active_on(today))
+      batches_from = table_.deferred_until(school.key, now).value_or(now);
+    work.add(table_.due(school.key, now, batches_from));
+  }
+  return work;
+}
+
 void Onboarder::deliver(const std::vector<std::int64_t> &ids) {
   for (std::int64_t id : ids) {
     if (const auto e = outbox_.get(id)) dispatcher_.finished(*e);

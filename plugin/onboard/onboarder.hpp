@@ -65,6 +65,12 @@ class Onboarder {
   /// The school's unfinished onboarding events by stage. Throws ECKID_E_UNKNOWN_SCHOOL,
   /// ECKID_E_STATE.
   OnboardCounts counts(std::string_view school_key);
+  /// The onboarding work of the configured schools that may be done now (OnboardTable::due()),
+  /// summed. Counted whichever handle holds the StateLease: its holder is an open handle (the
+  /// kernel releases the lock of a process that ended) that works on it, and when it closes,
+  /// another handle takes over within a second. Pupils of a school not in the configuration
+  /// are not counted. Throws ECKID_E_STATE.
+  DueWork due();
   /// Wakes the workers (new or retried work).
   void notify();
   /// Stops the workers: hashing finishes the HPgn in hand, a batch being polled stays

@@ -288,6 +288,22 @@ std::int64_t Outbox::retry_failed(std::int64_t id, std::int64_t now_ms) {
   return db_.changes();
 }
 
+DueWork Outbox::due(std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  Database::Statement q(db_,
+                        "SELECT COALESCE(SUM(o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 "
+                        "FROM outbox p WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND "
+                        "p.id < o.id AND p.next_attempt_ms > ?1)), 0), MIN(CASE WHEN "
+                        "o.next_attempt_ms > ?1 THEN o.next_attempt_ms END) FROM outbox o "
+                        "WHERE o.state = 0 AND NOT " +
+                            std::string(kSqlOnboarding));
+  q.bind(1, now_ms);
+  q.step();
+  DueWork work{q.integer(0), std::nullopt};
+  if (!q.is_null(1)) work.next_ms = q.integer(1);
+  return work;
+}
+
 std::vector<std::int64_t> Outbox::failed_ids() {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_, "SELECT id FROM outbox WHERE state = 2 ORDER BY id");

@@ -77,6 +77,20 @@ struct OutboxStats {
   std::int64_t oldest_queued_ms = 0;  // created_ms of the oldest queued event, 0 if none
 };
 
+/// Queued work that may be done now and when the next waiting work is due (eckid_queue_info's
+/// due and next_due_in_ms, before they are summed over the outbox and the onboarding).
+struct DueWork {
+  std::int64_t due = 0;  ///< may be worked on now, or is in progress
+  /// Unix time in ms of the earliest work waiting for later; nullopt when none has a time.
+  std::optional<std::int64_t> next_ms;
+
+  /// Adds other's work: counts summed, the earlier next time.
+  void add(const DueWork &other) {
+    due += other.due;
+    if (other.next_ms && (!next_ms || *other.next_ms < *next_ms)) next_ms = other.next_ms;
+  }
+};
+
 /// The outbox table of the state database, on StateDb's connection and lock (`state` must
 /// outlive it). Thread-safe; every write is durable when the call returns. Failures throw
 /// eckid::Error(ECKID_E_STATE).
@@ -125,6 +139,11 @@ class Outbox {
   /// Moves failed events (one, or all with id 0) back to the queue. Returns how many.
   std::int64_t retry_failed(std::int64_t id, std::int64_t now_ms);
   OutboxStats stats();
+  /// The queued events the Dispatcher processes (not onboarding): due when next_attempt_ms has
+  /// come (also one in progress, in any handle) unless an earlier queued event of the same
+  /// pupil waits for a later time (events of a pupil go in order); next_ms: the earliest
+  /// next_attempt_ms still to come (a retry after a transient failure).
+  DueWork due(std::int64_t now_ms);
   /// Ids of failed events, oldest first.
   std::vector<std::int64_t> failed_ids();
 

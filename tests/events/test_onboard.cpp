@@ -165,10 +165,17 @@ TEST_CASE("At the daily batch limit onboarding waits for the next day instead of
   CHECK(info.hashed == 0);
   CHECK(info.in_batch == 0);
   const long long day = 86'400'000;
-  const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+  const long long now = unix_now_ms();
   CHECK(info.deferred_until_ms == (now / day + 1) * day);
+  // Nothing is due before then, and the queue says how long that is.
+  const long long before = unix_now_ms();
+  eckid_queue_info queue = ECKID_QUEUE_INFO_INIT;
+  REQUIRE(eckid_queue_status(w.plugin, &queue) == ECKID_OK);
+  const long long after = unix_now_ms();
+  CHECK(queue.queued == 2);
+  CHECK(queue.due == 0);
+  CHECK(queue.next_due_in_ms >= info.deferred_until_ms - after);
+  CHECK(queue.next_due_in_ms <= info.deferred_until_ms - before);
   std::this_thread::sleep_for(1500ms);  // many coordinator rounds
   CHECK(count_requests(w, "submitStampseudonymBatch") == 1);
   CHECK(count_requests(w, "submitStampseudonymBatch", "fault:DailyLimit") == 1);

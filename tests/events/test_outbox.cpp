@@ -380,6 +380,35 @@ TEST_CASE("while the service is down events queue, then drain when it is back", 
   CHECK(queue(w.plugin).queued == 0);
 }
 
+TEST_CASE("an event waiting for its retry is not due, and the queue says when it is", "[outbox]") {
+  // One worker; the retry after a failure 30 to 60 s later (retry_base_ms with its jitter of
+  // 50..100 %), longer than the test.
+  World w({{},
+           "\n[outbox]\nworkers = 1\nretry_base_ms = 60000\nretry_max_ms = 60000\n"
+           "breaker_threshold = 1000\nshutdown_wait_ms = 200\n",
+           ECKID_DELIVERY_ASYNC});
+  w.stop_emulator();
+  const long long fired = unix_now_ms();
+  REQUIRE(fire_created(w.plugin, "PO01", "w-1", vector_pupil(0).first).status == ECKID_QUEUED);
+  // Due (waiting for a worker or in progress) until its attempt fails to connect.
+  auto info = queue(w.plugin);
+  for (int i = 0; i < 600 && info.due > 0; ++i) {
+    std::this_thread::sleep_for(100ms);
+    info = queue(w.plugin);
+  }
+  const long long asked = unix_now_ms();
+  REQUIRE(info.due == 0);
+  CHECK(info.queued == 1);
+  // The attempt failed between `fired` and `asked`, and its retry is 30 to 60 s after it.
+  CHECK(info.next_due_in_ms <= 60000);
+  CHECK(info.next_due_in_ms >= fired + 30000 - asked);
+  // A later event of the same pupil waits for it: events of a pupil go in order.
+  REQUIRE(fire_created(w.plugin, "PO02", "w-1", vector_pupil(0).first).status == ECKID_QUEUED);
+  info = queue(w.plugin);
+  CHECK(info.queued == 2);
+  CHECK(info.due == 0);
+}
+
 TEST_CASE("a permanent fault is not retried, and a manual retry works once fixed", "[outbox]") {
   // The service does not accept the school's OIN: a SOAP fault, not worth retrying.
   // A long deadline: the synchronous call returns the outcome even on a busy machine.

@@ -109,6 +109,13 @@ inline void collect(eckid_log_level, const char *message, void *payload) {
   log->lines.emplace_back(message);
 }
 
+// The current time as Unix milliseconds (the unit of the plugin's times).
+inline long long unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // A fired pupil-created event: the call's status and the event's outbox id (0 if refused).
 struct Fired {
   eckid_status status;

@@ -399,7 +399,24 @@ TEST_CASE("every versioned struct refuses version 0 and a newer one, naming its 
   queue.queued = 77;
   REQUIRE(eckid_queue_status(o.plugin, &queue) == ECKID_OK);
   CHECK(queue.queued == 0u);
+  CHECK(queue.due == 0u);
+  CHECK(queue.next_due_in_ms == -1);  // nothing waits
   CHECK(queue.version == ECKID_QUEUE_INFO_VERSION);
+}
+
+TEST_CASE("an older host's version 1 queue info is filled only as far as version 1 goes", "[abi]") {
+  Opened o;
+  eckid_queue_info queue;
+  std::memset(&queue, 0xab, sizeof queue);
+  queue.version = 1;
+  REQUIRE(eckid_queue_status(o.plugin, &queue) == ECKID_OK);
+  CHECK(queue.version == 1u);
+  CHECK(queue.queued == 0u);
+  CHECK(queue.service_paused == 0);
+  // The bytes after a version 1 struct (from `due` on) are not the caller's: left alone.
+  const auto *bytes = reinterpret_cast<const unsigned char *>(&queue);
+  CHECK(std::all_of(bytes + offsetof(eckid_queue_info, due), bytes + sizeof queue,
+                    [](unsigned char b) { return b == 0xab; }));
 }
 
 namespace {

@@ -754,18 +754,33 @@ ECKID_API eckid_status eckid_ack(eckid_plugin *plugin, unsigned long long event_
 ECKID_API eckid_status eckid_event_result(eckid_plugin *plugin, unsigned long long event_id,
                                           eckid_result **out);
 
-/** The outbox at a glance (eckid_queue_status()). */
+/** The outbox at a glance (eckid_queue_status()). Fields are only ever added at the end;
+ *  the library fills only those of the version the caller set (a version 1 struct ends
+ *  before `due`). */
 typedef struct eckid_queue_info {
   unsigned int version;           /**< ECKID_QUEUE_INFO_VERSION */
-  unsigned long long queued;      /**< events waiting or in progress */
+  unsigned long long queued;      /**< events waiting or in progress (onboarding pupils too) */
   unsigned long long failed;      /**< events that failed for good (eckid_retry_failed()) */
   unsigned long long undelivered; /**< finished results not yet acknowledged */
   long long oldest_queued_age_ms; /**< age of the oldest queued event in ms, 0 when none */
   int service_paused;             /**< 1 while the circuit breaker holds calls back */
+  /* version 2: */
+  /** Of the queued, those that may be worked on now, by this or another open
+   *  handle on the state folder, including those in progress: events whose retry time has
+   *  come (and whose pupil has no earlier event still waiting), and onboarding pupils of the
+   *  configured schools to hash, in a batch being sent or polled, or ready for a batch. Not
+   *  due: an event waiting for its retry after a transient failure, onboarding held back by
+   *  the service's daily batch limit or by a pause after a service failure, and pupils of a
+   *  school not active (not enabled, before its start date). 0 with queued > 0 means that
+   *  everything queued waits for later. */
+  unsigned long long due;
+  /** Milliseconds until the earliest waiting work (see `due`) is due, 0 when
+   *  that time has just come; -1 when nothing waits for a known time. */
+  long long next_due_in_ms;
 } eckid_queue_info;
-#define ECKID_QUEUE_INFO_VERSION 1
+#define ECKID_QUEUE_INFO_VERSION 2
 #define ECKID_QUEUE_INFO_INIT \
-  { ECKID_QUEUE_INFO_VERSION, 0, 0, 0, 0, 0 }
+  { ECKID_QUEUE_INFO_VERSION, 0, 0, 0, 0, 0, 0, -1 }
 
 /** Fills *info (whose version the caller set with ECKID_QUEUE_INFO_INIT). Errors:
  *  ECKID_E_INVALID_HANDLE, ECKID_E_INVALID_ARGUMENT, ECKID_E_VERSION, ECKID_E_STATE.

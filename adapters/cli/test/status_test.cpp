@@ -103,7 +103,7 @@ TEST_CASE("status: an unknown school or a configuration that does not open exits
 
 TEST_CASE("cli: every command explains itself with --help") {
   eckid_test::TempDir dir;
-  for (const char *command : {"doctor", "import", "status", "retry"}) {
+  for (const char *command : {"doctor", "import", "status", "retry", "deliver"}) {
     const Outcome help = run_cli(dir, {command, "--help"});
     INFO(command << ": " << help.all());
     CHECK(help.exit_code == 0);

@@ -24,7 +24,7 @@ final class Abi
     public const PUPIL_CREATED_EVENT_VERSION = 1;
     public const PUPIL_TRANSFERRED_EVENT_VERSION = 1;
     public const PGN_CHANGED_EVENT_VERSION = 1;
-    public const QUEUE_INFO_VERSION = 1;
+    public const QUEUE_INFO_VERSION = 2;
     public const ONBOARD_INFO_VERSION = 1;
     public const ONBOARD_PUPIL_VERSION = 1;
     public const DELIVERY_SYNC = 0;

@@ -334,8 +334,12 @@ final class Plugin
     /**
      * The outbox at a glance (eckid_queue_status).
      *
+     * due: of the queued, those that may be worked on now or are in progress (0 while queued
+     * is not: everything waits for later); next_due_in_ms: ms until the next waiting one is
+     * due, -1 when none has a known time.
+     *
      * @return array{queued: int, failed: int, undelivered: int, oldest_queued_age_ms: int,
-     *               service_paused: bool}
+     *               service_paused: bool, due: int, next_due_in_ms: int}
      * @throws EckIdException E_STATE, ...
      */
     public function queueStatus(): array
@@ -349,6 +353,8 @@ final class Plugin
             'undelivered' => $info->undelivered,
             'oldest_queued_age_ms' => $info->oldest_queued_age_ms,
             'service_paused' => $info->service_paused !== 0,
+            'due' => $info->due,
+            'next_due_in_ms' => $info->next_due_in_ms,
         ];
     }
 

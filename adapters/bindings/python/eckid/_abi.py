@@ -15,7 +15,7 @@ OPEN_OPTIONS_VERSION = 2
 PUPIL_CREATED_EVENT_VERSION = 1
 PUPIL_TRANSFERRED_EVENT_VERSION = 1
 PGN_CHANGED_EVENT_VERSION = 1
-QUEUE_INFO_VERSION = 1
+QUEUE_INFO_VERSION = 2
 ONBOARD_INFO_VERSION = 1
 SCHOOL_SETTINGS_VERSION = 1
 CONFIG_SOURCE_VERSION = 1
@@ -69,7 +69,8 @@ eckid_result._fields_ = [
 class eckid_queue_info(ctypes.Structure):
     _fields_ = [("version", c_uint), ("queued", ctypes.c_ulonglong),
                 ("failed", ctypes.c_ulonglong), ("undelivered", ctypes.c_ulonglong),
-                ("oldest_queued_age_ms", ctypes.c_longlong), ("service_paused", c_int)]
+                ("oldest_queued_age_ms", ctypes.c_longlong), ("service_paused", c_int),
+                ("due", ctypes.c_ulonglong), ("next_due_in_ms", ctypes.c_longlong)]
 
 
 class eckid_pupil_created_event(ctypes.Structure):

@@ -100,6 +100,10 @@ class QueueInfo:
     undelivered: int  # finished results not yet acknowledged
     oldest_queued_age_ms: int  # 0 when none is queued
     service_paused: bool  # the circuit breaker holds calls back
+    # Of the queued, those that may be worked on now or are in progress (eckid_queue_info.due):
+    # 0 while queued > 0 means everything waits for later (a retry time, the daily batch limit)
+    due: int
+    next_due_in_ms: int  # ms until the next waiting one is due; -1 when none has a known time
 
 
 @dataclass(frozen=True)
@@ -390,7 +394,7 @@ class Plugin:
         info = _abi.eckid_queue_info(version=_abi.QUEUE_INFO_VERSION)
         self._check(self._lib.eckid_queue_status(self._live(), ctypes.byref(info)))
         return QueueInfo(info.queued, info.failed, info.undelivered, info.oldest_queued_age_ms,
-                         bool(info.service_paused))
+                         bool(info.service_paused), info.due, info.next_due_in_ms)
 
     def retry_failed(self, event_id: int = 0) -> int:
         """Puts failed events back in the queue once the cause is fixed: one, or all with
