@@ -30,6 +30,8 @@ packages=(
   python3-xlwt python3-zeep python3-ldap postgresql-client fonts-inconsolata fonts-font-awesome
   fonts-roboto-unhinted gsfonts libjs-underscore
   clang libclang-rt-14-dev        # fuzz targets (tests/fuzz: clang 14, libFuzzer, ASan+UBSan)
+  debhelper devscripts lintian dh-python pybuild-plugin-pyproject python3-setuptools
+                                  # Debian packages (packaging/build-packages.sh)
 )
 
 sudo_cmd=()
