@@ -19,6 +19,7 @@
 //   record and the outcome. The events retry within a second ([outbox] retry_max_ms), faster
 //   than the workers take them, so the rate counts from the first result to the last one
 //   (polled every 5 ms): events - 1 over that time.
+#include <eckid/eckid.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -131,7 +132,7 @@ std::vector<double> fire(std::vector<std::unique_ptr<HostProcess>> &hosts, int f
       for (int i = first + static_cast<int>(h); i < first + count;
            i += static_cast<int>(hosts.size())) {
         const auto f = words(hosts[h]->request("created B1 p-" + std::to_string(i) + " " + bsn(i)));
-        if (f.size() != 4 || f[2] != "1") {  // 1: ECKID_QUEUED
+        if (f.size() != 4 || f[2] != std::to_string(ECKID_QUEUED)) {
           std::fprintf(stderr, "event of pupil %d not queued: %s\n", i,
                        f.size() > 2 ? f[2].c_str() : "?");
           continue;
@@ -201,7 +202,8 @@ Row measure(const StateEngine &engine, int processes, int events, int latency_ms
     const auto now = Clock::now();
     for (const auto &line : lines) {
       const auto f = words(line);
-      if (f.size() == 5 && f[2] != "0") std::fprintf(stderr, "failed: %s\n", line.c_str());
+      if (f.size() == 5 && f[2] != std::to_string(ECKID_OK))
+        std::fprintf(stderr, "failed: %s\n", line.c_str());
       if (results++ == 0) first = now;
       last = now;
     }
