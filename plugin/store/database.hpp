@@ -3,6 +3,7 @@
 // file and what to do.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -19,7 +20,9 @@ class Logger;
 /// pages are zeroed). Opening creates the state directory (0700) and file (0600) when missing
 /// and migrates the schema (store/schema.hpp). Safe for any number of processes and handles
 /// opening the same (fresh) folder at once: the WAL switch waits up to the busy timeout, and the
-/// migration runs in one BEGIN IMMEDIATE transaction that reads user_version inside it.
+/// migration runs in one BEGIN IMMEDIATE transaction that reads user_version inside it. A
+/// statement that meets another process's lock is retried about every millisecond until the
+/// busy timeout (busy_wait in database.cpp).
 /// Not thread-safe: guard it with a mutex.
 class Database {
  public:
@@ -76,10 +79,13 @@ class Database {
  private:
   void rollback() noexcept;
   void use_wal(long busy_timeout_ms);
+  static int busy_wait(void *self, int tries) noexcept;
   void migrate();
 
   std::filesystem::path path_;
   sqlite3 *db_ = nullptr;
+  std::chrono::milliseconds busy_timeout_;
+  std::chrono::steady_clock::time_point busy_since_;  // of the wait busy_wait is in
 };
 
 }  // namespace eckid
