@@ -32,6 +32,7 @@ packages=(
   clang libclang-rt-14-dev        # fuzz targets (tests/fuzz: clang 14, libFuzzer, ASan+UBSan)
   debhelper devscripts lintian dh-python pybuild-plugin-pyproject python3-setuptools
                                   # Debian packages (packaging/build-packages.sh)
+  mmdebstrap                      # a clean Debian 12 root to install them in (tests/packages)
 )
 
 sudo_cmd=()

@@ -10,6 +10,7 @@ the published HPgn vectors)."""
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -68,7 +69,7 @@ oin = "{OIN}"
 sector = "{SECTOR}"
 chains = ["{FIXTURE['chain']}"]
 enabled = true
-start_date = "2025-08-01"
+start_date = 2025-08-01
 """)
 shutil.chown(CONFIG, "root", "eckid")
 CONFIG.chmod(0o640)
@@ -88,8 +89,11 @@ check(queued.returncode == 0 and queued.stdout.strip() == "queued",
 # works what is due now and leaves what waits for a later run of the timer.
 time.sleep(1)
 service_up.start()
-delivered = as_eckid("eckid", "deliver", "--config", str(CONFIG))
-check(delivered.returncode == 0, "eckid deliver (the unit's command, as user eckid) exits 0")
+unit = Path("/lib/systemd/system/eckid-deliver@.service").read_text()
+settings = dict(re.findall(r"^(ExecStart|User)=(.*)$", unit, flags=re.M))
+check(settings.get("User") == "eckid", "the delivery unit runs as user eckid")
+delivered = as_eckid(*shlex.split(settings["ExecStart"].replace("%i", CONFIG.stem)))
+check(delivered.returncode == 0, f"the unit's command ({settings['ExecStart']}) exits 0")
 log = Path(os.environ["ECKID_TEST_DIR"]) / "nv-outage-requests.log"
 calls = re.findall(r" (retrieveStampseudonym|retrieveEckId) ", log.read_text())
 check(sorted(calls) == ["retrieveEckId", "retrieveStampseudonym"],

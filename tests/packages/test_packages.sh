@@ -43,7 +43,7 @@ cp "$shared/nv/vectors.toml" "$work/in/"
 
 # The root holds only what a C developer and a PHP/Python host have; the packages bring the
 # rest through their dependencies.
-mmdebstrap --mode=root --variant=apt --include=gcc,libc6-dev,pkg-config,cmake,make \
+mmdebstrap --mode=root --variant=apt --include=gcc,libc6-dev,pkg-config,cmake,make,php-cli \
   --customize-hook="copy-in $work/in /" \
   --customize-hook="chroot \"\$1\" env ECKID_VERSION=$version bash /in/src/tests/packages/in_root.sh" \
   bookworm "$work/root" "${sources[@]}"
