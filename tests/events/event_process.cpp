@@ -24,6 +24,8 @@
 #include <sstream>
 #include <string>
 
+#include "fire.hpp"
+
 namespace {
 
 std::string eckid_of(const eckid_result *r) {
@@ -70,31 +72,11 @@ int main(int argc, char **argv) {
     std::string command, a, b, c, d;
     in >> command >> a >> b >> c >> d;
     if (command == "created") {
-      event([&](eckid_result **r) {
-        eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
-        e.school_key = a.c_str();
-        e.pupil_key = b.c_str();
-        e.pgn = c.c_str();
-        return eckid_pupil_created(plugin, &e, r);
-      });
+      event([&](eckid_result **r) { return pupil_created(plugin, a, b, c, r); });
     } else if (command == "transferred") {
-      event([&](eckid_result **r) {
-        eckid_pupil_transferred_event e = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
-        e.from_school_key = a.c_str();
-        e.to_school_key = b.c_str();
-        e.pupil_key = c.c_str();
-        e.pgn = d.c_str();
-        return eckid_pupil_transferred(plugin, &e, r);
-      });
+      event([&](eckid_result **r) { return pupil_transferred(plugin, a, b, c, d, r); });
     } else if (command == "pgn_changed") {
-      event([&](eckid_result **r) {
-        eckid_pgn_changed_event e = ECKID_PGN_CHANGED_EVENT_INIT;
-        e.school_key = a.c_str();
-        e.pupil_key = b.c_str();
-        e.old_pgn = c.c_str();
-        e.new_pgn = d.c_str();
-        return eckid_pgn_changed(plugin, &e, r);
-      });
+      event([&](eckid_result **r) { return pgn_changed(plugin, a, b, c, d, r); });
     } else if (command == "poll") {
       int count = 0;
       eckid_result *r = nullptr;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "emulator_process.hpp"
+#include "fire.hpp"
 #include "test_support.hpp"
 
 namespace eckid_events {
@@ -122,29 +123,6 @@ struct Fired {
   unsigned long long event_id;
 };
 
-// Fires PGN changed (no effective date); *r receives the plugin's result (the caller frees it).
-inline eckid_status pgn_changed(eckid_plugin *plugin, const std::string &school_key,
-                                const std::string &pupil, const std::string &old_pgn,
-                                const std::string &new_pgn, eckid_result **r) {
-  eckid_pgn_changed_event e = ECKID_PGN_CHANGED_EVENT_INIT;
-  e.school_key = school_key.c_str();
-  e.pupil_key = pupil.c_str();
-  e.old_pgn = old_pgn.c_str();
-  e.new_pgn = new_pgn.c_str();
-  return eckid_pgn_changed(plugin, &e, r);
-}
-
-// Fires pupil created; *r receives the plugin's result (the caller frees it).
-inline eckid_status pupil_created(eckid_plugin *plugin, const std::string &school_key,
-                                  const std::string &pupil, const std::string &pgn,
-                                  eckid_result **r) {
-  eckid_pupil_created_event e = ECKID_PUPIL_CREATED_EVENT_INIT;
-  e.school_key = school_key.c_str();
-  e.pupil_key = pupil.c_str();
-  e.pgn = pgn.c_str();
-  return eckid_pupil_created(plugin, &e, r);
-}
-
 inline Fired fire_created(eckid_plugin *plugin, const std::string &school_key,
                           const std::string &pupil, const std::string &pgn) {
   eckid_result *r = nullptr;
@@ -241,13 +219,8 @@ struct World {
   std::pair<eckid_status, std::string> transferred(const std::string &from, const std::string &to,
                                                    const std::string &pupil,
                                                    const std::string &pgn) {
-    eckid_pupil_transferred_event e = ECKID_PUPIL_TRANSFERRED_EVENT_INIT;
-    e.pupil_key = pupil.c_str();
-    e.from_school_key = from.c_str();
-    e.to_school_key = to.c_str();
-    e.pgn = pgn.c_str();
     eckid_result *r = nullptr;
-    const eckid_status s = eckid_pupil_transferred(plugin, &e, &r);
+    const eckid_status s = pupil_transferred(plugin, from, to, pupil, pgn, &r);
     return take(s, r);
   }
   std::size_t requests() const { return emulator->log_lines().size(); }

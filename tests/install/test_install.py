@@ -46,7 +46,7 @@ PHP_LOAD = "require $argv[1]; echo EckId\\Abi::load()->eckid_abi_version(), \"\\
 
 # find_package(eckid <request>) for each request, each answer printed.
 REQUESTS_CMAKE = """cmake_minimum_required(VERSION 3.25)
-project(requests LANGUAGES NONE)
+project(requests LANGUAGES C)  # C: multiarch lib/<triplet>/cmake is searched
 foreach(request IN LISTS REQUESTS)
   unset(eckid_FOUND)
   find_package(eckid ${request} CONFIG QUIET)

@@ -52,8 +52,8 @@ files="$(dpkg -L "${all[@]}" | sort -u)"
 conffiles="$(dpkg-query -W -f='${Conffiles}\n' "${all[@]}" | awk '{print $1}')"
 apt-get remove -y -qq "${all[@]}" >/dev/null
 left=""
-for f in $files; do
-  if [ -f "$f" ] || [ -L "$f" ]; then
+for f in $files; do  # folders (and /lib, a symlink to one) are shared, not the packages' own
+  if [ ! -d "$f" ] && { [ -f "$f" ] || [ -L "$f" ]; }; then
     grep -qxF "$f" <<<"$conffiles" || left+=" $f"
   fi
 done

@@ -81,8 +81,8 @@ check(doctor.returncode == 0 and "FAIL" not in doctor.stdout, "eckid doctor pass
 service_up.stop()
 
 queued = host("with eckid.Plugin('{config}', delivery=eckid.Delivery.ASYNC) as p:\n"
-              f"    print(p.pupil_created('T1', 'P1', '{PUPILS[1]['pgn']}').status_name)")
-check(queued.returncode == 0 and queued.stdout.strip() == "queued",
+              f"    print(p.pupil_created('T1', 'P1', '{PUPILS[1]['pgn']}').queued)")
+check(queued.returncode == 0 and queued.stdout.strip() == "True",
       "a host queues an event while the service is down, and ends")
 
 # The event's next attempt is due at most retry_max_ms after its failed one: `eckid deliver`
