@@ -25,6 +25,17 @@ if [ "${package_version%-*}" != "$project_version" ]; then
   exit 1
 fi
 
+# The runtime package is named after the SONAME, libeckid<ECKID_ABI_VERSION> (README "Install the
+# packages"): a new ABI version in eckid.h needs the package, its files and Depends renamed.
+abi=$(sed -n 's/^#define ECKID_ABI_VERSION \([0-9]*\)$/\1/p' "$root/abi/include/eckid/eckid.h")
+runtime=$(sed -n 's/^Package: \(libeckid[0-9][0-9]*\)$/\1/p' "$root/packaging/debian/control")
+if [ "$runtime" != "libeckid$abi" ] || [ ! -f "$root/packaging/debian/libeckid$abi.symbols" ]; then
+  echo "build-packages: eckid.h has ABI version $abi but packaging/debian names the runtime" \
+       "package $runtime: rename it libeckid$abi in control (and its Depends) and its" \
+       "files (libeckid$abi.install, libeckid$abi.symbols)" >&2
+  exit 1
+fi
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 src=$work/eckid-$project_version
