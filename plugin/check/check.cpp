@@ -1,5 +1,6 @@
 #include "check/check.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "util/encoding.hpp"
@@ -86,6 +87,17 @@ std::string check_of(const std::string &key) {
   return "config";
 }
 
+// Whether the configuration names a state folder to check: it was read, and its [state] table
+// and directory have no error (a wrong one falls back to the default folder, not the
+// administrator's).
+bool names_state(const ConfigReading &reading) {
+  if (reading.config.state.directory.empty()) return false;
+  return std::none_of(reading.problems.begin(), reading.problems.end(), [](const auto &p) {
+    return p.severity == ConfigProblem::Severity::error &&
+           (p.key == "[state]" || p.key == "state.directory");
+  });
+}
+
 }  // namespace
 
 CheckReport check_configuration(const ConfigSource &source) {
@@ -101,6 +113,9 @@ CheckReport check_configuration(const ConfigSource &source) {
     report.findings.push_back(std::move(f));
   }
   for (auto &f : salt_findings(reading.config.service)) report.findings.push_back(std::move(f));
+  if (names_state(reading)) {
+    for (auto &f : state_findings(reading.config.state)) report.findings.push_back(std::move(f));
+  }
   report.schools = std::move(reading.config.schools);
   return report;
 }

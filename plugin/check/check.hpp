@@ -1,6 +1,7 @@
 // The configuration check behind eckid_check(): every problem of a configuration (file, line,
-// key, what is expected), the client certificate (readable, key match, validity) and the
-// salt (length, environment), without opening the plugin or calling the service.
+// key, what is expected), the client certificate (readable, key match, validity), the salt
+// (length, environment) and the state database (folder, rights, schema version), without
+// opening the plugin, calling the service or changing a file.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@ struct Finding {
   enum class Verdict { ok, warn, fail };
   Verdict verdict = Verdict::ok;
   /// What was checked: "config", "certificate", "certificate key", "certificate validity",
-  /// "salt" or "salt environment".
+  /// "salt", "salt environment", "state" or "state database".
   std::string check;
   std::string file;   // the file it is about, "" when none
   unsigned line = 0;  // 1-based line in file, 0 when none
@@ -33,10 +34,12 @@ struct CheckReport {
 };
 
 /// Reads the configuration with read_config() and checks what it names: "config" findings
-/// for each problem (an error FAIL, a warning WARN), then the certificate and salt findings
-/// (certificate_findings(), salt_findings()) as far as the configuration names them. Never
-/// writes a secret (salt, password, key) into a finding. Throws only std::bad_alloc.
-/// Thread-safe (reads files; no shared state).
+/// for each problem (an error FAIL, a warning WARN), then the certificate, salt and state
+/// findings (certificate_findings(), salt_findings(), state_findings()) as far as the
+/// configuration names them (no state findings when the file was not read or its [state]
+/// directory is wrong). Never writes a secret (salt, password, key) or anything stored in the
+/// state database into a finding. Throws only std::bad_alloc. Thread-safe (reads files; no
+/// shared state).
 CheckReport check_configuration(const ConfigSource &source);
 
 /// The client certificate findings: "certificate" (readable, with subject, serial and
@@ -57,5 +60,19 @@ Finding certificate_validity(const nv::CertificateFacts &certificate, std::int64
 /// bytes, NIST SP 800-132 5.1) and "salt environment" (the public sandbox salt, spec "The
 /// three tiers", belongs to the sandbox environment only).
 std::vector<Finding> salt_findings(const ServiceConfig &service);
+
+/// The state findings of today's state engine (SQLite in [state] directory), key
+/// "state.directory", for the user this check runs as (effective uid), named in the messages:
+/// - "state": the folder exists, or this user may make it (OK, made at first open), else
+///   FAIL naming the folder and what to do; this user may read, write and search it, else
+///   FAIL saying that a host and `eckid deliver` must run as a user that may write it; WARN
+///   when other users may access it (state_folder_warning(), as the plugin warns at open).
+/// - "state database": eckid.db absent (OK, made at first open), or its schema version read
+///   read-only (read_schema_version()): this library's kStateSchemaVersion or older (OK,
+///   migrated at the next open), newer (FAIL: upgrade libeckid), unreadable or not a
+///   database (FAIL with what to do); busy (OK, version not read).
+/// Reads nothing from the tables and changes nothing on disk (no file or folder made, no
+/// write lock taken). Another engine adds its own findings here. Throws only std::bad_alloc.
+std::vector<Finding> state_findings(const StateConfig &state);
 
 }  // namespace eckid

@@ -9,6 +9,7 @@
 
 #include "log/logger.hpp"
 #include "store/schema.hpp"
+#include "store/state_files.hpp"
 #include "util/error.hpp"
 
 namespace eckid {
@@ -26,10 +27,8 @@ void prepare_directory(const std::filesystem::path &dir, const Logger &logger) {
     }
     fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   }
-  const auto perms = fs::status(dir, ec).permissions();
-  if (!ec && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
-    logger.warn("the state directory " + dir.string() +
-                " is readable by other users; restrict it (chmod 700)");
+  if (const std::string warning = state_folder_warning(dir); !warning.empty()) {
+    logger.warn(warning);
   }
 }
 
@@ -37,7 +36,7 @@ void prepare_directory(const std::filesystem::path &dir, const Logger &logger) {
 
 Database::Database(const std::filesystem::path &directory, long busy_timeout_ms,
                    const Logger &logger)
-    : path_(directory / "eckid.db"), busy_timeout_(busy_timeout_ms) {
+    : path_(directory / kStateDatabaseFile), busy_timeout_(busy_timeout_ms) {
   prepare_directory(directory, logger);
   const mode_t old_mask = ::umask(077);
   const int rc =

@@ -378,7 +378,7 @@ typedef enum eckid_verdict {
 typedef struct eckid_check_finding {
   eckid_verdict verdict;
   /** What was checked: "config", "certificate", "certificate key", "certificate validity",
-   *  "salt" or "salt environment". */
+   *  "salt", "salt environment", "state" or "state database". */
   const char *check;
   /** The file it is about ("host settings" or "host defaults" for what a host passed), or "". */
   const char *file;
@@ -408,7 +408,7 @@ typedef struct eckid_check_school {
 typedef struct eckid_check_report {
   unsigned int version; /**< ECKID_CHECK_REPORT_VERSION of this library */
   size_t finding_count;
-  /** finding_count pointers, in the order checked: configuration, certificate, salt. */
+  /** finding_count pointers, in the order checked: configuration, certificate, salt, state. */
   const eckid_check_finding *const *findings;
   size_t failures; /**< findings with ECKID_VERDICT_FAIL: the plugin will not open, or the
                         service will refuse it */
@@ -423,7 +423,10 @@ typedef struct eckid_check_report {
  * the configuration (not only the first: file, line, key and what is expected), the client
  * certificate (readable, the key belongs to it, validity with a warning within 60 days) and
  * the salt (length; the public sandbox salt only in the sandbox environment, spec "The three
- * tiers"), and lists the schools. For a host's settings page and `eckid doctor`; the
+ * tiers"), the state folder (exists or may be made; the calling user may read, write and
+ * search it; other users may not) and its database's schema version (read read-only; newer
+ * than this library's is a failure), and lists the schools. Changes no file. Never reports
+ * anything stored in the state database. For a host's settings page and `eckid doctor`; the
  * service-side checks are eckid_ping(), eckid_retrieve_sectors() and eckid_retrieve_chains().
  *
  * out: receives the report (release it with eckid_free(*out)), also when it has failures;

@@ -128,6 +128,10 @@ TEST_CASE("doctor: a good configuration passes every check") {
   CHECK(
       has(run, "OK   salt: base64, " + std::to_string(std::stoi(salt_bytes.output)) + " bytes\n"));
   CHECK(has(run, "OK   salt environment: the public sandbox salt, for environment sandbox"));
+  const std::string state = (dir.path() / "state").string();
+  CHECK(has(run, "OK   state: " + state + " does not exist yet; made at first open"));
+  CHECK(has(run,
+            "OK   state database: " + state + "/eckid.db does not exist yet; made at first open"));
   CHECK(has(run, "OK   config: "));
   CHECK(has(run, "OK   school 99ZZ ping: service available, nv-emulator"));
   CHECK(has(run, "OK   school 99ZZ sector: " + eckid_test::test_sector()));
@@ -405,5 +409,43 @@ TEST_CASE("doctor: a key, PKCS#12 or password file every user can read is a WARN
     INFO(run.output);
     CHECK(has(run, "WARN config: the private key file " + key + " is readable by every user"));
     CHECK_FALSE(has(run, "client.pem is readable"));
+  }
+}
+
+TEST_CASE("doctor: the state folder and database are checked before the plugin opens them") {
+  eckid::emulator_test::Emulator emulator;
+  eckid_test::TempDir dir;
+  const auto config = write_config(dir, emulator.url(), eckid_test::test_chain());
+  REQUIRE(doctor(config).status == 0);  // the plugin made the folder and database at its open
+  const std::string state = (dir.path() / "state").string();
+  SECTION("made by the plugin, with this library's schema") {
+    const Run run = doctor(config);
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK(has(run, "OK   state: " + state + " is readable and writable by user "));
+    CHECK(has(run, "OK   state database: " + state + "/eckid.db has schema version "));
+  }
+  SECTION("a folder other users may read: one WARN, not repeated when the plugin opens") {
+    REQUIRE(shell("chmod 750 '" + state + "'").status == 0);
+    const Run run = doctor(config);
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK(has(run, "WARN state: the state directory " + state +
+                       " is readable by other users; restrict it (chmod 700)\n"));
+    CHECK_FALSE(has(run, "WARN config: the state directory"));
+  }
+  SECTION("a schema made by a newer eckid fails before the plugin refuses it") {
+    // With Python's sqlite3 module (python3 is a test dependency), not with our code.
+    REQUIRE(shell("python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("
+                  "\"PRAGMA user_version = 1000\")' '" +
+                  state + "/eckid.db'")
+                .status == 0);
+    const Run run = doctor(config);
+    INFO(run.output);
+    CHECK(run.status == 1);
+    CHECK(has(run, "FAIL state database: " + state +
+                       "/eckid.db has schema version 1000, made by a newer eckid"));
+    CHECK(has(run, "; upgrade libeckid\n"));
+    CHECK(has(run, "ping, sectors and chains are not checked"));
   }
 }

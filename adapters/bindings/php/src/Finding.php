@@ -16,7 +16,8 @@ final class Finding
     /**
      * @param int    $verdict self::OK, self::WARN or self::FAIL
      * @param string $check   what was checked: "config", "certificate", "certificate key",
-     *                        "certificate validity", "salt" or "salt environment"
+     *                        "certificate validity", "salt", "salt environment", "state"
+     *                        or "state database"
      * @param string $file    the file it is about ("host settings", "host defaults"), or ""
      * @param int    $line    1-based line in $file, 0 when none
      * @param string $key     the configuration key as a TOML path ("school[0].oin"), or ""

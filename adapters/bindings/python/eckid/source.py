@@ -74,10 +74,11 @@ class CheckFinding:
     """One finding of check() (eckid_check_finding).
 
     check: what was checked ("config", "certificate", "certificate key", "certificate
-    validity", "salt", "salt environment"). file: the file it is about ("host settings" or
-    "host defaults" for what the host passed), or "". line: 1-based, 0 when none. key: the
-    configuration key as a TOML path ("service.salt_file", "school[2].oin"), or "". message:
-    what was found and what to do (never a salt, password, key or PGN).
+    validity", "salt", "salt environment", "state", "state database"). file: the file it is
+    about ("host settings" or "host defaults" for what the host passed), or "". line: 1-based,
+    0 when none. key: the configuration key as a TOML path ("service.salt_file",
+    "school[2].oin"), or "". message: what was found and what to do (never a salt, password,
+    key or PGN).
     """
 
     verdict: Verdict
