@@ -93,7 +93,7 @@ void set_user_version(const fs::path &file, int version) {
 
 }  // namespace
 
-TEST_CASE("state: a folder that does not exist yet is made at first open; nothing is made",
+TEST_CASE("state: a folder that does not exist yet is made at first open, not by the check",
           "[check]") {
   eckid_test::TempDir dir;
   const fs::path state = dir.path() / "state";
