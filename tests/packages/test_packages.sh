@@ -42,9 +42,11 @@ cp "$debs"/*.deb "$work/in/debs/"
 cp "$shared/nv/vectors.toml" "$work/in/"
 
 # The root holds only what a C developer and a PHP/Python host have; the packages bring the
-# rest through their dependencies.
+# rest through their dependencies. The checks inside start from an empty environment (none of
+# this machine's settings, such as a compiler launcher, reach them).
 mmdebstrap --mode=root --variant=apt --include=gcc,libc6-dev,pkg-config,cmake,make,php-cli \
   --customize-hook="copy-in $work/in /" \
-  --customize-hook="chroot \"\$1\" env ECKID_VERSION=$version bash /in/src/tests/packages/in_root.sh" \
+  --customize-hook="chroot \"\$1\" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    ECKID_VERSION=$version bash /in/src/tests/packages/in_root.sh" \
   bookworm "$work/root" "${sources[@]}"
 echo "test_packages: the packages install, work and leave nothing behind in a clean root"
