@@ -274,7 +274,7 @@ TEST_CASE("state database: an older schema is migrated at the next open", "[chec
   eckid_test::TempDir dir;
   const fs::path state = plugin_database(dir);
   set_user_version(state / "eckid.db", eckid::kStateSchemaVersion - 1);
-  const Finding &db = only(check_unchanged(state, dir.path()), "state database");
+  const Finding db = only(check_unchanged(state, dir.path()), "state database");
   CHECK(db.verdict == V::ok);
   CHECK(db.message ==
         (state / "eckid.db").string() + " has schema version " +
@@ -286,7 +286,7 @@ TEST_CASE("state database: a schema made by a newer eckid fails", "[check]") {
   eckid_test::TempDir dir;
   const fs::path state = plugin_database(dir);
   set_user_version(state / "eckid.db", eckid::kStateSchemaVersion + 1);
-  const Finding &db = only(check_unchanged(state, dir.path()), "state database");
+  const Finding db = only(check_unchanged(state, dir.path()), "state database");
   CHECK(db.verdict == V::fail);
   CHECK(db.message == (state / "eckid.db").string() + " has schema version " +
                           std::to_string(eckid::kStateSchemaVersion + 1) +
@@ -300,7 +300,7 @@ TEST_CASE("state database: a file that is not a database fails with what to do",
   fs::create_directory(state);
   fs::permissions(state, fs::perms::owner_all, fs::perm_options::replace);
   std::ofstream(state / "eckid.db") << std::string(4096, 'x');
-  const Finding &db = only(check_unchanged(state, dir.path()), "state database");
+  const Finding db = only(check_unchanged(state, dir.path()), "state database");
   CHECK(db.verdict == V::fail);
   // SQLite's own message for a file without its header (sqlite3_errstr(SQLITE_NOTADB)).
   CHECK(db.message == (state / "eckid.db").string() + " cannot be read as an SQLite database (" +
