@@ -13,7 +13,7 @@
     python3 packaging/build-bundles.py [OUTDIR]
 
 Works on a clean clone, without a CMake build; needs git. Existing bundles of these names in
-OUTDIR are replaced. Reproducible: the Odoo zip's entries and the Frappe repository's commit
+OUTDIR are replaced. Reproducible: both zips' entries and the Frappe repository's commit
 carry the time SOURCE_DATE_EPOCH (seconds since 1970) or, without it, the time of the project's
 last git commit, and fixed names and modes, so the same sources give the same bytes and commit.
 """
@@ -22,13 +22,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import tomllib
-import zipfile
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]  # packaging/build-bundles.py
 HOSTS = PROJECT / "adapters" / "hosts"
+sys.path.insert(0, str(HOSTS / "rosariosis"))
+import bundle as rosariosis  # noqa: E402  (the RosarioSIS zip and the zip writer)
 ODOO_ADDON = HOSTS / "openeducat" / "eckid_openeducat"
 FRAPPE_APP = HOSTS / "frappe" / "eckid_frappe"
 AUTHOR = "eckid contributors"
@@ -53,24 +53,13 @@ def build_time() -> int:
     return int(done.stdout)
 
 
-def rosariosis_zip(out: Path) -> None:
-    subprocess.run([sys.executable, str(HOSTS / "rosariosis" / "bundle.py"), str(out)],
-                   check=True)
-
-
 def odoo_zip(out: Path, when: int) -> None:
     """The addon folder as Odoo finds it in an addons path (odoo/modules/module.py,
     get_module_path: <path>/<module>/__manifest__.py), with the project's LICENSE."""
-    stamp = max(time.gmtime(when)[:6], (1980, 1, 1, 0, 0, 0))  # a zip's earliest time
-    entries = [(p, f"{ODOO_ADDON.name}/{p.relative_to(ODOO_ADDON)}")
-               for p in source_files(ODOO_ADDON)]
-    entries.append((PROJECT / "LICENSE", f"{ODOO_ADDON.name}/LICENSE"))
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zip_file:
-        for path, name in sorted(entries, key=lambda entry: entry[1]):
-            info = zipfile.ZipInfo(name, stamp)
-            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zip_file.writestr(info, path.read_bytes())
+    entries = {f"{ODOO_ADDON.name}/{p.relative_to(ODOO_ADDON)}": p.read_bytes()
+               for p in source_files(ODOO_ADDON)}
+    entries[f"{ODOO_ADDON.name}/LICENSE"] = (PROJECT / "LICENSE").read_bytes()
+    rosariosis.write_zip(out, entries, when)
 
 
 def frappe_repository(out: Path, when: int) -> None:
@@ -104,7 +93,7 @@ def main() -> int:
     outdir = Path(sys.argv[1]) if len(sys.argv) == 2 else PROJECT / "build" / "bundles"
     outdir.mkdir(parents=True, exist_ok=True)
     when = build_time()
-    rosariosis_zip(outdir / "EckId.zip")
+    rosariosis.write_zip(outdir / "EckId.zip", rosariosis.entries(), when)
     odoo_zip(outdir / f"{ODOO_ADDON.name}.zip", when)
     frappe_repository(outdir / FRAPPE_APP.name, when)
     print(f"build-bundles: {outdir}: EckId.zip (RosarioSIS), {ODOO_ADDON.name}.zip (Odoo), "
