@@ -164,9 +164,9 @@ EventOutcome Plugin::event_result(std::int64_t event_id) {
 
 QueueStats Plugin::queue_stats() {
   const OutboxStats s = outbox_->stats();
-  DueWork work = outbox_->due(unix_ms());
-  work.add(onboarder_->due());
   const std::int64_t now = unix_ms();
+  DueWork work = outbox_->due(now);
+  work.add(onboarder_->due());
   return {s.queued,
           s.failed,
           s.unacknowledged,
