@@ -28,16 +28,18 @@ PKI = Path("/etc/eckid/test-pki")
 OIN = "00000001000000000099"
 
 
-def as_eckid(*command: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(["runuser", "-u", "eckid", "--", *command], capture_output=True,
-                            text=True)
+def as_eckid(*command: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """command as user eckid, shown with its output (stdin, which may hold a PGN, is not)."""
+    result = subprocess.run(["runuser", "-u", "eckid", "--", *command], input=stdin,
+                            capture_output=True, text=True)
     print(f"$ {' '.join(command)} -> {result.returncode}\n{result.stdout}{result.stderr}")
     return result
 
 
 def host(code: str) -> subprocess.CompletedProcess:
-    """A host process as user eckid: the installed binding with the packaged library."""
-    return as_eckid("python3", "-c", "import eckid\n" + code.format(config=CONFIG))
+    """A host process as user eckid: the installed binding with the packaged library. The
+    code goes in on stdin, so that a PGN in it stays out of the test's output."""
+    return as_eckid("python3", "-", stdin="import eckid\n" + code.format(config=CONFIG))
 
 
 # The configuration: the outage service file's [service] (its endpoint is down until started)
