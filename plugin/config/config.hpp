@@ -68,8 +68,23 @@ struct StateConfig {
   /// Folder of the state database, created owner-only when missing. Default: "state" beside
   /// the configuration file.
   std::filesystem::path directory;
-  /// How long a call waits for a database another thread or process holds, in ms.
+  /// How long a call waits for a database another thread or process holds, in ms; with
+  /// PostgreSQL also how long a call waits for a lost connection to come back.
   long busy_timeout_ms = 5'000;
+  /// [state] url: PostgreSQL instead of SQLite, as a libpq connection URI
+  /// ("postgresql://user@host:port/database") or key=value string, without a password (the
+  /// reader refuses one). Empty: SQLite in `directory`. With PostgreSQL, `directory` still
+  /// holds outbox.key, which every server on the database must share.
+  std::string url;
+  /// [state] schema: the PostgreSQL schema of the plugin's tables, so they can live in the
+  /// host's own database. Lowercase letters, digits and '_'.
+  std::string schema = "eckid";
+  /// [state] password_file / password_env: where the PostgreSQL password is read from (a
+  /// file's first line, or an environment variable), as [service] key_password_file and
+  /// key_password_env. Both empty: libpq's own ways (~/.pgpass, PGPASSWORD, peer or
+  /// certificate authentication).
+  std::filesystem::path password_file;
+  std::string password_env;
 };
 
 /// [outbox]: asynchronous delivery, retries and shutdown (plugin/outbox).

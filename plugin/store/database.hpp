@@ -1,91 +1,165 @@
-// A thin RAII layer over one SQLite connection to the state database (eckid.db), shared by
-// the pupil store and the outbox. Every failure throws eckid::Error(ECKID_E_STATE) naming the
-// file and what to do.
+// One connection to the state database, whichever engine holds it: SQLite in [state] directory
+// (store/sqlite_database.cpp) or PostgreSQL at [state] url (store/pg_database.cpp). The tables
+// (SqliteStore, Outbox, OnboardTable) write one SQL text for both: the engines' common SQL,
+// parameters as ?1, ?2, ... (PostgreSQL gets $1, $2, ...), and where the two differ the
+// PostgreSQL spelling (strpos, chr), which the SQLite connection defines for itself. Every
+// failure throws eckid::Error(ECKID_E_STATE) naming the database and what to do.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
-struct sqlite3;
-struct sqlite3_stmt;
+#include "util/error.hpp"
 
 namespace eckid {
 
 class Logger;
+struct StateConfig;
 
-/// One connection: WAL journal, synchronous=FULL, foreign keys on, secure_delete on (freed
-/// pages are zeroed). Opening creates the state directory (0700) and file (0600) when missing
-/// and migrates the schema (store/schema.hpp). Safe for any number of processes and handles
-/// opening the same (fresh) folder at once: the WAL switch waits up to the busy timeout, and the
-/// migration runs in one BEGIN IMMEDIATE transaction that reads user_version inside it. A
-/// statement that meets another process's lock is retried about every millisecond until the
-/// busy timeout (busy_wait in database.cpp).
-/// Not thread-safe: guard it with a mutex.
+/// Which engine holds the state: PostgreSQL when [state] url is set, else SQLite.
+enum class Engine { sqlite, postgresql };
+
+/// A transaction that must run again from its start: it met a concurrent writer (PostgreSQL
+/// SQLSTATE 40001 serialization_failure, 40P01 deadlock_detected) or its connection was lost
+/// and made again. Database::transaction() catches it and runs its function again.
+class RetryTransaction : public Error {
+ public:
+  explicit RetryTransaction(const std::string &what) : Error(ECKID_E_STATE, what) {}
+};
+
+/// An exclusive claim shared by every handle (in any process, on any machine) on one state:
+/// SQLite: flock on a file in the state folder; PostgreSQL: a session advisory lock. Non-
+/// blocking; released on destruction, when the process dies, or (PostgreSQL) when the
+/// connection is lost, after which held() is false until try_acquire() succeeds again.
+/// Thread-safe.
+class Lease {
+ public:
+  virtual ~Lease() = default;
+  /// Takes the claim if no other handle holds it. True while this object holds it.
+  virtual bool try_acquire() = 0;
+  virtual bool held() const = 0;
+};
+
+/// One connection. Not thread-safe: StateDb's mutex guards it (except lease objects, which
+/// lock it themselves when they use it).
 class Database {
  public:
-  Database(const std::filesystem::path &directory, long busy_timeout_ms, const Logger &logger);
-  ~Database();
-  Database(const Database &) = delete;
-  Database &operator=(const Database &) = delete;
+  virtual ~Database() = default;
 
-  /// Runs SQL without results.
-  void exec(const char *sql);
-  /// Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back and rethrows on failure.
+  virtual Engine engine() const noexcept = 0;
+  /// Runs SQL without parameters or results (may hold several statements).
+  virtual void exec(const std::string &sql) = 0;
+  /// Runs fn as one transaction (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL:
+  /// SERIALIZABLE). Rolls back and rethrows on failure; on RetryTransaction runs fn again from
+  /// its start until [state] busy_timeout_ms has passed, so fn must set its results anew.
   template <class Fn>
   void transaction(Fn &&fn) {
-    exec("BEGIN IMMEDIATE");
-    try {
-      fn();
-      exec("COMMIT");
-    } catch (...) {
-      rollback();
-      throw;
+    const auto deadline = std::chrono::steady_clock::now() + retry_window();
+    for (;;) {
+      begin();
+      try {
+        fn();
+        commit();
+        return;
+      } catch (const RetryTransaction &) {
+        rollback();
+        if (std::chrono::steady_clock::now() >= deadline) throw;
+      } catch (...) {
+        rollback();
+        throw;
+      }
     }
   }
-  /// Rows changed by the last statement.
-  int changes() const noexcept;
-  [[noreturn]] void fail(const std::string &what) const;
-  const std::filesystem::path &path() const noexcept { return path_; }
+  /// Rows changed by the last INSERT, UPDATE or DELETE.
+  virtual std::int64_t changes() const noexcept = 0;
+  /// Throws Error(ECKID_E_STATE): what, the database's name(), the engine's message and what
+  /// to do.
+  [[noreturn]] virtual void fail(const std::string &what) const = 0;
+  /// The database for messages: the file's path, or "PostgreSQL database D on H:P, schema S"
+  /// (never a password).
+  virtual std::string name() const = 0;
 
-  /// A prepared statement, finalized on scope exit.
-  class Statement {
+  /// This handle's name among all handles on the state (32 hex digits, random per open); an
+  /// outbox claim carries it (Outbox::next_due()).
+  virtual const std::string &owner() const noexcept = 0;
+  /// Whether the handle named `owner` is still open (its process alive and, for PostgreSQL,
+  /// its connection up). A name no handle of this plugin could have is not open. Never throws:
+  /// what cannot be checked counts as open.
+  virtual bool handle_open(const std::string &owner) noexcept = 0;
+  /// An exclusive claim named `name` (e.g. "onboarding") among the handles on this state.
+  virtual std::unique_ptr<Lease> lease(const std::string &name) = 0;
+  /// Inside a transaction that adds events of one pupil: waits until no other transaction adds
+  /// events of `pupil_key`, so event ids follow their commit order per pupil (the outbox's
+  /// per-pupil order). SQLite: nothing (one writer at a time).
+  virtual void lock_pupil(std::string_view pupil_key) = 0;
+  /// After rows were deleted for privacy (Store::forget()): makes them unreadable on disk where
+  /// the engine allows it now (SQLite: empties the WAL journal). Best effort; never throws.
+  virtual void scrub_deleted() noexcept = 0;
+
+  /// A statement's cursor: parameters bound by number (1-based), then rows read by column
+  /// (0-based).
+  class Cursor {
    public:
-    Statement(Database &db, const char *sql);
-    Statement(Database &db, const std::string &sql) : Statement(db, sql.c_str()) {}
-    ~Statement();
-    Statement(const Statement &) = delete;
-    Statement &operator=(const Statement &) = delete;
-
-    Statement &bind(int i, std::string_view v);
-    Statement &bind(int i, std::int64_t v);
-    Statement &bind_blob(int i, const void *data, std::size_t size);
-    Statement &bind_null(int i);
-    /// True while a row is available; false when done.
-    bool step();
-    std::string text(int col) const;
-    std::string blob(int col) const;
-    std::int64_t integer(int col) const;
-    bool is_null(int col) const;
-
-   private:
-    void check(int rc);
-    Database &db_;
-    sqlite3_stmt *stmt_ = nullptr;
+    virtual ~Cursor() = default;
+    virtual void bind(int i, std::string_view v) = 0;
+    virtual void bind(int i, std::int64_t v) = 0;
+    virtual void bind_blob(int i, const void *data, std::size_t size) = 0;
+    virtual void bind_null(int i) = 0;
+    /// Runs the statement on the first call; true while a row is available.
+    virtual bool step() = 0;
+    virtual std::string text(int col) const = 0;
+    virtual std::string blob(int col) const = 0;
+    virtual std::int64_t integer(int col) const = 0;
+    virtual bool is_null(int col) const = 0;
   };
 
- private:
-  void rollback() noexcept;
-  void use_wal(long busy_timeout_ms);
-  static int busy_wait(void *self, int tries) noexcept;
-  void migrate();
+  /// A statement, released on scope exit.
+  class Statement {
+   public:
+    Statement(Database &db, const std::string &sql) : cursor_(db.prepare(sql)) {}
+    Statement &bind(int i, std::string_view v) {
+      cursor_->bind(i, v);
+      return *this;
+    }
+    Statement &bind(int i, const char *v) { return bind(i, std::string_view(v)); }
+    Statement &bind(int i, const std::string &v) { return bind(i, std::string_view(v)); }
+    Statement &bind(int i, std::int64_t v) {
+      cursor_->bind(i, v);
+      return *this;
+    }
+    Statement &bind_blob(int i, const void *data, std::size_t size) {
+      cursor_->bind_blob(i, data, size);
+      return *this;
+    }
+    Statement &bind_null(int i) {
+      cursor_->bind_null(i);
+      return *this;
+    }
+    bool step() { return cursor_->step(); }
+    std::string text(int col) const { return cursor_->text(col); }
+    std::string blob(int col) const { return cursor_->blob(col); }
+    std::int64_t integer(int col) const { return cursor_->integer(col); }
+    bool is_null(int col) const { return cursor_->is_null(col); }
 
-  std::filesystem::path path_;
-  sqlite3 *db_ = nullptr;
-  std::chrono::milliseconds busy_timeout_;
-  std::chrono::steady_clock::time_point busy_since_;  // of the wait busy_wait is in
+   private:
+    std::unique_ptr<Cursor> cursor_;
+  };
+
+ protected:
+  virtual std::unique_ptr<Cursor> prepare(const std::string &sql) = 0;
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+  /// How long transaction() runs a function again ([state] busy_timeout_ms).
+  virtual std::chrono::milliseconds retry_window() const noexcept = 0;
 };
+
+/// Opens the state database of `config` ([state] url: PostgreSQL, else SQLite in [state]
+/// directory) and migrates its schema (store/schema.hpp). Throws Error(ECKID_E_STATE) naming
+/// the database, what failed and what to do.
+std::unique_ptr<Database> open_database(const StateConfig &config, const Logger &logger);
 
 }  // namespace eckid
