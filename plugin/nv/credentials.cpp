@@ -8,15 +8,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <ctime>
 #include <new>
 #include <optional>
 
 #include "util/error.hpp"
+#include "util/secret.hpp"
 #include "util/secure.hpp"
 
 namespace eckid::nv {
@@ -29,52 +26,13 @@ using Part = CredentialsError::Part;
   throw CredentialsError(Part::certificate, what);
 }
 
-// The whole file, or nullopt with the system's reason in `error`.
-std::optional<std::string> read_file(const std::filesystem::path &path, std::string &error) {
-  std::FILE *f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::string text;
-  char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, f)) text.append(buffer, n);
-  const bool ok = std::ferror(f) == 0;
-  if (!ok) error = std::strerror(errno);
-  std::fclose(f);
-  secure_clear(buffer, sizeof buffer);
-  if (!ok) {
-    secure_clear(text.data(), text.size());
-    return std::nullopt;
-  }
-  return text;
-}
-
-std::string cannot_read(const std::filesystem::path &path, const char *setting,
-                        const std::string &error) {
-  return "cannot read " + path.string() + " (" + setting + "): " + error +
-         "; check the path and that the host's user may read it";
-}
-
 // The key password, from a file (first line) or an environment variable; empty if none.
 std::string read_password(const ClientCertificate &c) {
-  if (!c.password_file.empty()) {
-    std::string error;
-    auto text = read_file(c.password_file, error);
-    if (!text) fail(cannot_read(c.password_file, "key_password_file", error));
-    std::string pw = text->substr(0, text->find_first_of("\r\n"));
-    secure_clear(text->data(), text->size());
-    return pw;
-  }
-  if (!c.password_env.empty()) {
-    const char *v = std::getenv(c.password_env.c_str());
-    if (v == nullptr) {
-      fail("the environment variable " + c.password_env +
-           " (key_password_env) is not set; set it for the host's process");
-    }
-    return v;
-  }
-  return {};
+  std::string problem;
+  auto password = eckid::read_password(
+      {c.password_file, "key_password_file", c.password_env, "key_password_env"}, problem);
+  if (!password) fail(problem);
+  return std::move(*password);
 }
 
 struct BioDeleter {
@@ -134,7 +92,7 @@ void Credentials::load(const ClientCertificate &client) {
     secret_files_.emplace_back(client.password_file, "key password file");
   }
   std::string error;
-  auto cert_text = read_file(client.certificate, error);
+  auto cert_text = read_secret_file(client.certificate, error);
   if (!cert_text) fail(cannot_read(client.certificate, "client_certificate", error));
   const bool pem = cert_text->find("-----BEGIN") != std::string::npos;
   facts_.file = client.certificate;
@@ -177,8 +135,9 @@ void Credentials::load(const ClientCertificate &client) {
       chain_.push_back(extra);
     }
     ERR_clear_error();
-    std::optional<std::string> key_text =
-        client.key.empty() ? std::optional<std::string>(*cert_text) : read_file(client.key, error);
+    std::optional<std::string> key_text = client.key.empty()
+                                              ? std::optional<std::string>(*cert_text)
+                                              : read_secret_file(client.key, error);
     if (!key_text) {
       key_problem = cannot_read(client.key, "client_key", error);
     } else {
