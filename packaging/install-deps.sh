@@ -10,6 +10,7 @@ packages=(
   libtomlplusplus-dev             # configuration
   libpugixml-dev                  # SOAP XML
   libsqlite3-dev                  # local state
+  libpq-dev                       # state on PostgreSQL ([state] url; its tests: postgresql-15 below)
   libboost-dev libboost-filesystem-dev libboost-system-dev  # Boost.DLL, Asio/Beast
   catch2                          # unit tests (2.13)
   libbenchmark-dev libsodium-dev  # benchmarks (libsodium as a comparison)
