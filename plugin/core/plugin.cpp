@@ -60,7 +60,7 @@ Plugin::Plugin(const ConfigSource &source, Logger logger, ResultCallback on_resu
       delivery_(delivery),
       on_result_(std::move(on_result)),
       state_(std::make_unique<StateDb>(config_.state, logger_)),
-      store_(open_sqlite_store(*state_)),
+      store_(open_store(*state_)),
       engine_(std::make_unique<Engine>(config_, hasher_, client_, *store_, logger_)),
       sealer_(std::make_unique<Sealer>(config_.state.directory)),
       outbox_(std::make_unique<Outbox>(*state_)),

@@ -15,7 +15,6 @@
 #include "log/logger.hpp"
 #include "nv/fault.hpp"
 #include "store/state_db.hpp"
-#include "store/state_lease.hpp"
 #include "store/store.hpp"
 
 namespace eckid {
@@ -36,6 +35,10 @@ enum class EventState : int { queued = 0, done = 1, failed = 2 };
 /// The one place its kind is written into SQL text, tied to the enum above.
 inline constexpr const char *kSqlOnboarding = "(o.kind = 4)";
 static_assert(static_cast<int>(EventKind::onboarding) == 4);
+/// SQL: an earlier queued event of the same pupil as the outbox row o (events of a pupil go in
+/// id order; Database::lock_pupil() makes ids follow commit order per pupil).
+inline constexpr const char *kSqlEarlierQueued =
+    "SELECT 1 FROM outbox p WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id";
 
 /// One queued or finished event. school_key is the school the event is for (for a transfer:
 /// the to-school). sealed_pgns holds the PGN(s), sealed by Sealer, until the event is done.
@@ -105,10 +108,11 @@ class Outbox {
   std::pair<std::int64_t, bool> enqueue(const OutboxEvent &event, const std::string &key);
   /// Claims and returns the next due queued event (next_attempt_ms <= now, oldest first) that
   /// is the oldest unfinished event of its pupil, not in `running` and not claimed by another
-  /// open handle (in this or another process on the same state folder). The claim, written in
-  /// the same transaction, ends when the event is finished or rescheduled, or at
-  /// release_claims(); a claim whose handle is gone (its lock file claims/<owner>.lock is no
-  /// longer held: the process died) or older than kClaimMs is taken over.
+  /// open handle (in this or another process, on this or another machine sharing the state).
+  /// The claim (Database::owner() and a time) is taken by a compare-and-set, so two handles
+  /// never both take an event; it ends when the event is finished or rescheduled, or at
+  /// release_claims(); a claim whose handle is gone (Database::handle_open(): the process died
+  /// or, with PostgreSQL, its connection ended) or older than kClaimMs is taken over.
   std::optional<OutboxEvent> next_due(std::int64_t now_ms, const std::set<std::int64_t> &running);
   /// Ends this handle's claims on events it did not finish (the dispatcher's close, after its
   /// workers stopped), so that another handle takes them at once.
@@ -149,12 +153,8 @@ class Outbox {
 
  private:
   OutboxEvent read(Database::Statement &row) const;
-  Database &db_;                        // StateDb's connection
-  std::mutex &mutex_;                   // and its lock
-  const std::string owner_;             // this handle's claim name: random, unique per open
-  const std::filesystem::path claims_;  // <state directory>/claims
-  /// claims/<owner_>.lock, held while this handle is open: other handles see it alive.
-  std::unique_ptr<StateLease> lease_;
+  Database &db_;       // StateDb's connection
+  std::mutex &mutex_;  // and its lock
 };
 
 }  // namespace eckid
