@@ -193,8 +193,9 @@ TEST_CASE("[state] on PostgreSQL: url, schema and where the password comes from"
   CHECK(sqlite.state.url.empty());
   CHECK(sqlite.state.directory == "/etc/eckid/state");
   const auto pg = eckid::parse_config(
-      minimal_config("", "[state]\nurl = \"postgresql://eckid@db:5432/sis\"\nschema = "
-                         "\"eckid_2\"\npassword_file = \"pg.pass\"\n"),
+      minimal_config("",
+                     "[state]\nurl = \"postgresql://eckid@db:5432/sis\"\nschema = "
+                     "\"eckid_2\"\npassword_file = \"pg.pass\"\n"),
       kFile, warnings);
   CHECK(warnings.empty());
   CHECK(pg.state.url == "postgresql://eckid@db:5432/sis");
@@ -208,8 +209,9 @@ TEST_CASE("[state] on PostgreSQL: url, schema and where the password comes from"
                    "", "[state]\nurl = \"host=db\"\nschema = " + std::string(bad) + "\n")),
                Catch::Contains("[state] schema: expected a PostgreSQL schema name"));
   }
-  CHECK_THAT(error_of(minimal_config("", "[state]\nurl = \"host=db\"\npassword_file = "
-                                         "\"p\"\npassword_env = \"P\"\n")),
+  CHECK_THAT(error_of(minimal_config("",
+                                     "[state]\nurl = \"host=db\"\npassword_file = "
+                                     "\"p\"\npassword_env = \"P\"\n")),
              Catch::Contains("[state] password_env: set either password_file or password_env"));
   // Keys that mean something only with PostgreSQL are not silently ignored with SQLite.
   CHECK_THAT(error_of(minimal_config("", "[state]\nschema = \"eckid\"\n")),
