@@ -375,6 +375,33 @@ StateConfig read_state(const toml::table &t, Context &context) {
   s.directory = r.path("directory").value_or(context.folder / "state");
   s.busy_timeout_ms =
       r.integer("busy_timeout_ms", 0, 600'000, "milliseconds").value_or(s.busy_timeout_ms);
+  s.url = r.string("url").value_or("");
+  if (const auto schema = r.string("schema")) {
+    const bool name = !schema->empty() && schema->size() <= 63 &&
+                      (schema->front() < '0' || schema->front() > '9') &&
+                      std::ranges::all_of(*schema, [](char c) {
+                        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                      });
+    if (!name) {
+      r.fail(r.get("schema"), "schema",
+             "expected a PostgreSQL schema name: 1 to 63 lowercase letters, digits and '_', not "
+             "starting with a digit");
+    }
+    s.schema = *schema;
+  }
+  s.password_file = r.path("password_file").value_or(std::filesystem::path());
+  s.password_env = r.string("password_env").value_or("");
+  if (!s.password_file.empty() && !s.password_env.empty()) {
+    r.fail(r.get("password_env"), "password_env",
+           "set either password_file or password_env, not both");
+  }
+  if (s.url.empty()) {
+    for (const char *key : {"schema", "password_file", "password_env"}) {
+      if (r.get(key) != nullptr) {
+        r.fail(r.get(key), key, "only for PostgreSQL: set [state] url too, or remove it");
+      }
+    }
+  }
   r.warn_unknown();
   return s;
 }

@@ -19,7 +19,7 @@ std::string queued() {
   return queued_onboarding() + "AND o.school_key = ?1 ";
 }
 constexpr const char *kLacksChain =
-    "instr(char(10) || COALESCE(o.eckids, ''), char(10) || ?2 || char(9)) = 0 ";
+    "strpos(chr(10) || COALESCE(o.eckids, ''), chr(10) || ?2 || chr(9)) = 0 ";
 
 std::string stage_ready(const std::string &chain) {
   std::string sql = queued() + "AND o.batch_row IS NULL AND o.next_attempt_ms <= ?3 ";
@@ -86,7 +86,7 @@ std::vector<std::pair<std::int64_t, bool>> OnboardTable::accept(
           db_,
           "INSERT INTO outbox (idempotency_key, kind, school_key, pupil_key, pgn_kind, "
           "sealed_pgns, state, next_attempt_ms, created_ms, completed_ms, status) "
-          "VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)");
+          "VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9) RETURNING id");
       add.bind(10, static_cast<std::int64_t>(EventKind::onboarding));
       add.bind(1, e.key).bind(2, school_key).bind(3, e.pupil_key);
       add.bind(4, static_cast<std::int64_t>(e.pgn_kind));
@@ -98,9 +98,7 @@ std::vector<std::pair<std::int64_t, bool>> OnboardTable::accept(
       }
       add.bind(7, now_ms);
       add.step();
-      Database::Statement id(db_, "SELECT last_insert_rowid()");
-      id.step();
-      ids.emplace_back(id.integer(0), done);
+      ids.emplace_back(add.integer(0), done);
     }
   });
   return ids;
@@ -186,12 +184,10 @@ std::optional<OpenBatch> OnboardTable::form_batch(const std::string &school_key,
     if (ids.empty()) return;
     Database::Statement add(db_,
                             "INSERT INTO onboard_batch (school_key, chain, next_ms, created_ms) "
-                            "VALUES (?1, ?2, ?3, ?3)");
+                            "VALUES (?1, ?2, ?3, ?3) RETURNING id");
     add.bind(1, school_key).bind(2, chain).bind(3, now_ms);
     add.step();
-    Database::Statement row(db_, "SELECT last_insert_rowid()");
-    row.step();
-    batch.row = row.integer(0);
+    batch.row = add.integer(0);
     for (std::size_t i = 0; i < ids.size(); ++i) {
       Database::Statement assign(
           db_, "UPDATE outbox SET batch_row = ?2, batch_index = ?3 WHERE id = ?1");
@@ -309,7 +305,7 @@ Recorded OnboardTable::record(const OpenBatch &batch, const nv::BatchRun &run, i
       Database::Statement q(db_, batch.chain.empty()
                                      ? "UPDATE outbox SET stampseudonym = ?2 WHERE id = ?1"
                                      : "UPDATE outbox SET eckids = COALESCE(eckids, '') || ?3 || "
-                                       "char(9) || ?2 || char(10) WHERE id = ?1");
+                                       "chr(9) || ?2 || chr(10) WHERE id = ?1");
       q.bind(1, *id).bind(2, s.value);
       if (!batch.chain.empty()) q.bind(3, batch.chain);
       q.step();
@@ -432,9 +428,10 @@ bool OnboardTable::remember(const std::string &school_key, const std::string &pu
                             std::int64_t event_id) {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,
-                        "INSERT OR REPLACE INTO onboard_known (school_key, pupil_key, pgn_tag, "
-                        "hpgn) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM outbox WHERE "
-                        "id = ?5)");
+                        "INSERT INTO onboard_known (school_key, pupil_key, pgn_tag, hpgn) "
+                        "SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM outbox WHERE id = ?5) "
+                        "ON CONFLICT (school_key, pupil_key) DO UPDATE SET pgn_tag = "
+                        "excluded.pgn_tag, hpgn = excluded.hpgn");
   q.bind(1, school_key).bind(2, pupil_key).bind(3, key).bind(4, hpgn).bind(5, event_id);
   q.step();
   return db_.changes() == 1;
@@ -444,9 +441,11 @@ OnboardCounts OnboardTable::counts(const std::string &school_key, std::int64_t n
   std::lock_guard lock(mutex_);
   Database::Statement q(
       db_,
-      "SELECT COALESCE(SUM(hpgn IS NULL), 0), COALESCE(SUM(batch_row IS NOT NULL), 0), "
-      "COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL AND status = ?2 AND "
-      "next_attempt_ms > ?3), 0), COALESCE(SUM(hpgn IS NOT NULL AND batch_row IS NULL), 0), "
+      "SELECT COALESCE(SUM(CASE WHEN hpgn IS NULL THEN 1 ELSE 0 END), 0), "
+      "COALESCE(SUM(CASE WHEN batch_row IS NOT NULL THEN 1 ELSE 0 END), 0), "
+      "COALESCE(SUM(CASE WHEN hpgn IS NOT NULL AND batch_row IS NULL AND status = ?2 AND "
+      "next_attempt_ms > ?3 THEN 1 ELSE 0 END), 0), "
+      "COALESCE(SUM(CASE WHEN hpgn IS NOT NULL AND batch_row IS NULL THEN 1 ELSE 0 END), 0), "
       "MAX(CASE WHEN status = ?2 AND next_attempt_ms > ?3 THEN next_attempt_ms END) "
       "FROM outbox o WHERE " +
           queued());
@@ -473,9 +472,9 @@ DueWork OnboardTable::due(const std::string &school_key, std::int64_t now_ms,
   // ?2: now, ?3: batches_from_ms (NULL: not active). The CASEs go by stage, as counts() does.
   Database::Statement q(
       db_,
-      "SELECT COALESCE(SUM(CASE WHEN o.batch_row IS NOT NULL THEN b.next_ms IS NULL OR "
-      "b.next_ms <= ?2 WHEN o.next_attempt_ms > ?2 THEN 0 WHEN o.hpgn IS NULL THEN 1 "
-      "ELSE ?3 IS NOT NULL AND ?3 <= ?2 END), 0), "
+      "SELECT COALESCE(SUM(CASE WHEN o.batch_row IS NOT NULL THEN CASE WHEN b.next_ms IS NULL "
+      "OR b.next_ms <= ?2 THEN 1 ELSE 0 END WHEN o.next_attempt_ms > ?2 THEN 0 WHEN o.hpgn IS "
+      "NULL THEN 1 WHEN ?3 IS NOT NULL AND ?3 <= ?2 THEN 1 ELSE 0 END), 0), "
       "MIN(CASE WHEN o.batch_row IS NOT NULL THEN CASE WHEN b.next_ms > ?2 THEN b.next_ms END "
       "WHEN o.next_attempt_ms > ?2 THEN o.next_attempt_ms WHEN o.hpgn IS NULL THEN NULL "
       "WHEN ?3 > ?2 THEN ?3 END) "

@@ -55,7 +55,7 @@ Onboarder::Onboarder(const Config &config, Engine &engine, const HpgnHasher &has
       dispatcher_(dispatcher),
       logger_(logger),
       table_(state),
-      lease_(config.state.directory / "onboarding.lock") {
+      lease_(state.database().lease("onboarding")) {
   unsigned workers = config.onboarding.hash_workers;
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < workers; ++i) threads_.emplace_back([this] { hash_worker(); });
@@ -183,7 +183,7 @@ void Onboarder::hash_worker() {
     std::optional<UnhashedItem> item;
     bool failed = false;
     try {
-      if (!lease_.held()) throw Stopped{};  // another handle does the work: wait
+      if (!lease_->held()) throw Stopped{};  // another handle does the work: wait
       {
         std::lock_guard lock(mutex_);
         auto found = table_.unhashed(unix_ms(), hashing_, 1);
@@ -293,7 +293,7 @@ void Onboarder::coordinate() {
     try {
       if (!leading) {
         // Until this handle holds the state directory's lease, another one does the work.
-        if (lease_.try_acquire()) {
+        if (lease_->try_acquire()) {
           leading = true;
           table_.drop_unsubmitted();  // batches a stopped leader formed but never sent
           wake_.notify_all();         // the hash workers may start

@@ -25,7 +25,7 @@
 #include "outbox/outbox.hpp"
 #include "outbox/sealer.hpp"
 #include "pgn/hpgn.hpp"
-#include "store/state_lease.hpp"
+#include "store/database.hpp"
 #include "store/store.hpp"
 
 namespace eckid {
@@ -44,7 +44,7 @@ struct OnboardReceipt {
 };
 
 /// Owns the hash workers and the batch coordinator. Thread-safe. Destruction stops them. Of
-/// all handles open on one state directory, only the one holding its StateLease works; the
+/// all handles open on one state, only the one holding its "onboarding" Lease works; the
 /// others accept pupils and report progress (the work is in the shared database).
 class Onboarder {
  public:
@@ -66,7 +66,7 @@ class Onboarder {
   /// ECKID_E_STATE.
   OnboardCounts counts(std::string_view school_key);
   /// The onboarding work of the configured schools that may be done now (OnboardTable::due()),
-  /// summed. Counted whichever handle holds the StateLease: its holder is an open handle (the
+  /// summed. Counted whichever handle holds the Lease: its holder is an open handle (the
   /// kernel releases the lock of a process that ended) that works on it, and when it closes,
   /// another handle takes over within a second. Pupils of a school not in the configuration
   /// are not counted. Throws ECKID_E_STATE.
@@ -102,7 +102,7 @@ class Onboarder {
   Dispatcher &dispatcher_;
   const Logger &logger_;
   OnboardTable table_;
-  StateLease lease_;
+  std::unique_ptr<Lease> lease_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

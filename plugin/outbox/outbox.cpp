@@ -1,7 +1,5 @@
 #include "outbox/outbox.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <map>
 
@@ -20,36 +18,38 @@ std::string select(const char *where) {
   return std::string("SELECT ") + kColumns + " FROM outbox o " + where;
 }
 
-// 16 random bytes as hex: the name of one open handle's claims.
-std::string claim_owner() {
-  std::uint8_t bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    throw Error(ECKID_E_CRYPTO, "no random bytes for the outbox's claim name (OpenSSL RAND_bytes)");
-  }
-  return hex_lower(bytes);
-}
 }  // namespace
 
-Outbox::Outbox(StateDb &state)
-    : db_(state.database()),
-      mutex_(state.mutex()),
-      owner_(claim_owner()),
-      claims_(state.directory() / "claims") {
-  std::error_code ec;
-  std::filesystem::create_directory(claims_, ec);
-  if (!ec) {
-    std::filesystem::permissions(claims_, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::replace, ec);
+Outbox::Outbox(StateDb &state, const Sealer &sealer)
+    : db_(state.database()), mutex_(state.mutex()) {
+  const std::string check = sealer.keyed_hash("eckid outbox key check");
+  std::lock_guard lock(mutex_);
+  std::string recorded;
+  db_.transaction([&] {
+    Database::Statement add(db_,
+                            "INSERT INTO state_meta (name, value) VALUES ('outbox key check', ?1) "
+                            "ON CONFLICT (name) DO NOTHING");
+    add.bind(1, check);
+    add.step();
+    Database::Statement q(db_, "SELECT value FROM state_meta WHERE name = 'outbox key check'");
+    recorded = q.step() ? q.text(0) : check;
+    if (recorded != check && db_.engine() == StateEngine::sqlite) {
+      Database::Statement update(
+          db_, "UPDATE state_meta SET value = ?1 WHERE name = 'outbox key check'");
+      update.bind(1, check);
+      update.step();
+      recorded = check;
+    }
+  });
+  if (recorded != check) {
+    throw Error(ECKID_E_STATE,
+                "the outbox key " + (state.directory() / "outbox.key").string() +
+                    " is not the key the events in " + db_.name() +
+                    " are sealed with: every server on one state database needs the same "
+                    "outbox.key. Copy it (mode 0600) from a server that works, or, if no server "
+                    "has it any more, delete the row 'outbox key check' from the table "
+                    "state_meta (events queued under the old key then fail; fire them again)");
   }
-  if (ec) {
-    throw Error(ECKID_E_STATE, "cannot create " + claims_.string() + ": " + ec.message() +
-                                   "; check that the state directory is writable");
-  }
-  // Lock files left by handles that are gone (a process that died) are removed.
-  for (const auto &entry : std::filesystem::directory_iterator(claims_, ec)) {
-    if (entry.path().extension() == ".lock") StateLease::held_elsewhere(entry.path());
-  }
-  lease_ = StateLease::create_held(claims_ / (owner_ + ".lock"));
 }
 
 OutboxEvent Outbox::read(Database::Statement &r) const {
@@ -90,6 +90,7 @@ std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::s
   std::lock_guard lock(mutex_);
   std::pair<std::int64_t, bool> result{0, false};
   db_.transaction([&] {
+    db_.lock_pupil(e.pupil_key);  // ids in commit order per pupil (Outbox::next_due())
     Database::Statement existing(db_, "SELECT id, state FROM outbox WHERE idempotency_key = ?1");
     existing.bind(1, key);
     if (existing.step()) {
@@ -115,7 +116,7 @@ std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::s
         db_,
         "INSERT INTO outbox (idempotency_key, kind, school_key, from_school_key, pupil_key, "
         "pgn_kind, sealed_pgns, effective_date, state, next_attempt_ms, created_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9) RETURNING id");
     add.bind(1, key).bind(2, static_cast<std::int64_t>(e.kind)).bind(3, e.school_key);
     add.bind(4, e.from_school_key).bind(5, e.pupil_key);
     add.bind(6, static_cast<std::int64_t>(e.pgn_kind));
@@ -127,9 +128,7 @@ std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::s
     }
     add.bind(9, e.created_ms);
     add.step();
-    Database::Statement id(db_, "SELECT last_insert_rowid()");
-    id.step();
-    result = {id.integer(0), true};
+    result = {add.integer(0), true};
   });
   return result;
 }
@@ -141,50 +140,59 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
   const std::string sql = std::string("SELECT ") + kColumns +
                           ", o.claim_owner, o.claim_until_ms FROM outbox o WHERE o.state = 0 "
                           "AND NOT " +
-                          kSqlOnboarding +
-                          " AND o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM outbox p "
-                          "WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id) "
-                          "ORDER BY o.next_attempt_ms, o.id LIMIT 64";
-  std::map<std::string, bool> alive;  // claim owner -> its handle is open
-  const auto pick = [&] {
-    std::optional<OutboxEvent> found;
+                          kSqlOnboarding + " AND o.next_attempt_ms <= ?1 AND NOT EXISTS (" +
+                          kSqlEarlierQueued + ") ORDER BY o.next_attempt_ms, o.id LIMIT 64";
+  struct Candidate {
+    OutboxEvent event;
+    std::optional<std::string> owner;
+    std::optional<std::int64_t> until;
+  };
+  // Read without a write lock, so that an idle handle does not take one at every poll.
+  std::vector<Candidate> candidates;
+  {
+    std::map<std::string, bool> open;  // claim owner -> its handle is open
     Database::Statement q(db_, sql);
     q.bind(1, now_ms);
-    while (!found && q.step()) {
+    while (q.step()) {
       if (running.contains(q.integer(0))) continue;
-      if (!q.is_null(20) && q.text(20) != owner_ && q.integer(21) > now_ms) {
-        const std::string other = q.text(20);
-        auto known = alive.find(other);
-        if (known == alive.end()) {
-          // A name this plugin wrote (32 hex digits) names a lock file; anything else is no
-          // handle's and is taken over.
-          const bool ours = other.size() == 32 && std::ranges::all_of(other, [](char c) {
-                              return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                            });
-          known =
-              alive.emplace(other, ours && StateLease::held_elsewhere(claims_ / (other + ".lock")))
-                  .first;
-        }
+      Candidate c{read(q), std::nullopt, std::nullopt};
+      if (!q.is_null(20)) c.owner = q.text(20);
+      if (!q.is_null(21)) c.until = q.integer(21);
+      if (c.owner && *c.owner != db_.owner() && c.until.value_or(0) > now_ms) {
+        auto known = open.find(*c.owner);
+        if (known == open.end()) known = open.emplace(*c.owner, db_.handle_open(*c.owner)).first;
         if (known->second) continue;  // another open handle is processing it
       }
-      found = read(q);
+      candidates.push_back(std::move(c));
     }
-    return found;
-  };
-  // Looked for first without a write transaction, so that an idle handle does not take the
-  // database's write lock at every poll; then picked again and claimed in one transaction
-  // (BEGIN IMMEDIATE: one writer across processes), so two handles never take the same event.
-  if (!pick()) return std::nullopt;
-  std::optional<OutboxEvent> event;
-  db_.transaction([&] {
-    event = pick();
-    if (!event) return;
+  }
+  // Claimed by a compare-and-set: the claim is written only while the row still holds the
+  // claim read above (and the event is still its pupil's first queued one), so of two handles
+  // (in any process, on any machine) that read the same event, one claims it and the other
+  // moves on to the next candidate. One statement: SQLite's write lock or PostgreSQL's row
+  // lock is held only for it, never across the event's service calls.
+  for (auto &c : candidates) {
     Database::Statement claim(
-        db_, "UPDATE outbox SET claim_owner = ?2, claim_until_ms = ?3 WHERE id = ?1");
-    claim.bind(1, event->id).bind(2, owner_).bind(3, now_ms + kClaimMs);
+        db_,
+        "UPDATE outbox SET claim_owner = ?2, claim_until_ms = ?3 WHERE id = ?1 AND state = 0 "
+        "AND claim_owner IS NOT DISTINCT FROM ?4 AND claim_until_ms IS NOT DISTINCT FROM ?5 "
+        "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.pupil_key = outbox.pupil_key AND "
+        "p.state = 0 AND p.id < outbox.id)");
+    claim.bind(1, c.event.id).bind(2, db_.owner()).bind(3, now_ms + kClaimMs);
+    if (c.owner) {
+      claim.bind(4, *c.owner);
+    } else {
+      claim.bind_null(4);
+    }
+    if (c.until) {
+      claim.bind(5, *c.until);
+    } else {
+      claim.bind_null(5);
+    }
     claim.step();
-  });
-  return event;
+    if (db_.changes() == 1) return std::move(c.event);
+  }
+  return std::nullopt;
 }
 
 void Outbox::release_claims() {
@@ -192,7 +200,7 @@ void Outbox::release_claims() {
   Database::Statement q(db_,
                         "UPDATE outbox SET claim_owner = NULL, claim_until_ms = NULL "
                         "WHERE claim_owner = ?1");
-  q.bind(1, owner_);
+  q.bind(1, db_.owner());
   q.step();
 }
 
@@ -291,9 +299,10 @@ std::int64_t Outbox::retry_failed(std::int64_t id, std::int64_t now_ms) {
 DueWork Outbox::due(std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,
-                        "SELECT COALESCE(SUM(o.next_attempt_ms <= ?1 AND NOT EXISTS (SELECT 1 "
-                        "FROM outbox p WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND "
-                        "p.id < o.id AND p.next_attempt_ms > ?1)), 0), MIN(CASE WHEN "
+                        "SELECT COALESCE(SUM(CASE WHEN o.next_attempt_ms <= ?1 AND NOT EXISTS "
+                        "(SELECT 1 FROM outbox p WHERE p.pupil_key = o.pupil_key AND p.state = 0 "
+                        "AND p.id < o.id AND p.next_attempt_ms > ?1) THEN 1 ELSE 0 END), 0), "
+                        "MIN(CASE WHEN "
                         "o.next_attempt_ms > ?1 THEN o.next_attempt_ms END) FROM outbox o "
                         "WHERE o.state = 0 AND NOT " +
                             std::string(kSqlOnboarding));
@@ -315,8 +324,9 @@ std::vector<std::int64_t> Outbox::failed_ids() {
 OutboxStats Outbox::stats() {
   std::lock_guard lock(mutex_);
   Database::Statement q(db_,
-                        "SELECT COALESCE(SUM(state = 0), 0), COALESCE(SUM(state = 2), 0), "
-                        "COALESCE(SUM(state != 0 AND acked = 0), 0), "
+                        "SELECT COALESCE(SUM(CASE WHEN state = 0 THEN 1 ELSE 0 END), 0), "
+                        "COALESCE(SUM(CASE WHEN state = 2 THEN 1 ELSE 0 END), 0), "
+                        "COALESCE(SUM(CASE WHEN state != 0 AND acked = 0 THEN 1 ELSE 0 END), 0), "
                         "COALESCE(MIN(CASE WHEN state = 0 THEN created_ms END), 0) FROM outbox");
   q.step();
   return {q.integer(0), q.integer(1), q.integer(2), q.integer(3)};

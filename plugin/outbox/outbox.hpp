@@ -14,8 +14,8 @@
 #include "eckid/eckid.h"
 #include "log/logger.hpp"
 #include "nv/fault.hpp"
+#include "outbox/sealer.hpp"
 #include "store/state_db.hpp"
-#include "store/state_lease.hpp"
 #include "store/store.hpp"
 
 namespace eckid {
@@ -36,6 +36,10 @@ enum class EventState : int { queued = 0, done = 1, failed = 2 };
 /// The one place its kind is written into SQL text, tied to the enum above.
 inline constexpr const char *kSqlOnboarding = "(o.kind = 4)";
 static_assert(static_cast<int>(EventKind::onboarding) == 4);
+/// SQL: an earlier queued event of the same pupil as the outbox row o (events of a pupil go in
+/// id order; Database::lock_pupil() makes ids follow commit order per pupil).
+inline constexpr const char *kSqlEarlierQueued =
+    "SELECT 1 FROM outbox p WHERE p.pupil_key = o.pupil_key AND p.state = 0 AND p.id < o.id";
 
 /// One queued or finished event. school_key is the school the event is for (for a transfer:
 /// the to-school). sealed_pgns holds the PGN(s), sealed by Sealer, until the event is done.
@@ -96,7 +100,11 @@ struct DueWork {
 /// eckid::Error(ECKID_E_STATE).
 class Outbox {
  public:
-  explicit Outbox(StateDb &state);
+  /// Checks that `sealer`'s key is the one the state's events are sealed with (state_meta's
+  /// "outbox key check", written by the first handle): with PostgreSQL every server must have
+  /// the same outbox.key, else Error(ECKID_E_STATE) says to copy it; with SQLite the folder
+  /// holds both, and a replaced key (the administrator deleted a damaged one) is recorded.
+  Outbox(StateDb &state, const Sealer &sealer);
 
   /// Adds an event unless one with the same idempotency key exists. Returns the event's id
   /// (the existing one for a repeat) and whether it now waits to be processed: a new event, or
@@ -105,10 +113,11 @@ class Outbox {
   std::pair<std::int64_t, bool> enqueue(const OutboxEvent &event, const std::string &key);
   /// Claims and returns the next due queued event (next_attempt_ms <= now, oldest first) that
   /// is the oldest unfinished event of its pupil, not in `running` and not claimed by another
-  /// open handle (in this or another process on the same state folder). The claim, written in
-  /// the same transaction, ends when the event is finished or rescheduled, or at
-  /// release_claims(); a claim whose handle is gone (its lock file claims/<owner>.lock is no
-  /// longer held: the process died) or older than kClaimMs is taken over.
+  /// open handle (in this or another process, on this or another machine sharing the state).
+  /// The claim (Database::owner() and a time) is taken by a compare-and-set, so two handles
+  /// never both take an event; it ends when the event is finished or rescheduled, or at
+  /// release_claims(); a claim whose handle is gone (Database::handle_open(): the process died
+  /// or, with PostgreSQL, its connection ended) or older than kClaimMs is taken over.
   std::optional<OutboxEvent> next_due(std::int64_t now_ms, const std::set<std::int64_t> &running);
   /// Ends this handle's claims on events it did not finish (the dispatcher's close, after its
   /// workers stopped), so that another handle takes them at once.
@@ -149,12 +158,8 @@ class Outbox {
 
  private:
   OutboxEvent read(Database::Statement &row) const;
-  Database &db_;                        // StateDb's connection
-  std::mutex &mutex_;                   // and its lock
-  const std::string owner_;             // this handle's claim name: random, unique per open
-  const std::filesystem::path claims_;  // <state directory>/claims
-  /// claims/<owner_>.lock, held while this handle is open: other handles see it alive.
-  std::unique_ptr<StateLease> lease_;
+  Database &db_;       // StateDb's connection
+  std::mutex &mutex_;  // and its lock
 };
 
 }  // namespace eckid

@@ -1,6 +1,6 @@
 // One connection to the state database, whichever engine holds it: SQLite in [state] directory
 // (store/sqlite_database.cpp) or PostgreSQL at [state] url (store/pg_database.cpp). The tables
-// (SqliteStore, Outbox, OnboardTable) write one SQL text for both: the engines' common SQL,
+// (SqlStore, Outbox, OnboardTable) write one SQL text for both: the engines' common SQL,
 // parameters as ?1, ?2, ... (PostgreSQL gets $1, $2, ...), and where the two differ the
 // PostgreSQL spelling (strpos, chr), which the SQLite connection defines for itself. Every
 // failure throws eckid::Error(ECKID_E_STATE) naming the database and what to do.
@@ -20,7 +20,7 @@ class Logger;
 struct StateConfig;
 
 /// Which engine holds the state: PostgreSQL when [state] url is set, else SQLite.
-enum class Engine { sqlite, postgresql };
+enum class StateEngine { sqlite, postgresql };
 
 /// A transaction that must run again from its start: it met a concurrent writer (PostgreSQL
 /// SQLSTATE 40001 serialization_failure, 40P01 deadlock_detected) or its connection was lost
@@ -49,7 +49,7 @@ class Database {
  public:
   virtual ~Database() = default;
 
-  virtual Engine engine() const noexcept = 0;
+  virtual StateEngine engine() const noexcept = 0;
   /// Runs SQL without parameters or results (may hold several statements).
   virtual void exec(const std::string &sql) = 0;
   /// Runs fn as one transaction (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL:

@@ -27,7 +27,7 @@ class PgDatabase final : public Database {
  public:
   PgDatabase(const StateConfig &config, const Logger &logger) : conn_(config, logger) { migrate(); }
 
-  Engine engine() const noexcept override { return Engine::postgresql; }
+  StateEngine engine() const noexcept override { return StateEngine::postgresql; }
   void exec(const std::string &sql) override { conn_.run(sql, nullptr); }
   std::int64_t changes() const noexcept override { return conn_.changes(); }
   [[noreturn]] void fail(const std::string &what) const override { conn_.fail(what); }
@@ -233,7 +233,7 @@ void PgDatabase::migrate_once() {
                                    "; install the newer plugin again");
   }
   for (auto v = static_cast<std::size_t>(current); v < std::size(kStateMigrations); ++v) {
-    conn_.run(state_migration(v, Engine::postgresql), nullptr);
+    conn_.run(state_migration(v, StateEngine::postgresql), nullptr);
   }
   if (current < kStateSchemaVersion) {
     conn_.run("UPDATE schema_version SET version = " + std::to_string(kStateSchemaVersion),

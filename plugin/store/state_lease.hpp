@@ -1,31 +1,33 @@
-// Exclusive claims among the handles open on one state directory, in this and other processes
-// (flock on a file in the directory): which handle does the onboarding work (onboarding.lock;
-// two coordinators would resubmit or poll each other's batches), and whether the handle that
-// claimed an outbox event is still open (claims/<owner>.lock, Outbox).
+// SQLite engine: exclusive claims among the handles open on one state directory, in this and other
+// processes (flock on a file in the directory): which handle does the onboarding work
+// (onboarding.lock; two coordinators would resubmit or poll each other's batches), and whether the
+// handle that claimed an outbox event is still open (claims/<owner>.lock, Outbox).
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <mutex>
 
+#include "store/database.hpp"
+
 namespace eckid {
 
 /// An exclusive claim on one lock file (flock), shared by every handle in every process.
 /// Non-blocking: a handle that does not hold it leaves the work to the one that does and tries
 /// again later. Released on destruction, or by the kernel when the process dies. Thread-safe.
-class StateLease {
+class StateLease final : public Lease {
  public:
   /// Opens (creating, 0600) the lock file; its folder must exist. Throws
   /// eckid::Error(ECKID_E_STATE) naming the file.
   explicit StateLease(std::filesystem::path file);
   /// Releases the claim; with `remove_file` set (a per-handle lock file), the file goes too.
-  ~StateLease();
+  ~StateLease() override;
   StateLease(const StateLease &) = delete;
   StateLease &operator=(const StateLease &) = delete;
 
   /// Takes the claim if no other handle holds it. True while this object holds it.
-  bool try_acquire();
-  bool held() const;
+  bool try_acquire() override;
+  bool held() const override;
   /// A new lock file, held from the moment it has its name (made under a temporary name,
   /// locked, then renamed), so that no other handle ever finds it unheld while this one is
   /// open; removed on destruction. Throws eckid::Error(ECKID_E_STATE) naming the file.

@@ -99,8 +99,8 @@ class Store {
 
 class StateDb;
 
-/// The SQLite store: the pupil tables of `state` (eckid.db), on its connection and lock.
+/// The store on the pupil tables of `state` (either engine), on its connection and lock.
 /// `state` must outlive the store.
-std::unique_ptr<Store> open_sqlite_store(StateDb &state);
+std::unique_ptr<Store> open_store(StateDb &state);
 
 }  // namespace eckid

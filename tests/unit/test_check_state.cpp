@@ -75,10 +75,18 @@ std::string user_name(uid_t uid) {
   return entry->pw_name;
 }
 
+// The plugin's own connection to the SQLite state database in `state`.
+std::unique_ptr<eckid::Database> open_plugin_database(const fs::path &state) {
+  eckid::StateConfig config;
+  config.directory = state;
+  config.busy_timeout_ms = 1000;
+  return eckid::open_database(config, eckid::Logger{});
+}
+
 // A state folder with a database the plugin made (opened and closed), mode 0700.
 fs::path plugin_database(const eckid_test::TempDir &dir) {
   const fs::path state = dir.path() / "state";
-  { const eckid::Database db(state, 1000, eckid::Logger{}); }
+  open_plugin_database(state);
   return state;
 }
 
@@ -252,7 +260,7 @@ TEST_CASE("state database: read while the plugin has it open, without touching i
           "[check]") {
   eckid_test::TempDir dir;
   const fs::path state = plugin_database(dir);
-  const eckid::Database open(state, 1000, eckid::Logger{});
+  const auto open = open_plugin_database(state);
   const auto watched = [&] {
     // The -shm index is shared memory every reader writes its read mark into.
     auto s = snapshot(state);

@@ -8,9 +8,9 @@ namespace eckid {
 
 namespace {
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  explicit SqliteStore(StateDb &state) : db_(state.database()), mutex_(state.mutex()) {}
+  explicit SqlStore(StateDb &state) : db_(state.database()), mutex_(state.mutex()) {}
 
   std::optional<PupilRecord> find(std::string_view school_key,
                                   std::string_view pupil_key) override {
@@ -79,13 +79,7 @@ class SqliteStore final : public Store {
       batches.bind(1, school_key);
       batches.step();
     });
-    // The deleted rows are zeroed in eckid.db (secure_delete), but the journal (eckid.db-wal)
-    // still holds the pages written before: copy them back and empty it. Best effort: when
-    // another connection is reading, the journal is emptied at a later checkpoint.
-    try {
-      db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    } catch (const Error &) {
-    }
+    db_.scrub_deleted();
     return gone;
   }
 
@@ -147,8 +141,8 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite_store(StateDb &state) {
-  return std::make_unique<SqliteStore>(state);
+std::unique_ptr<Store> open_store(StateDb &state) {
+  return std::make_unique<SqlStore>(state);
 }
 
 }  // namespace eckid
