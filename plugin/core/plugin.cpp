@@ -63,7 +63,7 @@ Plugin::Plugin(const ConfigSource &source, Logger logger, ResultCallback on_resu
       store_(open_store(*state_)),
       engine_(std::make_unique<Engine>(config_, hasher_, client_, *store_, logger_)),
       sealer_(std::make_unique<Sealer>(config_.state.directory)),
-      outbox_(std::make_unique<Outbox>(*state_)),
+      outbox_(std::make_unique<Outbox>(*state_, *sealer_)),
       dispatcher_(std::make_unique<Dispatcher>(
           config_, *outbox_, *sealer_, *engine_, client_, logger_,
           on_result_
@@ -75,7 +75,7 @@ Plugin::Plugin(const ConfigSource &source, Logger logger, ResultCallback on_resu
   logger_.info("eckid opened " + source.path.string() + ": " +
                std::to_string(config_.schools.size()) + " school(s), environment " +
                std::string(to_string(config_.service.environment)) + ", endpoint " +
-               config_.service.endpoint);
+               config_.service.endpoint + ", state " + state_->database().name());
 }
 
 EventOutcome Plugin::created(const CreatedEvent &event) {

@@ -20,7 +20,37 @@ std::string select(const char *where) {
 
 }  // namespace
 
-Outbox::Outbox(StateDb &state) : db_(state.database()), mutex_(state.mutex()) {}
+Outbox::Outbox(StateDb &state, const Sealer &sealer)
+    : db_(state.database()), mutex_(state.mutex()) {
+  const std::string check = sealer.keyed_hash("eckid outbox key check");
+  std::lock_guard lock(mutex_);
+  std::string recorded;
+  db_.transaction([&] {
+    Database::Statement add(db_,
+                            "INSERT INTO state_meta (name, value) VALUES ('outbox key check', ?1) "
+                            "ON CONFLICT (name) DO NOTHING");
+    add.bind(1, check);
+    add.step();
+    Database::Statement q(db_, "SELECT value FROM state_meta WHERE name = 'outbox key check'");
+    recorded = q.step() ? q.text(0) : check;
+    if (recorded != check && db_.engine() == StateEngine::sqlite) {
+      Database::Statement update(
+          db_, "UPDATE state_meta SET value = ?1 WHERE name = 'outbox key check'");
+      update.bind(1, check);
+      update.step();
+      recorded = check;
+    }
+  });
+  if (recorded != check) {
+    throw Error(ECKID_E_STATE,
+                "the outbox key " + (state.directory() / "outbox.key").string() +
+                    " is not the key the events in " + db_.name() +
+                    " are sealed with: every server on one state database needs the same "
+                    "outbox.key. Copy it (mode 0600) from a server that works, or, if no server "
+                    "has it any more, delete the row 'outbox key check' from the table "
+                    "state_meta (events queued under the old key then fail; fire them again)");
+  }
+}
 
 OutboxEvent Outbox::read(Database::Statement &r) const {
   OutboxEvent e;

@@ -14,6 +14,7 @@
 #include "eckid/eckid.h"
 #include "log/logger.hpp"
 #include "nv/fault.hpp"
+#include "outbox/sealer.hpp"
 #include "store/state_db.hpp"
 #include "store/store.hpp"
 
@@ -99,7 +100,11 @@ struct DueWork {
 /// eckid::Error(ECKID_E_STATE).
 class Outbox {
  public:
-  explicit Outbox(StateDb &state);
+  /// Checks that `sealer`'s key is the one the state's events are sealed with (state_meta's
+  /// "outbox key check", written by the first handle): with PostgreSQL every server must have
+  /// the same outbox.key, else Error(ECKID_E_STATE) says to copy it; with SQLite the folder
+  /// holds both, and a replaced key (the administrator deleted a damaged one) is recorded.
+  Outbox(StateDb &state, const Sealer &sealer);
 
   /// Adds an event unless one with the same idempotency key exists. Returns the event's id
   /// (the existing one for a repeat) and whether it now waits to be processed: a new event, or

@@ -106,6 +106,15 @@ ALTER TABLE outbox ADD COLUMN sealed_hpgns BLOB;
 ALTER TABLE outbox ADD COLUMN claim_owner TEXT;
 ALTER TABLE outbox ADD COLUMN claim_until_ms INTEGER;
 )sql",
+    // 7: facts of the state as a whole. "outbox key check": a keyed hash under outbox.key
+    // (Outbox), so a server whose key differs from the one the shared database's events are
+    // sealed with is refused at open instead of failing every event it takes.
+    R"sql(
+CREATE TABLE state_meta (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
 };
 
 /// The schema version this plugin writes (PRAGMA user_version).

@@ -107,3 +107,22 @@ TEST_CASE("A damaged outbox key names the file and what to do", "[state]") {
     }
   }
 }
+
+TEST_CASE("A replaced outbox key is recorded: the state folder opens again with it", "[state]") {
+  eckid_test::TempDir dir;
+  dir.add_pki();
+  const auto config = dir.write("eckid.toml", eckid_test::minimal_config());
+  const auto key = dir.path() / "state" / "outbox.key";
+  std::string first;
+  {
+    eckid::Plugin plugin(eckid::ConfigSource::file(config), eckid::Logger(), {});
+    first = eckid::Sealer(dir.path() / "state").keyed_hash("agree");
+  }
+  // The administrator deleted a damaged key (the damaged-key message says this is the way
+  // out): the next open makes a new one and records it instead of refusing the folder.
+  std::filesystem::remove(key);
+  for (int open = 0; open < 2; ++open) {
+    eckid::Plugin plugin(eckid::ConfigSource::file(config), eckid::Logger(), {});
+    CHECK(eckid::Sealer(dir.path() / "state").keyed_hash("agree") != first);
+  }
+}

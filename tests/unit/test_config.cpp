@@ -186,6 +186,38 @@ TEST_CASE("[hash] engine and memory budget", "[config][hash]") {
              Catch::Contains("[hash] memory_budget_mib: expected") && Catch::Contains("from 128"));
 }
 
+TEST_CASE("[state] on PostgreSQL: url, schema and where the password comes from",
+          "[config][state]") {
+  std::vector<std::string> warnings;
+  const auto sqlite = eckid::parse_config(minimal_config(), kFile, warnings);
+  CHECK(sqlite.state.url.empty());
+  CHECK(sqlite.state.directory == "/etc/eckid/state");
+  const auto pg = eckid::parse_config(
+      minimal_config("",
+                     "[state]\nurl = \"postgresql://eckid@db:5432/sis\"\nschema = "
+                     "\"eckid_2\"\npassword_file = \"pg.pass\"\n"),
+      kFile, warnings);
+  CHECK(warnings.empty());
+  CHECK(pg.state.url == "postgresql://eckid@db:5432/sis");
+  CHECK(pg.state.schema == "eckid_2");
+  CHECK(pg.state.password_file == "/etc/eckid/pg.pass");  // relative to the file
+  CHECK(eckid::parse_config(minimal_config("", "[state]\nurl = \"host=db\"\n"), kFile, warnings)
+            .state.schema == "eckid");
+  for (const char *bad : {"\"Eckid\"", "\"1st\"", "\"a-b\"", "\"\""}) {
+    INFO(bad);
+    CHECK_THAT(error_of(minimal_config(
+                   "", "[state]\nurl = \"host=db\"\nschema = " + std::string(bad) + "\n")),
+               Catch::Contains("[state] schema: expected a PostgreSQL schema name"));
+  }
+  CHECK_THAT(error_of(minimal_config("",
+                                     "[state]\nurl = \"host=db\"\npassword_file = "
+                                     "\"p\"\npassword_env = \"P\"\n")),
+             Catch::Contains("[state] password_env: set either password_file or password_env"));
+  // Keys that mean something only with PostgreSQL are not silently ignored with SQLite.
+  CHECK_THAT(error_of(minimal_config("", "[state]\nschema = \"eckid\"\n")),
+             Catch::Contains("[state] schema: only for PostgreSQL: set [state] url too"));
+}
+
 TEST_CASE("[onboarding] batch size and polling policy", "[config][onboarding]") {
   std::vector<std::string> warnings;
   const auto defaults = eckid::parse_config(minimal_config(), kFile, warnings);
