@@ -65,7 +65,9 @@ void check_integrity(const World &w) {
 
 eckid_queue_info queue(eckid_plugin *plugin) {
   eckid_queue_info info = ECKID_QUEUE_INFO_INIT;
-  REQUIRE(eckid_queue_status(plugin, &info) == ECKID_OK);
+  const eckid_status s = eckid_queue_status(plugin, &info);
+  INFO(eckid_last_error());
+  REQUIRE(s == ECKID_OK);
   return info;
 }
 
@@ -244,11 +246,12 @@ TEST_CASE("an event queued in a state database of schema 4 completes after the u
   REQUIRE(w.log.wait_for("event " + std::to_string(f.event_id) + " will be retried", 1, 120s));
   w.close();
   // The state database as the plugin before schema 5 left it: no sealed_hpgns column (nor
-  // the claim columns of schema 6), and version 4 where each engine keeps it.
+  // the claim columns of schema 6, nor the table state_meta of schema 7), and version 4 where
+  // each engine keeps it.
   auto db = state_db(w);
   db.exec(
       "ALTER TABLE outbox DROP COLUMN sealed_hpgns; ALTER TABLE outbox DROP COLUMN "
-      "claim_owner; ALTER TABLE outbox DROP COLUMN claim_until_ms");
+      "claim_owner; ALTER TABLE outbox DROP COLUMN claim_until_ms; DROP TABLE state_meta");
   db.exec(db.postgresql() ? "UPDATE schema_version SET version = 4" : "PRAGMA user_version = 4");
   w.start_emulator({});
   w.open();
