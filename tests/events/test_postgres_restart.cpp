@@ -53,7 +53,7 @@ class PrivateCluster {
 }  // namespace
 
 TEST_CASE("PostgreSQL stopped and started during a run: everything completes",
-          "[outbox][postgresql]") {
+          "[outbox][postgresql][slow]") {
   if (test_postgres().empty()) {
     skip_test(
         "the state is on SQLite; this test needs PostgreSQL (ECKID_TEST_POSTGRES, its "
@@ -72,7 +72,7 @@ TEST_CASE("PostgreSQL stopped and started during a run: everything completes",
 
   // Each pupil at a school of each sector (no duplicate PGN): PO01 before the restart, VO01
   // while the server is down.
-  constexpr int kPupils = 6;
+  constexpr int kPupils = 4;
   std::map<unsigned long long, std::pair<int, std::string>> events;  // id -> pupil, sector
   const auto fire = [&](int i, const char *school, const std::string &sector) {
     const Fired f = fire_created(w.plugin, school, "r-" + std::to_string(i), test_pgn(i));
