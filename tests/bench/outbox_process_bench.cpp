@@ -4,6 +4,8 @@
 // excluded. Each process is an event_process child (tests/events) with [outbox] workers = 2.
 // A tool to run by hand (README "Outbox speed across processes"), not a test:
 //   outbox_process_bench [EVENTS [LATENCY_MS]]   (default 240 events, 20 ms per service call)
+// SQLite's rows always; PostgreSQL's too with ECKID_TEST_POSTGRES=DIR, a cluster started by
+// `python3 tests/adapters/private_postgres.py start DIR`.
 //
 // Per row, three measures in fresh state:
 // - acceptance, workers idle: the service is unreachable and the breaker opens at the first
@@ -39,6 +41,7 @@
 
 #include "emulator_process.hpp"
 #include "host_process.hpp"
+#include "state_engine.hpp"
 
 namespace {
 
@@ -52,19 +55,27 @@ constexpr const char *kSector =
 constexpr const char *kChain =
     "http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795";
 
-/// Where a row keeps the plugin's state: the configuration lines for a run in `dir`. Another
-/// engine (PostgreSQL, issue 18) is one more entry of kEngines.
+/// Where a row keeps the plugin's state: the [state] table for a run in `dir`
+/// (tests/events/state_engine.hpp).
 struct StateEngine {
   const char *name;
   std::function<std::string(const fs::path &dir)> state_config;
 };
 
-const StateEngine kEngines[] = {
-    {"SQLite",
-     [](const fs::path &dir) {
-       return "[state]\ndirectory = \"" + (dir / "state").string() + "\"\n";
-     }},
-};
+/// SQLite in the run's folder, and PostgreSQL (issue 18) when ECKID_TEST_POSTGRES names a
+/// cluster folder of tests/adapters/private_postgres.py (`start DIR`): a schema per run.
+std::vector<StateEngine> engines() {
+  std::vector<StateEngine> list{{"SQLite", [](const fs::path &dir) {
+                                   return eckid_events::state_table(
+                                       dir, "directory = \"" + (dir / "state").string() + "\"\n",
+                                       fs::path());
+                                 }}};
+  if (!eckid_events::test_postgres().empty()) {
+    list.push_back(
+        {"PostgreSQL", [](const fs::path &dir) { return eckid_events::state_table(dir); }});
+  }
+  return list;
+}
 
 // The i-th BSN of a fixed series (8 digits from i, the ninth passes the 11-check).
 std::string bsn(int i) {
@@ -229,7 +240,7 @@ int main(int argc, char **argv) {
       "| engine | processes | acceptance, workers idle: p50 / p99 / max | acceptance, "
       "while hashing: p50 / p99 / max | drained, HPgn excluded | vs 1 process | service "
       "calls |\n| --- | --- | --- | --- | --- | --- | --- |\n");
-  for (const StateEngine &engine : kEngines) {
+  for (const StateEngine &engine : engines()) {
     double one = 0;
     for (int processes : {1, 3}) {
       const Row r = measure(engine, processes, events, latency_ms);

@@ -1,8 +1,6 @@
 // eckid_forget_pupil(): a deleted pupil leaves nothing in the plugin, and a new pupil who gets
 // the same pupil key starts from nothing. Expected ECK iDs come from the published HPgn vectors
 // and the emulator's documented derivation (world.hpp), never from the plugin.
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <fstream>
@@ -18,23 +16,17 @@ using namespace std::chrono_literals;
 namespace {
 
 // Rows that name the pupil key, in every table of the state database that holds pupil data,
-// read with SQLite directly (not through the plugin).
+// read from the database directly (not through the plugin).
 int rows_of(const World &w, const std::string &school, const std::string &pupil) {
-  sqlite3 *db = nullptr;
-  REQUIRE(sqlite3_open_v2(state_file(w).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  auto db = state_db(w);
   int rows = 0;
   for (const char *table : {"pupil", "pupil_eckid", "outbox", "onboard_known"}) {
-    const std::string sql =
-        std::string("SELECT COUNT(*) FROM ") + table + " WHERE school_key = ?1 AND pupil_key = ?2";
-    sqlite3_stmt *st = nullptr;
-    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-    sqlite3_bind_text(st, 1, school.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, pupil.c_str(), -1, SQLITE_TRANSIENT);
-    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-    rows += sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    rows += std::stoi(db.rows(std::string("SELECT COUNT(*) FROM ") + table +
+                                  " WHERE school_key = ?1 AND pupil_key = ?2",
+                              {school, pupil})
+                          .at(0)
+                          .at(0));
   }
-  sqlite3_close(db);
   return rows;
 }
 
@@ -90,7 +82,7 @@ TEST_CASE(
   CHECK(lookup(w.plugin, "PO01", "reused", &s).empty());
   CHECK(s == ECKID_E_NOT_FOUND);
   CHECK(rows_of(w, "PO01", "reused") == 0);
-  CHECK_FALSE(state_holds(w, old_hpgn));  // nor in freed pages or the journal
+  CHECK_FALSE(state_holds(w, old_hpgn));  // SQLite: nor in freed pages or the journal
   CHECK_FALSE(state_holds(w, old_id));
   // Nothing recorded is not an error: forgetting again, or at a disabled school, is fine.
   CHECK(eckid_forget_pupil(w.plugin, "PO01", "reused") == ECKID_OK);

@@ -3,17 +3,15 @@
 // The host process survives, calls meanwhile give ECKID_E_STATE naming the cause, and once
 // space is free the queued work completes with the ECK iDs the emulator's documented
 // derivation gives. The state folder is a small tmpfs mounted in a private mount namespace
-// (needs root, as in CI; the test is skipped visibly otherwise).
+// (needs root, as in CI; the test is skipped visibly otherwise). SQLite's only: on PostgreSQL
+// (ECKID_TEST_POSTGRES) the database's disk is the server's, and the test is skipped.
 #include <fcntl.h>
 #include <sched.h>
-#include <sqlite3.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <thread>
 #include <vector>
 
@@ -24,20 +22,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kSkipped = 77;  // SKIP_RETURN_CODE in tests/events/CMakeLists.txt
-
 // A 4 MiB tmpfs on dir in a private mount namespace of this process (or the test is skipped),
 // unmounted when the object goes away.
 struct SmallTmpfs {
   std::filesystem::path dir;
   explicit SmallTmpfs(std::filesystem::path d) : dir(std::move(d)) {
+    if (!test_postgres().empty()) {
+      skip_test(
+          "a full state folder is SQLite's; with ECKID_TEST_POSTGRES the database's disk "
+          "is the PostgreSQL server's");
+    }
     if (unshare(CLONE_NEWNS) != 0 ||
         mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
         mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=4m,mode=0700") != 0) {
-      std::cout << "SKIPPED: no small tmpfs for the state folder (needs root for a private "
-                   "mount namespace): "
-                << std::strerror(errno) << std::endl;
-      std::exit(kSkipped);
+      skip_test(std::string("no small tmpfs for the state folder (needs root for a private "
+                            "mount namespace): ") +
+                std::strerror(errno));
     }
   }
   ~SmallTmpfs() { umount2(dir.c_str(), MNT_DETACH); }
@@ -48,7 +48,8 @@ struct SmallTmpfs {
 Setup state_on(const std::filesystem::path &dir, const std::string &extra) {
   Setup setup;
   setup.delivery = ECKID_DELIVERY_ASYNC;
-  setup.extra_config = "\n[state]\ndirectory = \"" + (dir / "state").string() + "\"\n" + extra;
+  setup.extra_config = extra;
+  setup.state_lines = "directory = \"" + (dir / "state").string() + "\"\n";
   return setup;
 }
 
@@ -64,21 +65,17 @@ void fill(const std::filesystem::path &file) {
 }
 
 // Whether a worker of the plugin has taken the outbox event (its claim, Outbox::next_due()),
-// read from the state database directly; waits up to a minute.
-bool wait_claimed(const std::filesystem::path &database, unsigned long long id) {
+// read from the state database in dir/state directly; waits up to a minute.
+bool wait_claimed(const std::filesystem::path &dir, unsigned long long id) {
   for (int i = 0; i < 6000; ++i) {
-    sqlite3 *db = nullptr;
-    sqlite3_stmt *st = nullptr;
-    bool claimed = false;
-    if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT claim_owner IS NOT NULL FROM outbox WHERE id = ?1", -1, &st,
-                           nullptr) == SQLITE_OK) {
-      sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(id));
-      claimed = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    try {
+      StateDb db(dir, {});
+      const auto rows =
+          db.rows("SELECT claim_owner IS NOT NULL FROM outbox WHERE id = ?1", {std::to_string(id)});
+      if (!rows.empty() && rows[0][0] == "1") return true;
+    } catch (const std::exception &) {
+      // not there yet, or busy: asked again
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    if (claimed) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
@@ -105,7 +102,7 @@ TEST_CASE("A full disk during onboarding and events ends no process and loses no
   const Fired event = fire_created(w.plugin, "PO01", "disk-b", created);
   REQUIRE(event.status == ECKID_QUEUED);
   // Taking the event is a write (its claim): the disk fills only once a worker has it.
-  REQUIRE(wait_claimed(mount_point.path() / "state" / "eckid.db", event.event_id));
+  REQUIRE(wait_claimed(mount_point.path(), event.event_id));
   const auto filler = mount_point.path() / "state" / "filler";
   fill(filler);
 

@@ -1,7 +1,6 @@
 // The outbox: asynchronous delivery, retries against injected faults, a service that goes
 // down and comes back, permanent faults, shutdown, and damaged state.
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,55 +55,33 @@ struct Inbox {
   }
 };
 
-// SQLite's own verdict on a database file: "ok" when sound.
-std::string integrity(const std::filesystem::path &file) {
-  sqlite3 *db = nullptr;
-  std::string verdict = "cannot open";
-  if (sqlite3_open(file.c_str(), &db) == SQLITE_OK) {
-    sqlite3_stmt *st = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-      verdict = reinterpret_cast<const char *>(sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return verdict;
+// The state database is sound after what the test did to the plugin: SQLite's own verdict
+// (integrity_check). PostgreSQL keeps its pages sound itself (its WAL): nothing to ask there.
+void check_integrity(const World &w) {
+  auto db = state_db(w);
+  if (db.postgresql()) return;
+  CHECK(db.rows("PRAGMA integrity_check") == std::vector<std::vector<std::string>>{{"ok"}});
 }
 
 eckid_queue_info queue(eckid_plugin *plugin) {
   eckid_queue_info info = ECKID_QUEUE_INFO_INIT;
-  REQUIRE(eckid_queue_status(plugin, &info) == ECKID_OK);
+  const eckid_status s = eckid_queue_status(plugin, &info);
+  INFO(eckid_last_error());
+  REQUIRE(s == ECKID_OK);
   return info;
 }
 
-// The outbox rows of a pupil key, read with SQLite directly (not through the plugin): each
-// row's state (0 queued, 1 done, 2 failed) and whether it holds sealed HPgns.
+// The outbox rows of a pupil key, read from the state database directly (not through the
+// plugin): each row's state (0 queued, 1 done, 2 failed) and whether it holds sealed HPgns.
 std::vector<std::pair<int, bool>> outbox_rows(const World &w, const std::string &pupil) {
-  sqlite3 *db = nullptr;
-  REQUIRE(sqlite3_open_v2(state_file(w).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt *st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db,
-                             "SELECT state, sealed_hpgns IS NOT NULL AND length(sealed_hpgns) > 0 "
-                             "FROM outbox WHERE pupil_key = ?1 ORDER BY id",
-                             -1, &st, nullptr) == SQLITE_OK);
-  sqlite3_bind_text(st, 1, pupil.c_str(), -1, SQLITE_TRANSIENT);
   std::vector<std::pair<int, bool>> rows;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    rows.emplace_back(sqlite3_column_int(st, 0), sqlite3_column_int(st, 1) != 0);
+  for (const auto &row : state_db(w).rows(
+           "SELECT state, CASE WHEN length(sealed_hpgns) > 0 THEN 1 ELSE 0 END FROM outbox "
+           "WHERE pupil_key = ?1 ORDER BY id",
+           {pupil})) {
+    rows.emplace_back(std::stoi(row[0]), row[1] == "1");
   }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
   return rows;
-}
-
-// Runs SQL on the state database directly (not through the plugin); false on an error.
-bool state_sql(const World &w, const char *sql) {
-  sqlite3 *db = nullptr;
-  bool ok = sqlite3_open(state_file(w).c_str(), &db) == SQLITE_OK &&
-            sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
-  sqlite3_close(db);
-  return ok;
 }
 
 // Results handed out by eckid_poll() (not acknowledged) until there are n, up to two minutes:
@@ -269,11 +246,13 @@ TEST_CASE("an event queued in a state database of schema 4 completes after the u
   REQUIRE(w.log.wait_for("event " + std::to_string(f.event_id) + " will be retried", 1, 120s));
   w.close();
   // The state database as the plugin before schema 5 left it: no sealed_hpgns column (nor
-  // the claim columns of schema 6).
-  REQUIRE(state_sql(w,
-                    "ALTER TABLE outbox DROP COLUMN sealed_hpgns; ALTER TABLE outbox DROP "
-                    "COLUMN claim_owner; ALTER TABLE outbox DROP COLUMN claim_until_ms; "
-                    "PRAGMA user_version = 4"));
+  // the claim columns of schema 6, nor the table state_meta of schema 7), and version 4 where
+  // each engine keeps it.
+  auto db = state_db(w);
+  db.exec(
+      "ALTER TABLE outbox DROP COLUMN sealed_hpgns; ALTER TABLE outbox DROP COLUMN "
+      "claim_owner; ALTER TABLE outbox DROP COLUMN claim_until_ms; DROP TABLE state_meta");
+  db.exec(db.postgresql() ? "UPDATE schema_version SET version = 4" : "PRAGMA user_version = 4");
   w.start_emulator({});
   w.open();
   const auto got = poll_results(w, 1);
@@ -562,14 +541,23 @@ TEST_CASE("a damaged state database is a clear status at open, never a crash", "
   World w({{}, kFastRetries});
   const auto state = w.config.parent_path() / "state";
   w.close();
-  std::filesystem::remove(state / "eckid.db-wal");
-  std::filesystem::remove(state / "eckid.db-shm");
-  std::ofstream(state / "eckid.db", std::ios::binary | std::ios::trunc)
-      << std::string(8192, '\x5a');
+  std::string name;  // what the message must name
+  if (w.postgres.empty()) {
+    // SQLite: the file overwritten with bytes that are no database.
+    std::filesystem::remove(state / "eckid.db-wal");
+    std::filesystem::remove(state / "eckid.db-shm");
+    std::ofstream(state / "eckid.db", std::ios::binary | std::ios::trunc)
+        << std::string(8192, '\x5a');
+    name = "eckid.db";
+  } else {
+    // PostgreSQL: the schema without its version row and missing a table.
+    state_db(w).exec("DELETE FROM schema_version; DROP TABLE pupil_eckid");
+    name = schema_for(w.config.parent_path());
+  }
   eckid_plugin *p = nullptr;
   CHECK(eckid_open(w.config.c_str(), nullptr, &p) == ECKID_E_STATE);
   CHECK(p == nullptr);
-  CHECK_THAT(eckid_last_error(), Catch::Contains("eckid.db"));
+  CHECK_THAT(eckid_last_error(), Catch::Contains(name));
 }
 
 TEST_CASE("the outbox keeps no PGN in the clear", "[outbox][privacy]") {
@@ -578,7 +566,7 @@ TEST_CASE("the outbox keeps no PGN in the clear", "[outbox][privacy]") {
   REQUIRE(fire_created(w.plugin, "PO01", "s-1", pgn).status == ECKID_QUEUED);
   w.close();  // the event stays queued, its PGN sealed
   CHECK_FALSE(state_holds(w, pgn));
-  CHECK(integrity(w.config.parent_path() / "state" / "eckid.db") == "ok");
+  check_integrity(w);
 }
 
 TEST_CASE("a host killed at random moments loses no accepted event", "[outbox][crash]") {
@@ -650,5 +638,5 @@ TEST_CASE("a host killed at random moments loses no accepted event", "[outbox][c
   }
   for (const auto &[eckid, events] : holders) CHECK(events == 1);
   w.close();
-  CHECK(integrity(w.config.parent_path() / "state" / "eckid.db") == "ok");
+  check_integrity(w);
 }

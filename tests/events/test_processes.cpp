@@ -1,9 +1,10 @@
-// Several host processes on one state folder (issue 18): three event_process children with two
-// outbox workers each, events spread over them, one killed with SIGKILL while it holds claims.
+// Several host processes on one state (issue 18): three event_process children with two outbox
+// workers each, events spread over them, one killed with SIGKILL while it holds claims. The
+// state is the World's: one SQLite state folder, or under ECKID_TEST_POSTGRES one schema in the
+// PostgreSQL database that all three processes share.
 // Expected values come from OpenSSL's scrypt and the emulator's documented derivation
 // (world.hpp), never from the plugin; request counts from the emulator's logs.
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -128,25 +129,61 @@ std::set<std::string> owners_of(pid_t pid, const std::filesystem::path &claims) 
   return owners;
 }
 
-// Queued events claimed by one of the owners, read with SQLite directly.
-std::set<unsigned long long> claimed_by(const std::filesystem::path &db_file,
-                                        const std::set<std::string> &owners) {
-  sqlite3 *db = nullptr;
-  std::set<unsigned long long> ids;
-  REQUIRE(sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt *st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db,
-                             "SELECT id, claim_owner FROM outbox WHERE state = 0 AND "
-                             "claim_owner IS NOT NULL",
-                             -1, &st, nullptr) == SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    const std::string owner = reinterpret_cast<const char *>(sqlite3_column_text(st, 1));
-    if (owners.contains(owner))
-      ids.insert(static_cast<unsigned long long>(sqlite3_column_int64(st, 0)));
+// The local ports of the process's TCP connections to a server port, comma-separated: its
+// sockets (/proc/PID/fd) looked up in its network namespace's table (/proc/PID/net/tcp, ports
+// in hex).
+std::string client_ports(pid_t pid, const std::string &server_port) {
+  const std::filesystem::path proc = "/proc/" + std::to_string(pid);
+  std::set<std::string> sockets;
+  for (const auto &fd : std::filesystem::directory_iterator(proc / "fd")) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind("socket:[", 0) == 0)
+      sockets.insert(target.substr(8, target.size() - 9));
   }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  std::string ports;
+  std::ifstream tcp(proc / "net" / "tcp");
+  for (std::string line; std::getline(tcp, line);) {
+    const auto f = words(line);
+    if (f.size() < 10 || !sockets.contains(f[9])) continue;
+    const auto port = [](const std::string &address) {
+      return std::to_string(std::stoul(address.substr(address.find(':') + 1), nullptr, 16));
+    };
+    if (port(f[2]) != server_port) continue;
+    ports += (ports.empty() ? "" : ",") + port(f[1]);
+  }
+  return ports;
+}
+
+// Queued events claimed by a handle of the (stopped) process, read from the outbox directly. A
+// claim names its handle (claim_owner); the process's handles are, on SQLite, those whose claim
+// lock file (claims/<owner>.lock) it holds a flock on; on PostgreSQL, those whose owner lock (a
+// session advisory lock on hashtext('eckid:' || schema) and hashtext(owner),
+// store/pg_database.cpp) one of its sessions holds, its sessions found by their client ports.
+std::set<unsigned long long> claimed_by(const World &w, pid_t pid) {
+  auto db = state_db(w);
+  std::set<unsigned long long> ids;
+  if (db.postgresql()) {
+    const std::string url = postgres_url(w.postgres);  // postgresql://eckid@127.0.0.1:PORT/eckid
+    const auto colon = url.rfind(':');
+    const std::string port = url.substr(colon + 1, url.find('/', colon) - colon - 1);
+    for (const auto &row :
+         db.rows("SELECT o.id FROM outbox o WHERE o.state = 0 AND o.claim_owner IS NOT NULL AND "
+                 "EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE "
+                 "l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.classid = "
+                 "hashtext('eckid:' || current_schema())::oid AND l.objid = "
+                 "hashtext(o.claim_owner)::oid AND a.client_port = ANY (string_to_array(?1, "
+                 "',')::int[]))",
+                 {client_ports(pid, port)})) {
+      ids.insert(std::stoull(row[0]));
+    }
+    return ids;
+  }
+  const auto owners = owners_of(pid, state_file(w).parent_path() / "claims");
+  for (const auto &row : db.rows("SELECT id, claim_owner FROM outbox WHERE state = 0 AND "
+                                 "claim_owner IS NOT NULL")) {
+    if (owners.contains(row[1])) ids.insert(std::stoull(row[0]));
+  }
   return ids;
 }
 
@@ -246,8 +283,7 @@ TEST_CASE("three processes, one killed mid-run: every event once, in order, no r
   std::set<unsigned long long> in_flight;  // claimed by the killed process
   for (int i = 0; i < 600 && in_flight.empty(); ++i) {
     hosts[0]->signal(SIGSTOP);
-    in_flight = claimed_by(state_file(w),
-                           owners_of(hosts[0]->pid(), state_file(w).parent_path() / "claims"));
+    in_flight = claimed_by(w, hosts[0]->pid());
     if (in_flight.empty()) {
       hosts[0]->signal(SIGCONT);
       std::this_thread::sleep_for(20ms);

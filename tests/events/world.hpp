@@ -8,9 +8,9 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +19,8 @@
 
 #include "emulator_process.hpp"
 #include "fire.hpp"
+#include "state_access.hpp"
+#include "state_engine.hpp"
 #include "test_support.hpp"
 
 namespace eckid_events {
@@ -132,6 +134,13 @@ inline Fired fire_created(eckid_plugin *plugin, const std::string &school_key,
   return {s, id};
 }
 
+// Ends a test case as skipped: prints why and exits with 77, the SKIP_RETURN_CODE of its
+// CTest registration (tests/events/CMakeLists.txt).
+[[noreturn]] inline void skip_test(const std::string &reason) {
+  std::cout << "SKIPPED: " << reason << std::endl;
+  std::exit(77);
+}
+
 // How a World is set up: emulator options, extra configuration, delivery and callback.
 struct Setup {
   std::vector<std::string> emulator_args;
@@ -140,12 +149,31 @@ struct Setup {
   eckid_result_fn on_result = nullptr;
   void *result_payload = nullptr;
   eckid_log_level log_level = ECKID_LOG_INFO;  // lowest level of the lines in World::log
+  std::string state_lines = {};                // lines of the [state] table, e.g. directory = "..."
+  // A PostgreSQL cluster folder (private_postgres.py) for the state instead of
+  // ECKID_TEST_POSTGRES's; empty: that one, or SQLite when it is unset.
+  std::filesystem::path postgres = {};
 };
 
+// The cluster folder of a World's state (state_engine.hpp), empty for SQLite. A folder without a
+// cluster while postgresql-15 is missing skips the test (its fixture postgres_start skipped
+// too); with postgresql-15, state_table() fails saying how to start one.
+inline std::filesystem::path cluster_of(const Setup &setup) {
+  const auto folder = setup.postgres.empty() ? test_postgres() : setup.postgres;
+  if (!folder.empty() && !std::filesystem::exists(folder / "url") &&
+      !std::filesystem::exists("/usr/lib/postgresql/15/bin/initdb")) {
+    skip_test("no PostgreSQL cluster in " + folder.string() +
+              " and no postgresql-15 to start one (packaging/install-deps.sh)");
+  }
+  return folder;
+}
+
 // An emulator and a plugin opened on a configuration with five schools:
-// PO01, PO02 (test sector), VO01 (other sector), OFF1 (disabled), LATE (starts in 2099).
+// PO01, PO02 (test sector), VO01 (other sector), OFF1 (disabled), LATE (starts in 2099), and
+// the state in SQLite or, under ECKID_TEST_POSTGRES, a schema of its own (state_engine.hpp).
 struct World {
   Setup setup;
+  std::filesystem::path postgres = cluster_of(setup);  // empty: SQLite
   eckid_test::TempDir dir;
   std::unique_ptr<eckid::emulator_test::Emulator> emulator;
   std::uint16_t port = 0;
@@ -166,7 +194,8 @@ struct World {
             school("PO01", sector, "enabled = true") + school("PO02", sector, "enabled = true") +
             school("VO01", kOtherSector, "enabled = true") +
             school("OFF1", sector, "enabled = false") +
-            school("LATE", sector, "enabled = true\nstart_date = 2099-08-01") + setup.extra_config);
+            school("LATE", sector, "enabled = true\nstart_date = 2099-08-01") + setup.extra_config +
+            state_table(dir.path(), setup.state_lines, postgres));
     open();
   }
   ~World() { close(); }
@@ -179,7 +208,9 @@ struct World {
     o.delivery = setup.delivery;
     o.on_result = setup.on_result;
     o.result_payload = setup.result_payload;
-    REQUIRE(eckid_open(config.c_str(), &o, &plugin) == ECKID_OK);
+    const eckid_status opened = eckid_open(config.c_str(), &o, &plugin);
+    INFO(eckid_last_error());
+    REQUIRE(opened == ECKID_OK);
   }
   void close() {
     eckid_close(plugin);
@@ -226,22 +257,20 @@ struct World {
   std::size_t requests() const { return emulator->log_lines().size(); }
 };
 
-/// The state database of a World's configuration (the default "state" folder beside it).
+/// The SQLite state database of a World's configuration (the default "state" folder beside it).
 inline std::filesystem::path state_file(const World &w) {
   return w.config.parent_path() / "state" / "eckid.db";
 }
 
-/// True when a file of the state folder (database, journal, key, locks, in any subfolder)
-/// contains the text anywhere.
+/// A connection of the test's own to a World's state database, whichever engine holds it.
+inline StateDb state_db(const World &w) {
+  return StateDb(w.config.parent_path(), w.postgres);
+}
+
+/// True when a World's state holds the text anywhere (state_access.hpp: any file of the state
+/// folder, and on PostgreSQL any row of its schema).
 inline bool state_holds(const World &w, const std::string &text) {
-  for (const auto &entry :
-       std::filesystem::recursive_directory_iterator(state_file(w).parent_path())) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.find(text) != std::string::npos) return true;
-  }
-  return false;
+  return state_holds(w.config.parent_path(), w.postgres, text);
 }
 
 }  // namespace eckid_events
