@@ -7,7 +7,7 @@
 namespace eckid {
 
 std::unique_ptr<Database> open_database(const StateConfig &config, const Logger &logger) {
-  if (config.url.empty()) return open_sqlite_database(config, logger);
+  if (config.url.empty()) return open_sqlite_database(config);
   return open_pg_database(config, logger);
 }
 

@@ -158,8 +158,8 @@ class Database {
 };
 
 /// Opens the state database of `config` ([state] url: PostgreSQL, else SQLite in [state]
-/// directory) and migrates its schema (store/schema.hpp). Throws Error(ECKID_E_STATE) naming
-/// the database, what failed and what to do.
+/// directory, which must exist: StateDb prepares it) and migrates its schema (store/schema.hpp).
+/// Throws Error(ECKID_E_STATE) naming the database, what failed and what to do.
 std::unique_ptr<Database> open_database(const StateConfig &config, const Logger &logger);
 
 }  // namespace eckid

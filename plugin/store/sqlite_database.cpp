@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "config/config.hpp"
-#include "log/logger.hpp"
 #include "store/schema.hpp"
 #include "store/state_files.hpp"
 #include "store/state_lease.hpp"
@@ -20,22 +19,6 @@
 namespace eckid {
 
 namespace {
-
-void prepare_directory(const std::filesystem::path &dir, const Logger &logger) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) {
-    fs::create_directories(dir, ec);
-    if (ec) {
-      throw Error(ECKID_E_STATE, "cannot create the state directory " + dir.string() + ": " +
-                                     ec.message() + "; create it or set [state] directory");
-    }
-    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  }
-  if (const std::string warning = state_folder_warning(dir); !warning.empty()) {
-    logger.warn(warning);
-  }
-}
 
 // 16 random bytes as hex: the name of one open handle.
 std::string random_owner() {
@@ -78,12 +61,11 @@ void sql_chr(sqlite3_context *context, int, sqlite3_value **argv) {
 
 class SqliteDatabase final : public Database {
  public:
-  SqliteDatabase(const StateConfig &config, const Logger &logger)
+  explicit SqliteDatabase(const StateConfig &config)
       : path_(config.directory / kStateDatabaseFile),
         claims_(config.directory / "claims"),
         owner_(random_owner()),
         busy_timeout_(config.busy_timeout_ms) {
-    prepare_directory(config.directory, logger);
     const mode_t old_mask = ::umask(077);
     const int rc = sqlite3_open_v2(
         path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -324,8 +306,8 @@ std::unique_ptr<Database::Cursor> SqliteDatabase::prepare(const std::string &sql
 
 }  // namespace
 
-std::unique_ptr<Database> open_sqlite_database(const StateConfig &config, const Logger &logger) {
-  return std::make_unique<SqliteDatabase>(config, logger);
+std::unique_ptr<Database> open_sqlite_database(const StateConfig &config) {
+  return std::make_unique<SqliteDatabase>(config);
 }
 
 }  // namespace eckid

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "log/logger.hpp"
 #include "store/database.hpp"
+#include "store/state_files.hpp"
 
 namespace eckid {
 
@@ -23,8 +24,10 @@ namespace eckid {
 /// built on it.
 class StateDb {
  public:
-  StateDb(const StateConfig &config, const Logger &logger)
-      : directory_(config.directory), db_(open_database(config, logger)) {}
+  StateDb(const StateConfig &config, const Logger &logger) : directory_(config.directory) {
+    prepare_state_directory(directory_, logger);
+    db_ = open_database(config, logger);
+  }
   StateDb(const StateDb &) = delete;
   StateDb &operator=(const StateDb &) = delete;
 

@@ -4,6 +4,9 @@
 
 #include <memory>
 
+#include "log/logger.hpp"
+#include "util/error.hpp"
+
 namespace eckid {
 
 std::string state_folder_warning(const std::filesystem::path &directory) {
@@ -13,6 +16,22 @@ std::string state_folder_warning(const std::filesystem::path &directory) {
   if (ec || (perms & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none) return {};
   return "the state directory " + directory.string() +
          " is readable by other users; restrict it (chmod 700)";
+}
+
+void prepare_state_directory(const std::filesystem::path &dir, const Logger &logger) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec) {
+      throw Error(ECKID_E_STATE, "cannot create the state directory " + dir.string() + ": " +
+                                     ec.message() + "; create it or set [state] directory");
+    }
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  if (const std::string warning = state_folder_warning(dir); !warning.empty()) {
+    logger.warn(warning);
+  }
 }
 
 namespace {

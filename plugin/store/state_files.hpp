@@ -8,8 +8,16 @@
 
 namespace eckid {
 
+class Logger;
+
 /// The state database's file name inside [state] directory.
 inline constexpr const char *kStateDatabaseFile = "eckid.db";
+
+/// Creates [state] directory (and missing parents; the folder itself owner-only, 0700) when it
+/// does not exist, and logs state_folder_warning() for it. Both engines need it: SQLite keeps
+/// eckid.db there, and every engine the outbox key (outbox.key). Throws
+/// Error(ECKID_E_STATE) naming the folder when it cannot be made.
+void prepare_state_directory(const std::filesystem::path &directory, const Logger &logger);
 
 /// The warning for a state folder that users other than its owner may access (any group or
 /// other permission bit), or "" when only its owner may or its mode cannot be read. The

@@ -18,8 +18,8 @@
 
 #include "check/check.hpp"
 #include "log/logger.hpp"
-#include "store/database.hpp"
 #include "store/schema.hpp"
+#include "store/state_db.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -76,11 +76,11 @@ std::string user_name(uid_t uid) {
 }
 
 // The plugin's own connection to the SQLite state database in `state`.
-std::unique_ptr<eckid::Database> open_plugin_database(const fs::path &state) {
+std::unique_ptr<eckid::StateDb> open_plugin_database(const fs::path &state) {
   eckid::StateConfig config;
   config.directory = state;
   config.busy_timeout_ms = 1000;
-  return eckid::open_database(config, eckid::Logger{});
+  return std::make_unique<eckid::StateDb>(config, eckid::Logger{});
 }
 
 // A state folder with a database the plugin made (opened and closed), mode 0700.
