@@ -61,8 +61,8 @@ Finding certificate_validity(const nv::CertificateFacts &certificate, std::int64
 /// three tiers", belongs to the sandbox environment only).
 std::vector<Finding> salt_findings(const ServiceConfig &service);
 
-/// The state findings of today's state engine (SQLite in [state] directory), key
-/// "state.directory", for the user this check runs as (effective uid), named in the messages:
+/// The state findings, key "state.directory", for the user this check runs as (effective
+/// uid), named in the messages (with [state] url, the folder's and then pg_state_findings()):
 /// - "state": the folder exists, or this user may make it (OK, made at first open), else
 ///   FAIL naming the folder and what to do; this user may read, write and search it, else
 ///   FAIL saying that a host and `eckid deliver` must run as a user that may write it; WARN
@@ -72,7 +72,18 @@ std::vector<Finding> salt_findings(const ServiceConfig &service);
 ///   migrated at the next open), newer (FAIL: upgrade libeckid), unreadable or not a
 ///   database (FAIL with what to do); busy (OK, version not read).
 /// Reads nothing from the tables and changes nothing on disk (no file or folder made, no
-/// write lock taken). Another engine adds its own findings here. Throws only std::bad_alloc.
+/// write lock taken). Throws only std::bad_alloc.
 std::vector<Finding> state_findings(const StateConfig &state);
+
+/// The "state database" findings of a PostgreSQL state ([state] url), key "state.url", read
+/// in a READ ONLY transaction (nothing created or migrated): reachable as which role (else one
+/// FAIL: the connection's error, never the password, and what to check); the schema absent (OK
+/// when the role may create it, else FAIL naming CREATE SCHEMA ... AUTHORIZATION), without
+/// eckid's tables (OK when the role may create them), its schema_version this library's or
+/// older (OK, migrated at the next open; FAIL when the role does not own the tables to migrate)
+/// or newer (FAIL: upgrade libeckid); the rights: USAGE on the schema, SELECT, INSERT, UPDATE
+/// and DELETE on each of its tables (FAIL naming the missing ones and the GRANT to run).
+/// Throws only std::bad_alloc.
+std::vector<Finding> pg_state_findings(const StateConfig &state);
 
 }  // namespace eckid

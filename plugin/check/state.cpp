@@ -167,6 +167,10 @@ Finding database_findings(const fs::path &file, long busy_timeout_ms, const std:
 std::vector<Finding> state_findings(const StateConfig &state) {
   const std::string user = current_user();
   std::vector<Finding> out = folder_findings(state.directory, user);
+  if (!state.url.empty()) {
+    for (auto &f : pg_state_findings(state)) out.push_back(std::move(f));
+    return out;
+  }
   out.push_back(
       database_findings(state.directory / kStateDatabaseFile, state.busy_timeout_ms, user));
   return out;

@@ -474,10 +474,10 @@ DueWork OnboardTable::due(const std::string &school_key, std::int64_t now_ms,
       db_,
       "SELECT COALESCE(SUM(CASE WHEN o.batch_row IS NOT NULL THEN CASE WHEN b.next_ms IS NULL "
       "OR b.next_ms <= ?2 THEN 1 ELSE 0 END WHEN o.next_attempt_ms > ?2 THEN 0 WHEN o.hpgn IS "
-      "NULL THEN 1 WHEN ?3 IS NOT NULL AND ?3 <= ?2 THEN 1 ELSE 0 END), 0), "
+      "NULL THEN 1 WHEN CAST(?3 AS BIGINT) <= ?2 THEN 1 ELSE 0 END), 0), "
       "MIN(CASE WHEN o.batch_row IS NOT NULL THEN CASE WHEN b.next_ms > ?2 THEN b.next_ms END "
       "WHEN o.next_attempt_ms > ?2 THEN o.next_attempt_ms WHEN o.hpgn IS NULL THEN NULL "
-      "WHEN ?3 > ?2 THEN ?3 END) "
+      "WHEN CAST(?3 AS BIGINT) > ?2 THEN CAST(?3 AS BIGINT) END) "
       "FROM outbox o LEFT JOIN onboard_batch b ON b.id = o.batch_row WHERE " +
           queued());
   q.bind(1, school_key).bind(2, now_ms);

@@ -32,6 +32,14 @@ std::string dollar_parameters(std::string_view sql) {
   return out;
 }
 
+void Params::text(int i, std::string_view v) {
+  if (v.find('\0') != std::string_view::npos) {
+    throw Error(ECKID_E_INTERNAL,
+                "text parameter ?" + std::to_string(i) + " holds a NUL byte; bind it as bytes");
+  }
+  set(i, 25, std::string(v), 0);
+}
+
 void Params::resize(int i) {
   if (i < 1 || i > 65'535) {
     throw Error(ECKID_E_INTERNAL, "statement parameter ?" + std::to_string(i) + " out of range");

@@ -28,7 +28,9 @@ std::string dollar_parameters(std::string_view sql);
 /// server infers its type). A number never bound is NULL. Not thread-safe.
 class Params {
  public:
-  void text(int i, std::string_view v) { set(i, 25, std::string(v), 0); }
+  /// Throws Error(ECKID_E_INTERNAL) for text with a NUL byte, which libpq would cut off there
+  /// (bytes go through bytes()).
+  void text(int i, std::string_view v);
   void integer(int i, std::int64_t v) { set(i, 20, std::to_string(v), 0); }
   void bytes(int i, const void *data, std::size_t size) {
     set(i, 17, std::string(static_cast<const char *>(data), size), 1);
