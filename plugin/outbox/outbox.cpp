@@ -89,47 +89,54 @@ void bind_fault(Database::Statement &q, int first, const nv::FaultDetail *fault)
 std::pair<std::int64_t, bool> Outbox::enqueue(const OutboxEvent &e, const std::string &key) {
   std::lock_guard lock(mutex_);
   std::pair<std::int64_t, bool> result{0, false};
-  db_.transaction([&] {
-    db_.lock_pupil(e.pupil_key);  // ids in commit order per pupil (Outbox::next_due())
-    Database::Statement existing(db_, "SELECT id, state FROM outbox WHERE idempotency_key = ?1");
-    existing.bind(1, key);
-    if (existing.step()) {
-      const std::int64_t id = existing.integer(0);
-      if (existing.integer(1) != static_cast<std::int64_t>(EventState::failed)) {
-        result = {id, false};
-        return;
-      }
-      // The same event failed for good before: firing it again is a new attempt (as
-      // eckid_retry_failed()), with the PGNs just given; no caller waits for the old outcome.
-      Database::Statement again(
-          db_,
-          "UPDATE outbox SET state = 0, attempts = 0, acked = 0, next_attempt_ms = ?2, "
-          "status = 0, message = '', completed_ms = NULL, sealed_pgns = ?3, sealed_hpgns = NULL, "
-          "fault_code = NULL, fault_string = NULL, fault_actor = NULL WHERE id = ?1");
-      again.bind(1, id).bind(2, e.created_ms);
-      again.bind_blob(3, e.sealed_pgns.data(), e.sealed_pgns.size());
-      again.step();
-      result = {id, true};
-      return;
-    }
-    Database::Statement add(
-        db_,
-        "INSERT INTO outbox (idempotency_key, kind, school_key, from_school_key, pupil_key, "
-        "pgn_kind, sealed_pgns, effective_date, state, next_attempt_ms, created_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9) RETURNING id");
-    add.bind(1, key).bind(2, static_cast<std::int64_t>(e.kind)).bind(3, e.school_key);
-    add.bind(4, e.from_school_key).bind(5, e.pupil_key);
-    add.bind(6, static_cast<std::int64_t>(e.pgn_kind));
-    add.bind_blob(7, e.sealed_pgns.data(), e.sealed_pgns.size());
-    if (e.effective_date) {
-      add.bind(8, *e.effective_date);
-    } else {
-      add.bind_null(8);
-    }
-    add.bind(9, e.created_ms);
-    add.step();
-    result = {add.integer(0), true};
-  });
+  db_.transaction(
+      [&] {
+        db_.lock_pupil(e.pupil_key);  // ids in commit order per pupil (Outbox::next_due())
+        Database::Statement existing(db_,
+                                     "SELECT id, state FROM outbox WHERE idempotency_key = ?1");
+        existing.bind(1, key);
+        if (existing.step()) {
+          const std::int64_t id = existing.integer(0);
+          if (existing.integer(1) != static_cast<std::int64_t>(EventState::failed)) {
+            result = {id, false};
+            return;
+          }
+          // The same event failed for good before: firing it again is a new attempt (as
+          // eckid_retry_failed()), with the PGNs just given; no caller waits for the old outcome.
+          Database::Statement again(
+              db_,
+              "UPDATE outbox SET state = 0, attempts = 0, acked = 0, next_attempt_ms = ?2, "
+              "status = 0, message = '', completed_ms = NULL, sealed_pgns = ?3, "
+              "sealed_hpgns = NULL, fault_code = NULL, fault_string = NULL, fault_actor = NULL "
+              "WHERE id = ?1");
+          again.bind(1, id).bind(2, e.created_ms);
+          again.bind_blob(3, e.sealed_pgns.data(), e.sealed_pgns.size());
+          again.step();
+          result = {id, true};
+          return;
+        }
+        Database::Statement add(
+            db_,
+            "INSERT INTO outbox (idempotency_key, kind, school_key, from_school_key, pupil_key, "
+            "pgn_kind, sealed_pgns, effective_date, state, next_attempt_ms, created_ms) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9) RETURNING id");
+        add.bind(1, key).bind(2, static_cast<std::int64_t>(e.kind)).bind(3, e.school_key);
+        add.bind(4, e.from_school_key).bind(5, e.pupil_key);
+        add.bind(6, static_cast<std::int64_t>(e.pgn_kind));
+        add.bind_blob(7, e.sealed_pgns.data(), e.sealed_pgns.size());
+        if (e.effective_date) {
+          add.bind(8, *e.effective_date);
+        } else {
+          add.bind_null(8);
+        }
+        add.bind(9, e.created_ms);
+        add.step();
+        result = {add.integer(0), true};
+      },
+      // The idempotency key's UNIQUE constraint (a concurrent insert of the same key reruns this)
+      // and lock_pupil() are all it needs; SERIALIZABLE's predicate locks made concurrent enqueues
+      // on PostgreSQL abort each other (outbox_process_bench).
+      Isolation::read_committed);
   return result;
 }
 

@@ -43,6 +43,18 @@ class Lease {
   virtual bool held() const = 0;
 };
 
+/// How much of other transactions a transaction may see (PostgreSQL; SQLite has one writer at a
+/// time, so every transaction there is serializable).
+enum class Isolation {
+  /// As if transactions ran one after another: what a transaction read still holds when it
+  /// commits (PostgreSQL SERIALIZABLE; conflicts rerun it).
+  serializable,
+  /// Each statement sees what committed before it (PostgreSQL READ COMMITTED): for a
+  /// transaction whose rules are kept by row locks and unique keys alone. A row another
+  /// transaction inserted with the same unique key at the same time (SQLSTATE 23505) reruns it.
+  read_committed,
+};
+
 /// One connection. Not thread-safe: StateDb's mutex guards it (except lease objects, which
 /// lock it themselves when they use it).
 class Database {
@@ -53,13 +65,13 @@ class Database {
   /// Runs SQL without parameters or results (may hold several statements).
   virtual void exec(const std::string &sql) = 0;
   /// Runs fn as one transaction (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL:
-  /// SERIALIZABLE). Rolls back and rethrows on failure; on RetryTransaction runs fn again from
+  /// `isolation`). Rolls back and rethrows on failure; on RetryTransaction runs fn again from
   /// its start until [state] busy_timeout_ms has passed, so fn must set its results anew.
   template <class Fn>
-  void transaction(Fn &&fn) {
+  void transaction(Fn &&fn, Isolation isolation = Isolation::serializable) {
     const auto deadline = std::chrono::steady_clock::now() + retry_window();
     for (;;) {
-      begin();
+      begin(isolation);
       try {
         fn();
         commit();
@@ -150,7 +162,7 @@ class Database {
 
  protected:
   virtual std::unique_ptr<Cursor> prepare(const std::string &sql) = 0;
-  virtual void begin() = 0;
+  virtual void begin(Isolation isolation) = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
   /// How long transaction() runs a function again ([state] busy_timeout_ms).

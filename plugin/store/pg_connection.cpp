@@ -252,6 +252,11 @@ Result Connection::run(const std::string &sql, const Params *params) {
         continue;
       }
     }
+    if (state == "23505" && in_transaction_) {  // unique_violation (Isolation::read_committed)
+      throw RetryTransaction("a transaction on " + name_ +
+                             " kept adding a row whose key another transaction had just added (" +
+                             last_error_ + ") until [state] busy_timeout_ms had passed");
+    }
     fail("cannot read or write the state database,");
   }
 }

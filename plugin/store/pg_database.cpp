@@ -42,7 +42,10 @@ class PgDatabase final : public Database {
 
  protected:
   std::unique_ptr<Cursor> prepare(const std::string &sql) override;
-  void begin() override { conn_.begin("BEGIN ISOLATION LEVEL SERIALIZABLE"); }
+  void begin(Isolation isolation) override {
+    conn_.begin(isolation == Isolation::serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                                     : "BEGIN ISOLATION LEVEL READ COMMITTED");
+  }
   void commit() override { conn_.commit(); }
   void rollback() noexcept override { conn_.rollback(); }
   std::chrono::milliseconds retry_window() const noexcept override { return conn_.retry_window(); }

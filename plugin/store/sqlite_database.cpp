@@ -137,7 +137,7 @@ class SqliteDatabase final : public Database {
 
  protected:
   std::unique_ptr<Cursor> prepare(const std::string &sql) override;
-  void begin() override { exec("BEGIN IMMEDIATE"); }
+  void begin(Isolation) override { exec("BEGIN IMMEDIATE"); }  // one writer: serializable
   void commit() override { exec("COMMIT"); }
   void rollback() noexcept override { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
   std::chrono::milliseconds retry_window() const noexcept override { return busy_timeout_; }
