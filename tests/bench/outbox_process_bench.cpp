@@ -68,11 +68,12 @@ std::vector<StateEngine> engines() {
   std::vector<StateEngine> list{{"SQLite", [](const fs::path &dir) {
                                    return eckid_events::state_table(
                                        dir, "directory = \"" + (dir / "state").string() + "\"\n",
-                                       fs::path());
+                                       {});
                                  }}};
-  if (!eckid_events::test_postgres().empty()) {
-    list.push_back(
-        {"PostgreSQL", [](const fs::path &dir) { return eckid_events::state_table(dir); }});
+  if (const auto postgres = eckid_events::test_postgres(); !postgres.empty()) {
+    list.push_back({"PostgreSQL", [postgres](const fs::path &dir) {
+                      return eckid_events::state_table(dir, "", postgres);
+                    }});
   }
   return list;
 }

@@ -7,8 +7,6 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "state_engine.hpp"
-
 namespace eckid_events {
 
 namespace {
@@ -85,7 +83,7 @@ struct StateDb::Engine {
   }
 };
 
-StateDb::StateDb(const std::filesystem::path &dir, const std::filesystem::path &postgres)
+StateDb::StateDb(const std::filesystem::path &dir, const PostgresTarget &postgres)
     : engine_(std::make_unique<Engine>()) {
   if (postgres.empty()) {
     const auto file = dir / "state" / "eckid.db";
@@ -97,8 +95,8 @@ StateDb::StateDb(const std::filesystem::path &dir, const std::filesystem::path &
     sqlite3_busy_timeout(engine_->lite, 5000);
     return;
   }
-  const std::string url = postgres_url(postgres);
-  const std::string password = read_first_line(postgres / "password");
+  const std::string &url = postgres.url;
+  const std::string password = read_first_line(postgres.password_file);
   const std::string options = "-c search_path=" + schema_for(dir);
   engine_->name = url + ", schema " + schema_for(dir);
   const char *keys[] = {"dbname",           "password",        "options",
@@ -145,7 +143,7 @@ std::string StateDb::all_rows() {
   return text;
 }
 
-bool state_holds(const std::filesystem::path &dir, const std::filesystem::path &postgres,
+bool state_holds(const std::filesystem::path &dir, const PostgresTarget &postgres,
                  const std::string &text) {
   const auto folder = dir / "state";
   if (std::filesystem::exists(folder)) {

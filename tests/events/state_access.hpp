@@ -9,14 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "state_engine.hpp"
+
 namespace eckid_events {
 
 class StateDb {
  public:
   /// The state of a configuration in `dir` with the default state folder: SQLite's
-  /// dir/state/eckid.db when `postgres` is empty, else schema_for(dir) in the cluster of that
-  /// folder. Throws std::runtime_error when it cannot connect.
-  StateDb(const std::filesystem::path &dir, const std::filesystem::path &postgres);
+  /// dir/state/eckid.db when `postgres` is empty, else schema_for(dir) at `postgres`. Throws
+  /// std::runtime_error when it cannot connect.
+  StateDb(const std::filesystem::path &dir, const PostgresTarget &postgres);
   ~StateDb();
   StateDb(const StateDb &) = delete;
   StateDb &operator=(const StateDb &) = delete;
@@ -42,7 +44,7 @@ class StateDb {
 /// state folder (SQLite: the database, its journal and free pages; both: the outbox key, lock
 /// files) and, on PostgreSQL, in any row of its schema. The server's own files are not
 /// searched: a deleted row stays in them until the server reuses the space.
-bool state_holds(const std::filesystem::path &dir, const std::filesystem::path &postgres,
+bool state_holds(const std::filesystem::path &dir, const PostgresTarget &postgres,
                  const std::string &text);
 
 }  // namespace eckid_events

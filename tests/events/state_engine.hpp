@@ -15,24 +15,34 @@
 
 namespace eckid_events {
 
-/// The cluster folder of ECKID_TEST_POSTGRES; empty when it is unset (SQLite).
-inline std::filesystem::path test_postgres() {
+/// Where a state on PostgreSQL goes: the cluster's connection URI without password
+/// ("postgresql://eckid@127.0.0.1:PORT/eckid") and a file holding the password. Empty: SQLite.
+struct PostgresTarget {
+  std::string url;
+  std::filesystem::path password_file;
+  bool empty() const noexcept { return url.empty(); }
+};
+
+/// The folder of ECKID_TEST_POSTGRES; empty when it is unset.
+inline std::filesystem::path test_postgres_folder() {
   const char *folder = std::getenv("ECKID_TEST_POSTGRES");
   return folder != nullptr ? std::filesystem::path(folder) : std::filesystem::path();
 }
 
-/// The connection URI (without password) of the cluster in `folder` (its file url). Throws
-/// std::runtime_error when the folder holds no cluster.
-inline std::string postgres_url(const std::filesystem::path &folder) {
+/// The cluster of ECKID_TEST_POSTGRES (its folder's url and password files); empty when the
+/// variable is unset. Throws std::runtime_error when the folder holds no cluster.
+inline PostgresTarget test_postgres() {
+  const auto folder = test_postgres_folder();
+  if (folder.empty()) return {};
   std::ifstream in(folder / "url");
   std::string url;
   if (!std::getline(in, url) || url.empty()) {
-    throw std::runtime_error(folder.string() +
+    throw std::runtime_error("ECKID_TEST_POSTGRES=" + folder.string() +
                              " holds no PostgreSQL cluster (no url file): start one with "
                              "python3 tests/adapters/private_postgres.py start " +
                              folder.string());
   }
-  return url;
+  return {url, folder / "password"};
 }
 
 /// The PostgreSQL schema of a state whose configuration is in `dir`: "t_" and dir's name in
@@ -48,14 +58,13 @@ inline std::string schema_for(const std::filesystem::path &dir) {
 }
 
 /// The [state] table of a configuration in `dir`: `lines` (e.g. "busy_timeout_ms = 20000\n")
-/// and, with a cluster folder `postgres`, its url, its password file and the schema of `dir`.
-/// Throws std::runtime_error when `postgres` holds no cluster.
-inline std::string state_table(const std::filesystem::path &dir, const std::string &lines = "",
-                               const std::filesystem::path &postgres = test_postgres()) {
+/// and, for a PostgreSQL target, its url, its password file and the schema of `dir`.
+inline std::string state_table(const std::filesystem::path &dir, const std::string &lines,
+                               const PostgresTarget &postgres) {
   std::string table = "\n[state]\n" + lines;
   if (!postgres.empty()) {
-    table += "url = \"" + postgres_url(postgres) + "\"\npassword_file = \"" +
-             (postgres / "password").string() + "\"\nschema = \"" + schema_for(dir) + "\"\n";
+    table += "url = \"" + postgres.url + "\"\npassword_file = \"" +
+             postgres.password_file.string() + "\"\nschema = \"" + schema_for(dir) + "\"\n";
   }
   return table;
 }

@@ -27,7 +27,7 @@ namespace {
 struct SmallTmpfs {
   std::filesystem::path dir;
   explicit SmallTmpfs(std::filesystem::path d) : dir(std::move(d)) {
-    if (!test_postgres().empty()) {
+    if (!test_postgres_folder().empty()) {
       skip_test(
           "a full state folder is SQLite's; with ECKID_TEST_POSTGRES the database's disk "
           "is the PostgreSQL server's");

@@ -2,64 +2,31 @@
 // event completes with the ECK iD the emulator's documented derivation gives (world.hpp), none is
 // lost and none delivered twice, and events fired while the server is down are accepted once it
 // is back. Only with the state on PostgreSQL (ECKID_TEST_POSTGRES; skipped otherwise), on a
-// private cluster of its own: the one of ECKID_TEST_POSTGRES serves other tests meanwhile.
-#include <sys/wait.h>
-
+// private cluster of its own (tests/support/private_postgres.hpp): the one of
+// ECKID_TEST_POSTGRES serves other tests meanwhile.
+#include <atomic>
 #include <catch2/catch.hpp>
-#include <cstdlib>
+#include <exception>
 #include <map>
 #include <thread>
 
 #include "onboard_support.hpp"
+#include "private_postgres.hpp"
 
 using namespace eckid_events;
 using namespace std::chrono_literals;
 
-namespace {
-
-// A cluster of tests/adapters/private_postgres.py in a temporary folder: started with the
-// object (the test is skipped without postgresql-15), removed with it.
-class PrivateCluster {
- public:
-  PrivateCluster() {
-    const int status = script("start");
-    if (status == 77)
-      skip_test("no postgresql-15 for a private cluster (packaging/install-deps.sh)");
-    REQUIRE(status == 0);
-  }
-  ~PrivateCluster() { script("remove"); }
-  PrivateCluster(const PrivateCluster &) = delete;
-  PrivateCluster &operator=(const PrivateCluster &) = delete;
-
-  const std::filesystem::path &folder() const { return folder_; }
-  // Stops the server (fast: its sessions end), keeps it down `down_s` seconds, starts it again
-  // on the same data and port; the script's exit status.
-  int restart(int down_s) { return script("restart", " --down " + std::to_string(down_s)); }
-  bool running() { return script("status") == 0; }
-
- private:
-  // The script's exit status; its output (the url, "running", "stopped") is not needed.
-  int script(const std::string &command, const std::string &options = "") {
-    const std::string line = std::string("'") + ECKID_PYTHON + "' '" + ECKID_PRIVATE_POSTGRES +
-                             "' " + command + " '" + folder_.string() + "'" + options +
-                             " >/dev/null";
-    const int status = std::system(line.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  eckid_test::TempDir dir_;
-  std::filesystem::path folder_ = dir_.path() / "postgres";
-};
-
-}  // namespace
-
 TEST_CASE("PostgreSQL stopped and started during a run: everything completes",
           "[outbox][postgresql][slow]") {
-  if (test_postgres().empty()) {
+  if (test_postgres_folder().empty()) {
     skip_test(
         "the state is on SQLite; this test needs PostgreSQL (ECKID_TEST_POSTGRES, its "
         "CTest test 'pg:PostgreSQL stopped and started during a run...')");
   }
-  PrivateCluster cluster;
+  if (!eckid_test::PrivatePostgres::available()) {
+    skip_test("no postgresql-15 for a private cluster (packaging/install-deps.sh)");
+  }
+  eckid_test::PrivatePostgres cluster;
   Setup setup;
   // Each answer takes 300 ms, so the workers have events at the service when the server
   // stops; an event call waits up to busy_timeout_ms for the server to come back.
@@ -67,7 +34,7 @@ TEST_CASE("PostgreSQL stopped and started during a run: everything completes",
   setup.extra_config = kFastRetries;
   setup.delivery = ECKID_DELIVERY_ASYNC;
   setup.state_lines = "busy_timeout_ms = 60000\n";
-  setup.postgres = cluster.folder();
+  setup.postgres = {cluster.url(), cluster.password_file()};
   World w(setup);
 
   // Each pupil at a school of each sector (no duplicate PGN): PO01 before the restart, VO01
@@ -82,22 +49,31 @@ TEST_CASE("PostgreSQL stopped and started during a run: everything completes",
   };
   for (int i = 0; i < kPupils; ++i) fire(i, "PO01", eckid_test::test_sector());
 
-  // In flight: once the service has been asked, the server stops for 5 s and starts again.
+  // In flight: once the service has been asked, the server stops (fast: its sessions end),
+  // stays down for 5 s and starts again on the same port; meanwhile the VO01 events are fired.
   for (int i = 0; i < 1200 && w.requests() == 0; ++i) std::this_thread::sleep_for(50ms);
   REQUIRE(w.requests() > 0);
-  int restarted = -1;
-  std::thread restarter([&] { restarted = cluster.restart(5); });
-  bool seen_down = false;
-  for (int i = 0; i < 600 && !seen_down; ++i) {
-    seen_down = !cluster.running();
-    if (!seen_down) std::this_thread::sleep_for(20ms);
+  std::atomic<bool> down{false};
+  std::exception_ptr restart_failed;
+  {
+    std::jthread restarter([&] {
+      try {
+        cluster.stop();
+        down = true;
+        std::this_thread::sleep_for(5s);
+        cluster.start();
+      } catch (...) {
+        restart_failed = std::current_exception();
+        down = true;
+      }
+    });
+    for (int i = 0; i < 6000 && !down; ++i) std::this_thread::sleep_for(10ms);
+    if (down && !restart_failed) {
+      for (int i = 0; i < kPupils; ++i) fire(i, "VO01", kOtherSector);
+    }
   }
-  if (seen_down) {
-    for (int i = 0; i < kPupils; ++i) fire(i, "VO01", kOtherSector);
-  }
-  restarter.join();
-  REQUIRE(restarted == 0);
-  REQUIRE(seen_down);
+  if (restart_failed) std::rethrow_exception(restart_failed);
+  REQUIRE(events.size() == 2 * kPupils);
 
   // Every event completes once: results polled and acknowledged until all are in, then a
   // little longer for a stray second delivery.

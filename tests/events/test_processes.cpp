@@ -164,7 +164,7 @@ std::set<unsigned long long> claimed_by(const World &w, pid_t pid) {
   auto db = state_db(w);
   std::set<unsigned long long> ids;
   if (db.postgresql()) {
-    const std::string url = postgres_url(w.postgres);  // postgresql://eckid@127.0.0.1:PORT/eckid
+    const std::string &url = w.postgres.url;  // postgresql://eckid@127.0.0.1:PORT/eckid
     const auto colon = url.rfind(':');
     const std::string port = url.substr(colon + 1, url.find('/', colon) - colon - 1);
     for (const auto &row :

@@ -150,22 +150,24 @@ struct Setup {
   void *result_payload = nullptr;
   eckid_log_level log_level = ECKID_LOG_INFO;  // lowest level of the lines in World::log
   std::string state_lines = {};                // lines of the [state] table, e.g. directory = "..."
-  // A PostgreSQL cluster folder (private_postgres.py) for the state instead of
-  // ECKID_TEST_POSTGRES's; empty: that one, or SQLite when it is unset.
-  std::filesystem::path postgres = {};
+  // A PostgreSQL cluster for the state instead of ECKID_TEST_POSTGRES's; empty: that one, or
+  // SQLite when it is unset.
+  PostgresTarget postgres = {};
 };
 
-// The cluster folder of a World's state (state_engine.hpp), empty for SQLite. A folder without a
-// cluster while postgresql-15 is missing skips the test (its fixture postgres_start skipped
-// too); with postgresql-15, state_table() fails saying how to start one.
-inline std::filesystem::path cluster_of(const Setup &setup) {
-  const auto folder = setup.postgres.empty() ? test_postgres() : setup.postgres;
+// The PostgreSQL cluster of a World's state (state_engine.hpp), empty for SQLite. An
+// ECKID_TEST_POSTGRES folder without a cluster while postgresql-15 is missing skips the test
+// (its fixture postgres_start skipped too); with postgresql-15, test_postgres() fails saying
+// how to start one.
+inline PostgresTarget cluster_of(const Setup &setup) {
+  if (!setup.postgres.empty()) return setup.postgres;
+  const auto folder = test_postgres_folder();
   if (!folder.empty() && !std::filesystem::exists(folder / "url") &&
       !std::filesystem::exists("/usr/lib/postgresql/15/bin/initdb")) {
     skip_test("no PostgreSQL cluster in " + folder.string() +
               " and no postgresql-15 to start one (packaging/install-deps.sh)");
   }
-  return folder;
+  return test_postgres();
 }
 
 // An emulator and a plugin opened on a configuration with five schools:
@@ -173,7 +175,7 @@ inline std::filesystem::path cluster_of(const Setup &setup) {
 // the state in SQLite or, under ECKID_TEST_POSTGRES, a schema of its own (state_engine.hpp).
 struct World {
   Setup setup;
-  std::filesystem::path postgres = cluster_of(setup);  // empty: SQLite
+  PostgresTarget postgres = cluster_of(setup);  // empty: SQLite
   eckid_test::TempDir dir;
   std::unique_ptr<eckid::emulator_test::Emulator> emulator;
   std::uint16_t port = 0;
