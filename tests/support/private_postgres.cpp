@@ -1,7 +1,6 @@
 #include "private_postgres.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -9,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-extern char **environ;
+#include "spawn.hpp"
 
 namespace eckid_test {
 
@@ -93,26 +92,12 @@ std::string PrivatePostgres::run(const std::string &command, const std::vector<s
     ::close(fd);
     std::ofstream(in, std::ios::binary) << input;
   }
-  std::vector<std::string> argv_text = {ECKID_PYTHON3, ECKID_PRIVATE_POSTGRES_SCRIPT, command,
-                                        folder_.string()};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char *> argv;
-  for (auto &a : argv_text) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  std::vector<std::string> argv = {ECKID_PYTHON3, ECKID_PRIVATE_POSTGRES_SCRIPT, command,
+                                   folder_.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = spawn_to_files(argv, out, err, in);
   int status = 0;
-  if (spawned != 0 || ::waitpid(pid, &status, 0) != pid) {
-    throw std::runtime_error(std::string("cannot run ") + ECKID_PYTHON3);
-  }
+  if (::waitpid(pid, &status, 0) != pid) throw std::runtime_error("waitpid failed");
   std::string output = slurp(out);
   const std::string errors = slurp(err);
   std::error_code ec;
