@@ -3,18 +3,26 @@ postgres system user through runuser when run as root, else as the current user)
 on 127.0.0.1 with password logins (scram-sha-256), trust only on its own socket folder;
 independent of the machine's own clusters, stopped by stop(). Needs Debian's postgresql-15.
 
-The real-host tests use the class Postgres. The plugin's state tests (tests/events, issue 18)
-use the command line, which keeps one cluster per folder DIR:
+The real-host tests use the class Postgres. The plugin's state tests (tests/events,
+tests/integration/pg_*_test.cpp through tests/support/private_postgres.hpp; issue 18) use the
+command line, which keeps one cluster per folder DIR:
 
-  private_postgres.py start DIR     a fresh cluster (an earlier one in DIR is stopped and
+  private_postgres.py start DIR [--no-fsync]
+                                    a fresh cluster (an earlier one in DIR is stopped and
                                     removed) with a role eckid (LOGIN, a random password) owning
                                     a database eckid; writes DIR/url
                                     ("postgresql://eckid@127.0.0.1:PORT/eckid") and
-                                    DIR/password (the password's line, mode 0600); prints the url
+                                    DIR/password (the password's line, mode 0600); prints the url.
+                                    --no-fsync: fsync off, for tests that need no crash safety
+                                    (faster commits); not for measuring (tests/bench)
   private_postgres.py stop DIR      stops it (fast shutdown: sessions end); keeps its files
   private_postgres.py restart DIR [--down SECONDS]
-                                    stops it, waits SECONDS (default 0), starts it again on the
-                                    same data and port
+                                    stops it if it runs, waits SECONDS (default 0), starts it
+                                    again on the same data and port
+  private_postgres.py sql DIR [--database NAME]
+                                    runs the SQL on its standard input as the superuser in
+                                    database NAME (default eckid); prints the rows, columns
+                                    '|'-separated, one per line
   private_postgres.py status DIR    prints "running on 127.0.0.1:PORT" (exit 0) or "stopped"
                                     (exit 3)
   private_postgres.py remove DIR    stops it and removes its files; DIR keeps the server's log
@@ -23,7 +31,8 @@ use the command line, which keeps one cluster per folder DIR:
 The cluster's files are in DIR/cluster, or, when the postgres user cannot reach DIR (a parent
 folder closed to others), in a folder under the system's temp folder that DIR/cluster links to.
 start exits 77 (SKIPPED, the tests' SKIP_RETURN_CODE) when postgresql-15 is not installed.
-Nothing secret is printed: the password goes to psql on its standard input."""
+Nothing secret is printed or on a command line: the password goes to psql on its standard
+input, and so does the SQL of `sql`."""
 
 from __future__ import annotations
 
@@ -74,9 +83,11 @@ class Postgres:
         return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True,
                               input=stdin)
 
-    def start(self, copy_of: Optional[Path] = None) -> None:
+    def start(self, copy_of: Optional[Path] = None, fsync: bool = True) -> None:
         """initdb and start; or start on a copy of the data folder of a stopped cluster
-        (copy_of: what copy_data() kept, with its databases and roles)."""
+        (copy_of: what copy_data() kept, with its databases and roles). fsync=False: a new
+        cluster that never flushes to disk (initdb --no-sync, fsync = off in its
+        postgresql.conf, so a restart keeps it)."""
         self.root.mkdir(mode=0o755)
         self.socket.mkdir()
         if as_root():
@@ -87,7 +98,10 @@ class Postgres:
         else:
             self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                               "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
-                              "--locale=C.UTF-8")
+                              "--locale=C.UTF-8", *([] if fsync else ["--no-sync"]))
+            if not fsync:
+                with open(self.data / "postgresql.conf", "a") as conf:
+                    conf.write("fsync = off\n")
         self.resume()
 
     def resume(self) -> None:
@@ -108,8 +122,9 @@ class Postgres:
         stdin: the statement goes to psql's standard input, not its command line (which other
         users of the machine can read)."""
         source = ["-f", "-"] if stdin else ["-c", statement]
-        return self._as_postgres("psql", "-h", str(self.socket), "-p", str(self.port), "-d",
-                                 database, "-AtX", "-v", "ON_ERROR_STOP=1", *source,
+        return self._as_postgres(str(PG_BIN / "psql"), "-h", str(self.socket), "-p", str(self.port), "-U",
+                                 "postgres", "-d", database, "-qAtX", "-v", "ON_ERROR_STOP=1",
+                                 *source,
                                  stdin=statement if stdin else None).stdout
 
     def rows(self, statement: str, database: str) -> list[list[str]]:
@@ -165,7 +180,7 @@ def _remove(folder: Path) -> None:
         (folder / name).unlink(missing_ok=True)
 
 
-def start(folder: Path) -> int:
+def start(folder: Path, fsync: bool) -> int:
     if not (PG_BIN / "initdb").exists():
         print(f"SKIPPED: {PG_BIN / 'initdb'} is missing; install postgresql-15 "
               "(packaging/install-deps.sh)")
@@ -180,7 +195,7 @@ def start(folder: Path) -> int:
         root.symlink_to(outside / "cluster")
         root = outside / "cluster"
     cluster = Postgres(root)
-    cluster.start()
+    cluster.start(fsync=fsync)
     password = secrets.token_hex(24)
     cluster.sql(f"CREATE ROLE eckid LOGIN PASSWORD '{password}';", stdin=True)
     cluster.sql("CREATE DATABASE eckid OWNER eckid")
@@ -194,17 +209,21 @@ def start(folder: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1],
+    parser = argparse.ArgumentParser(description="\n\n".join(__doc__.split("\n\n")[1:3]),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["start", "stop", "restart", "status", "remove"])
+    parser.add_argument("command",
+                        choices=["start", "stop", "restart", "status", "remove", "sql"])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--down", type=float, default=0.0,
                         help="restart: seconds the cluster stays stopped")
+    parser.add_argument("--no-fsync", dest="fsync", action="store_false",
+                        help="start: fsync off (no crash safety, faster commits)")
+    parser.add_argument("--database", default="eckid", help="sql: the database (default eckid)")
     args = parser.parse_args(argv)
     folder = args.folder.absolute()
     try:
         if args.command == "start":
-            return start(folder)
+            return start(folder, args.fsync)
         if args.command == "remove":
             _remove(folder)
             return 0
@@ -213,6 +232,9 @@ def main(argv: list[str]) -> int:
             running = cluster.running()
             print(f"running on 127.0.0.1:{cluster.port}" if running else "stopped")
             return 0 if running else 3
+        if args.command == "sql":
+            print(cluster.sql(sys.stdin.read(), args.database, stdin=True), end="")
+            return 0
         cluster.stop()
         if args.command == "restart":
             time.sleep(args.down)

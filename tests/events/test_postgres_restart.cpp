@@ -24,7 +24,7 @@ TEST_CASE("PostgreSQL stopped and started during a run: everything completes",
         "CTest test 'pg:PostgreSQL stopped and started during a run...')");
   }
   if (!eckid_test::PrivatePostgres::available()) {
-    skip_test("no postgresql-15 for a private cluster (packaging/install-deps.sh)");
+    skip_test("no postgresql-15 or python3 for a private cluster (packaging/install-deps.sh)");
   }
   eckid_test::PrivatePostgres cluster;
   Setup setup;

@@ -27,8 +27,8 @@ constexpr int kSkipped = 77;  // SKIP_RETURN_CODE in tests/integration/CMakeList
 
 inline std::unique_ptr<eckid_test::PrivatePostgres> start_cluster() {
   if (!eckid_test::PrivatePostgres::available()) {
-    std::cout << "SKIPPED: /usr/lib/postgresql/15/bin/initdb is missing; install postgresql-15 "
-                 "(packaging/install-deps.sh)"
+    std::cout << "SKIPPED: /usr/lib/postgresql/15/bin/initdb or python3 is missing; install "
+                 "postgresql-15 and python3 (packaging/install-deps.sh)"
               << std::endl;
     std::exit(kSkipped);
   }

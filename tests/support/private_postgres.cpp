@@ -1,167 +1,110 @@
 #include "private_postgres.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <pwd.h>
-#include <sys/socket.h>
+#include <fcntl.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
-#include <random>
+#include <sstream>
 #include <stdexcept>
+
+#include "spawn.hpp"
 
 namespace eckid_test {
 
 namespace {
 
-const std::filesystem::path kBin = "/usr/lib/postgresql/15/bin";
-constexpr const char *kOwner = "postgres";  // the system user that runs the cluster as root
+namespace fs = std::filesystem;
 
-bool root() {
-  return ::geteuid() == 0;
+std::string slurp(const fs::path &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
-int free_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t n = sizeof a;
-  if (s < 0 || ::bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 ||
-      ::getsockname(s, reinterpret_cast<sockaddr *>(&a), &n) != 0) {
-    if (s >= 0) ::close(s);
-    throw std::runtime_error("no free port on 127.0.0.1");
-  }
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
-std::string random_hex(std::size_t n) {
-  std::random_device rd;
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += "0123456789abcdef"[rd() % 16];
-  return s;
-}
-
-// The cluster's files belong to the postgres user when the tests run as root.
-void give_to_owner(const std::filesystem::path &p) {
-  if (!root()) return;
-  const passwd *pw = ::getpwnam(kOwner);
-  if (pw == nullptr || ::chown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-    throw std::runtime_error("cannot give " + p.string() + " to the user postgres");
-  }
-}
-
-// Runs argv, returning its exit status and its output (stdout and stderr).
-int execute(const std::vector<std::string> &argv, std::string &output) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    std::vector<char *> args;
-    for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
-    output.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+std::string first_line(const fs::path &path) {
+  std::string line;
+  std::ifstream in(path);
+  std::getline(in, line);
+  return line;
 }
 
 }  // namespace
 
 bool PrivatePostgres::available() {
-  return std::filesystem::exists(kBin / "initdb");
+  return *ECKID_PYTHON3 != '\0' && fs::exists("/usr/lib/postgresql/15/bin/initdb");
 }
 
-PrivatePostgres::PrivatePostgres()
-    : root_(std::filesystem::temp_directory_path() / ("eckid-pg-" + random_hex(12))),
-      data_(root_ / "data"),
-      socket_(root_ / "socket"),
-      password_file_(root_ / "eckid.pass"),
-      password_(random_hex(24)) {
-  namespace fs = std::filesystem;
-  fs::create_directories(socket_);
-  fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                             fs::perms::others_read | fs::perms::others_exec);
+PrivatePostgres::PrivatePostgres() {
+  std::string folder = (fs::temp_directory_path() / "eckid-pg-XXXXXX").string();
+  if (::mkdtemp(folder.data()) == nullptr) {
+    throw std::runtime_error("cannot make a folder for a PostgreSQL cluster in " +
+                             fs::temp_directory_path().string());
+  }
+  folder_ = folder;
+  // The postgres user reaches the cluster inside (the script links one outside otherwise).
+  fs::permissions(folder_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
   try {
-    give_to_owner(root_);
-    give_to_owner(socket_);
-    run("initdb", {"-D", data_.string(), "-U", "postgres", "--auth-local=trust",
-                   "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"});
-    port_ = free_port();
-    start();
-    sql("CREATE ROLE eckid LOGIN PASSWORD '" + password_ + "'", "postgres");
-    sql("CREATE DATABASE eckid OWNER eckid", "postgres");
-    std::ofstream(password_file_) << password_ << "\n";
-    fs::permissions(password_file_, fs::perms::owner_read | fs::perms::owner_write);
+    url_ = run("start", {"--no-fsync"});
+    url_.erase(url_.find_last_not_of('\n') + 1);
+    port_ = std::stoi(url_.substr(url_.rfind(':') + 1));
+    password_file_ = folder_ / "password";
+    password_ = first_line(password_file_);
   } catch (...) {
-    remove();
+    std::error_code ec;
+    fs::remove_all(folder_, ec);
     throw;
   }
 }
 
 PrivatePostgres::~PrivatePostgres() {
-  remove();
-}
-
-void PrivatePostgres::remove() noexcept {
   try {
-    stop();
+    run("remove");
   } catch (...) {
     // Removing the folder below ends a server that would not stop at its next checkpoint.
   }
   std::error_code ec;
-  std::filesystem::remove_all(root_, ec);
-}
-
-std::string PrivatePostgres::url() const {
-  return "postgresql://eckid@127.0.0.1:" + std::to_string(port_) + "/eckid";
+  fs::remove_all(folder_, ec);
 }
 
 void PrivatePostgres::stop() {
-  if (!running_) return;
-  run("pg_ctl", {"-D", data_.string(), "-m", "fast", "-w", "stop"});
-  running_ = false;
+  run("stop");
 }
 
 void PrivatePostgres::start() {
-  // fsync off: a test cluster that needs no crash safety starts and commits faster.
-  run("pg_ctl", {"-D", data_.string(), "-l", (root_ / "server.log").string(), "-w", "-o",
-                 "-p " + std::to_string(port_) + " -k " + socket_.string() +
-                     " -c listen_addresses=127.0.0.1 -c fsync=off",
-                 "start"});
-  running_ = true;
+  run("restart");  // on a stopped cluster: starts it
 }
 
 std::string PrivatePostgres::sql(const std::string &statement, const std::string &database) const {
-  return run("psql", {"-h", socket_.string(), "-p", std::to_string(port_), "-U", "postgres", "-d",
-                      database, "-AtX", "-v", "ON_ERROR_STOP=1", "-c", statement});
+  return run("sql", {"--database", database}, statement);
 }
 
-std::string PrivatePostgres::run(const std::string &program,
-                                 const std::vector<std::string> &args) const {
-  std::vector<std::string> argv;
-  if (root()) argv = {"runuser", "-u", kOwner, "--"};
-  argv.push_back((kBin / program).string());
+std::string PrivatePostgres::run(const std::string &command, const std::vector<std::string> &args,
+                                 const std::string &input) const {
+  std::lock_guard lock(run_mutex_);
+  const fs::path in = folder_ / "run.in", out = folder_ / "run.out", err = folder_ / "run.err";
+  {
+    // The statement may hold a password: a file only we can read, never a command line.
+    const int fd = ::open(in.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot write " + in.string());
+    ::close(fd);
+    std::ofstream(in, std::ios::binary) << input;
+  }
+  std::vector<std::string> argv = {ECKID_PYTHON3, ECKID_PRIVATE_POSTGRES_SCRIPT, command,
+                                   folder_.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::string output;
-  if (execute(argv, output) != 0) {
-    throw std::runtime_error(program + " failed: " + output);
+  const pid_t pid = spawn_to_files(argv, out, err, in);
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) throw std::runtime_error("waitpid failed");
+  std::string output = slurp(out);
+  const std::string errors = slurp(err);
+  std::error_code ec;
+  for (const auto &p : {in, out, err}) fs::remove(p, ec);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error(std::string(ECKID_PRIVATE_POSTGRES_SCRIPT) + " " + command +
+                             " failed: " + output + errors);
   }
   return output;
 }

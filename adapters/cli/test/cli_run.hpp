@@ -3,9 +3,7 @@
 // emulator, pupil lists and the ECK iD table.
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +18,7 @@
 #include <vector>
 
 #include "onboard_support.hpp"
-
-extern char **environ;
+#include "spawn.hpp"
 
 namespace eckid_cli_test {
 
@@ -46,20 +43,9 @@ class CliProcess {
  public:
   CliProcess(const eckid_test::TempDir &dir, const std::vector<std::string> &args)
       : out_path_(dir.path() / "cli.stdout"), err_path_(dir.path() / "cli.stderr") {
-    std::vector<std::string> argv_text = {ECKID_CLI_BINARY};
-    argv_text.insert(argv_text.end(), args.begin(), args.end());
-    std::vector<char *> argv;
-    for (auto &a : argv_text) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(spawned == 0);
+    std::vector<std::string> argv = {ECKID_CLI_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid_ = eckid_test::spawn_to_files(argv, out_path_, err_path_);
     start_ = std::chrono::steady_clock::now();
   }
   ~CliProcess() {
