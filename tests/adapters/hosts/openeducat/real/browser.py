@@ -54,7 +54,19 @@ class Browser:
             self.process.wait()
         finally:
             os.close(self._from_browser)
-            self.profile.cleanup()
+            self._remove_profile()
+
+    def _remove_profile(self) -> None:
+        """Chromium's helper processes may still write to the profile for a moment after the
+        browser process ended (seen: 'Directory not empty: Default'); removal is tried again."""
+        for attempt in range(20):
+            try:
+                self.profile.cleanup()
+                return
+            except OSError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
 
     def send(self, method: str, **params):
         """One DevTools command; returns its result. Raises RuntimeError on an error answer."""
