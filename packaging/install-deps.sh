@@ -10,11 +10,7 @@ packages=(
   libtomlplusplus-dev             # configuration
   libpugixml-dev                  # SOAP XML
   libsqlite3-dev                  # local state
-<<<<<<< HEAD
   libpq-dev                       # state on PostgreSQL ([state] url; its tests: postgresql-15 below)
-=======
-  libpq-dev                       # the state on PostgreSQL (issue 18) and its tests
->>>>>>> pg-tests
   libboost-dev libboost-filesystem-dev libboost-system-dev  # Boost.DLL, Asio/Beast
   catch2                          # unit tests (2.13)
   libbenchmark-dev libsodium-dev  # benchmarks (libsodium as a comparison)
