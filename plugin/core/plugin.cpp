@@ -35,7 +35,7 @@ std::shared_ptr<const nv::Credentials> load_credentials(const ServiceConfig &ser
   } else if (validity.verdict == Finding::Verdict::warn) {
     logger.warn(line);
   }
-  // As the state directory (store/database.cpp): a secret others can read is a warning, not a
+  // As the state directory (store/state_files.cpp): a secret others can read is a warning, not a
   // refusal, so that a running school keeps working until the administrator fixes it.
   for (const auto &[file, what] : credentials->secret_files()) {
     std::error_code ec;

@@ -1,7 +1,7 @@
 // SQLite engine: exclusive claims among the handles open on one state directory, in this and other
 // processes (flock on a file in the directory): which handle does the onboarding work
 // (onboarding.lock; two coordinators would resubmit or poll each other's batches), and whether the
-// handle that claimed an outbox event is still open (claims/<owner>.lock, Outbox).
+// handle that claimed an outbox event is still open (claims/<owner>.lock, SqliteDatabase).
 #pragma once
 
 #include <filesystem>
