@@ -169,6 +169,12 @@ class Database {
   virtual std::chrono::milliseconds retry_window() const noexcept = 0;
 };
 
+/// A new handle name for Database::owner(): 16 random bytes (OpenSSL RAND_bytes) as 32
+/// lowercase hex digits. Throws Error(ECKID_E_CRYPTO) without random bytes.
+std::string new_handle_name();
+/// Whether `name` has the form new_handle_name() gives (claims in other forms are no handle's).
+bool is_handle_name(std::string_view name) noexcept;
+
 /// Opens the state database of `config` ([state] url: PostgreSQL, else SQLite in [state]
 /// directory, which must exist: StateDb prepares it) and migrates its schema (store/schema.hpp).
 /// Throws Error(ECKID_E_STATE) naming the database, what failed and what to do.

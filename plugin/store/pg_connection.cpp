@@ -1,7 +1,5 @@
 #include "store/pg_connection.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -86,21 +84,12 @@ void check_url(const std::string &url) {
   }
 }
 
-// 16 random bytes as hex: the name of one open handle.
-std::string random_owner() {
-  std::uint8_t bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    throw Error(ECKID_E_CRYPTO, "no random bytes for the state handle's name (OpenSSL RAND_bytes)");
-  }
-  return hex_lower(bytes);
-}
-
 }  // namespace
 
 Connection::Connection(const StateConfig &config, const Logger &logger)
     : logger_(logger),
       schema_(config.schema),
-      owner_(random_owner()),
+      owner_(new_handle_name()),
       retry_window_(std::max(config.busy_timeout_ms, 1L)) {
   check_schema(schema_);
   check_url(config.url);

@@ -1,6 +1,5 @@
 #include "store/pg_database.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -16,12 +15,6 @@ namespace eckid {
 namespace {
 
 using pg::Result;
-
-bool owner_name(const std::string &s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 class PgDatabase final : public Database {
  public:
@@ -52,7 +45,7 @@ class PgDatabase final : public Database {
 
  private:
   void migrate();
-  void migrate_once();
+  void migrate_schema();  // inside migrate()'s transaction
 
   pg::Connection conn_;
 };
@@ -149,7 +142,7 @@ std::unique_ptr<Database::Cursor> PgDatabase::prepare(const std::string &sql) {
 }
 
 bool PgDatabase::handle_open(const std::string &other) noexcept {
-  if (!owner_name(other)) return false;
+  if (!is_handle_name(other)) return false;
   if (other == conn_.owner()) return true;
   try {
     pg::Params p;
@@ -183,23 +176,10 @@ void PgDatabase::lock_pupil(std::string_view pupil_key) {
 // each reads the version after the one before it committed (READ COMMITTED: every statement
 // sees what committed before it began).
 void PgDatabase::migrate() {
-  const auto deadline = std::chrono::steady_clock::now() + conn_.retry_window();
-  for (;;) {
-    try {
-      migrate_once();
-      return;
-    } catch (const RetryTransaction &) {
-      conn_.rollback();
-      if (std::chrono::steady_clock::now() >= deadline) throw;
-    } catch (...) {
-      conn_.rollback();
-      throw;
-    }
-  }
+  transaction([&] { migrate_schema(); }, Isolation::read_committed);
 }
 
-void PgDatabase::migrate_once() {
-  conn_.begin("BEGIN");
+void PgDatabase::migrate_schema() {
   const std::string &name = conn_.schema();
   pg::Params schema;
   schema.text(1, name);
@@ -242,7 +222,6 @@ void PgDatabase::migrate_once() {
     conn_.run("UPDATE schema_version SET version = " + std::to_string(kStateSchemaVersion),
               nullptr);
   }
-  conn_.commit();
 }
 
 }  // namespace

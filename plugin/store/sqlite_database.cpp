@@ -1,6 +1,5 @@
 #include "store/sqlite_database.hpp"
 
-#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -13,21 +12,11 @@
 #include "store/schema.hpp"
 #include "store/state_files.hpp"
 #include "store/state_lease.hpp"
-#include "util/encoding.hpp"
 #include "util/error.hpp"
 
 namespace eckid {
 
 namespace {
-
-// 16 random bytes as hex: the name of one open handle.
-std::string random_owner() {
-  std::uint8_t bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    throw Error(ECKID_E_CRYPTO, "no random bytes for the state handle's name (OpenSSL RAND_bytes)");
-  }
-  return hex_lower(bytes);
-}
 
 // PostgreSQL's strpos(text, search) and chr(code), which the common SQL of the tables uses
 // (store/database.hpp) and SQLite lacks (it has instr and char).
@@ -64,7 +53,7 @@ class SqliteDatabase final : public Database {
   explicit SqliteDatabase(const StateConfig &config)
       : path_(config.directory / kStateDatabaseFile),
         claims_(config.directory / "claims"),
-        owner_(random_owner()),
+        owner_(new_handle_name()),
         busy_timeout_(config.busy_timeout_ms) {
     const mode_t old_mask = ::umask(077);
     const int rc = sqlite3_open_v2(
@@ -115,11 +104,8 @@ class SqliteDatabase final : public Database {
   const std::string &owner() const noexcept override { return owner_; }
 
   bool handle_open(const std::string &owner) noexcept override {
-    // A name this plugin wrote (32 hex digits) names a lock file; anything else is no handle's.
-    const bool ours = owner.size() == 32 && std::ranges::all_of(owner, [](char c) {
-                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                      });
-    return ours && StateLease::held_elsewhere(claims_ / (owner + ".lock"));
+    // A name this plugin wrote names a lock file; anything else is no handle's.
+    return is_handle_name(owner) && StateLease::held_elsewhere(claims_ / (owner + ".lock"));
   }
 
   std::unique_ptr<Lease> lease(const std::string &name) override {
@@ -231,7 +217,8 @@ void SqliteDatabase::migrate() {
                                      std::to_string(kStateSchemaVersion) +
                                      "; install the newer plugin again");
     }
-    for (int v = current; v < kStateSchemaVersion; ++v) exec(kStateMigrations[v]);
+    for (int v = current; v < kStateSchemaVersion; ++v)
+      exec(state_migration(static_cast<std::size_t>(v), StateEngine::sqlite));
     if (current < kStateSchemaVersion) {
       exec("PRAGMA user_version = " + std::to_string(kStateSchemaVersion));
     }
