@@ -181,10 +181,10 @@ std::optional<OutboxEvent> Outbox::next_due(std::int64_t now_ms,
   for (auto &c : candidates) {
     Database::Statement claim(
         db_,
-        "UPDATE outbox SET claim_owner = ?2, claim_until_ms = ?3 WHERE id = ?1 AND state = 0 "
-        "AND claim_owner IS NOT DISTINCT FROM ?4 AND claim_until_ms IS NOT DISTINCT FROM ?5 "
-        "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.pupil_key = outbox.pupil_key AND "
-        "p.state = 0 AND p.id < outbox.id)");
+        std::string("UPDATE outbox AS o SET claim_owner = ?2, claim_until_ms = ?3 WHERE o.id = "
+                    "?1 AND o.state = 0 AND o.claim_owner IS NOT DISTINCT FROM ?4 AND "
+                    "o.claim_until_ms IS NOT DISTINCT FROM ?5 AND NOT EXISTS (") +
+            kSqlEarlierQueued + ")");
     claim.bind(1, c.event.id).bind(2, db_.owner()).bind(3, now_ms + kClaimMs);
     if (c.owner) {
       claim.bind(4, *c.owner);
